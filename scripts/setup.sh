@@ -10,7 +10,7 @@ want=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
 for extra in "$@"; do
   case "$extra" in
     test) want+=(xvfb xdotool x11-utils imagemagick python3-websockets) ;;
-    package) want+=(gcc-mingw-w64-x86-64 xz-utils file osslsigncode) ;;
+    package) want+=(gcc-mingw-w64-x86-64 xz-utils file osslsigncode icoutils desktop-file-utils) ;;
     run) ;;
     *) echo "setup: unknown set '$extra'" >&2; exit 2 ;;
   esac
