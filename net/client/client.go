@@ -1,0 +1,434 @@
+// Package client is Parley's connection to a chat server: it dials,
+// negotiates the rich protocol (falling back to the plain-text mode of the
+// original teaching server and its kin), reconnects by itself after any
+// drop, resumes without gaps or duplicates, and delivers what the user
+// types exactly once through an outbox. Everything that happens reaches the
+// caller as Events on one channel.
+//
+// A Client runs, per connection, one reader goroutine and one writer
+// goroutine (every write, pings and close frames included, happens in the
+// writer), plus one goroutine for its lifetime that dispatches frames,
+// emits events and reconnects.
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"parley/net/wire"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultDialTimeout   = 10 * time.Second
+	DefaultMinBackoff    = 250 * time.Millisecond
+	DefaultMaxBackoff    = 30 * time.Second
+	DefaultOutboxLimit   = 1000
+	DefaultPingInterval  = 15 * time.Second
+	DefaultPongTimeout   = 35 * time.Second
+	DefaultWriteTimeout  = 10 * time.Second
+	DefaultReadLimit     = 32 << 20
+	DefaultEventBuffer   = 256
+	DefaultGreetingWait  = 500 * time.Millisecond
+	DefaultPlainEchoWait = 5 * time.Second
+	DefaultAgent         = "parley"
+)
+
+// stableAfter is how long a connection must have lasted for the next drop
+// to start the backoff over. A server that accepts and at once drops a
+// client (a ban, a crash loop) thus meets a growing backoff, not a spin.
+const stableAfter = 10 * time.Second
+
+// recentSize bounds the set of messages remembered across server restarts.
+const recentSize = 2048
+
+// Config describes a connection. Zero values mean the defaults above.
+type Config struct {
+	// Addr is the server: anything ParseAddr accepts.
+	Addr string
+	// Nick is the wanted nickname (wire.CheckNick rules). In plain mode
+	// it only labels this user's own messages locally.
+	Nick string
+	// Logger receives connection state changes; nil discards them.
+	Logger *slog.Logger
+	// Agent names the client software to the server ("parley/1.2.0").
+	Agent string
+	// DialTimeout bounds one connection attempt: TCP, TLS, the WebSocket
+	// upgrade and the hello/welcome exchange.
+	DialTimeout time.Duration
+	// MinBackoff and MaxBackoff bound the wait before a reconnect attempt;
+	// it doubles per failed attempt, with jitter.
+	MinBackoff, MaxBackoff time.Duration
+	// OutboxLimit is how many messages may wait for delivery at once.
+	OutboxLimit int
+	// PingInterval is how often the client pings the server, so that a
+	// server that vanished without a FIN (a laptop gone to sleep) is
+	// noticed.
+	PingInterval time.Duration
+	// PongTimeout is how long the connection may stay silent (no frame,
+	// no pong) before it counts as dead. It is raised to twice
+	// PingInterval if set lower.
+	PongTimeout time.Duration
+	// WriteTimeout bounds every write.
+	WriteTimeout time.Duration
+	// ReadLimit is the largest frame accepted from the server: a welcome
+	// carries the whole backlog, so it is large.
+	ReadLimit int64
+	// EventBuffer is the capacity of the Events channel.
+	EventBuffer int
+	// GreetingWait is how long, in plain mode, the client waits for a
+	// greeting before reporting Connected without one.
+	GreetingWait time.Duration
+	// PlainEchoWait is how long, in plain mode, a sent line may go without
+	// coming back before the client stops waiting for an echo and shows it
+	// as sent (some plain servers do not echo to the sender).
+	PlainEchoWait time.Duration
+	// NetDial, if set, opens the TCP connections (tests count and cut
+	// them through it).
+	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// TLSConfig is used for wss:// addresses.
+	TLSConfig *tls.Config
+}
+
+func (cfg Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.DialTimeout, DefaultDialTimeout)
+	def(&cfg.MinBackoff, DefaultMinBackoff)
+	def(&cfg.MaxBackoff, DefaultMaxBackoff)
+	def(&cfg.PingInterval, DefaultPingInterval)
+	def(&cfg.PongTimeout, DefaultPongTimeout)
+	def(&cfg.WriteTimeout, DefaultWriteTimeout)
+	def(&cfg.GreetingWait, DefaultGreetingWait)
+	def(&cfg.PlainEchoWait, DefaultPlainEchoWait)
+	if cfg.MaxBackoff < cfg.MinBackoff {
+		cfg.MaxBackoff = cfg.MinBackoff
+	}
+	if cfg.PongTimeout <= cfg.PingInterval {
+		cfg.PongTimeout = 2 * cfg.PingInterval
+	}
+	if cfg.OutboxLimit <= 0 {
+		cfg.OutboxLimit = DefaultOutboxLimit
+	}
+	if cfg.ReadLimit <= 0 {
+		cfg.ReadLimit = DefaultReadLimit
+	}
+	if cfg.EventBuffer <= 0 {
+		cfg.EventBuffer = DefaultEventBuffer
+	}
+	if cfg.Agent == "" {
+		cfg.Agent = DefaultAgent
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return cfg
+}
+
+// Pending is a message in the outbox: accepted by Send, not yet delivered.
+type Pending struct {
+	CID    string
+	Text   string
+	Queued time.Time
+	// Sent is true once it was written to the current connection; it
+	// stays pending until the server's echo comes back.
+	Sent bool
+}
+
+// item is an outbox entry.
+type item struct {
+	cid, text string
+	queued    time.Time
+	// sentGen is the connection it was last written to (0: none), so that
+	// each new connection writes every undelivered item once.
+	sentGen uint64
+	sentAt  time.Time
+	// notBefore delays a re-send the server refused as too fast.
+	notBefore time.Time
+}
+
+// Client is a connection to a chat server that survives drops. Its methods
+// may be called from any goroutine.
+type Client struct {
+	cfg    Config
+	log    *slog.Logger
+	url    *url.URL
+	events chan Event
+	// wake tells the current writer that the outbox has something new.
+	wake chan struct{}
+
+	ctx       context.Context // ends with Close
+	cancel    context.CancelFunc
+	done      chan struct{} // closed when the run goroutine ends
+	closeOnce sync.Once
+	cidPrefix string
+
+	mu      sync.Mutex
+	nick    string
+	nicks   map[string]bool // folded nicknames this client has had
+	plain   bool
+	limits  wire.Limits
+	status  wire.Presence
+	session string
+	epoch   string
+	lastID  uint64
+	seen    *recent
+	outbox  []*item
+	cidSeq  uint64
+	gen     uint64
+	cur     *conn // nil while disconnected
+	closed  bool
+	stopped error // why the client gave up reconnecting, if it did
+}
+
+// Dial connects to cfg.Addr and joins as cfg.Nick. It returns once the
+// first connection is ready, or with the reason it is not: errors wrap
+// ErrBadAddress, ErrRefused, ErrUnreachable, ErrTimeout, ErrNotChatServer,
+// ErrBusy, ErrVersion, ErrNickTaken or ErrNickInvalid (the latter two wrap
+// the server's *ServerError). ctx bounds this first attempt only; the
+// Client then lives, reconnecting as needed, until Close.
+//
+// The first events are Connected and the backlog.
+func Dial(ctx context.Context, cfg Config) (*Client, error) {
+	cfg = cfg.withDefaults()
+	u, err := ParseAddr(cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	nick, err := wire.CheckNick(cfg.Nick)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNickInvalid, err)
+	}
+	c := &Client{
+		cfg:       cfg,
+		log:       cfg.Logger.With("server", u.Host),
+		url:       u,
+		events:    make(chan Event, cfg.EventBuffer),
+		wake:      make(chan struct{}, 1),
+		done:      make(chan struct{}),
+		cidPrefix: newCIDPrefix(),
+		nick:      nick,
+		nicks:     map[string]bool{wire.FoldNick(nick): true},
+		limits:    defaultLimits(wire.Limits{}),
+		seen:      newRecent(recentSize),
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	cn, pre, err := c.connect(ctx, false)
+	if err != nil {
+		c.cancel()
+		return nil, err
+	}
+	go c.run(cn, pre)
+	return c, nil
+}
+
+// newCIDPrefix returns a random prefix for this client's message ids, so
+// that they cannot collide with another client's, nor with this user's
+// earlier runs.
+func newCIDPrefix() string {
+	var b [5]byte
+	rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])) + "-"
+}
+
+// defaultLimits fills in what a server left out of its limits.
+func defaultLimits(l wire.Limits) wire.Limits {
+	if l.MaxText <= 0 {
+		l.MaxText = wire.DefaultMaxText
+	}
+	if l.MaxFrame <= 0 {
+		l.MaxFrame = wire.DefaultMaxFrame
+	}
+	return l
+}
+
+// Events returns the channel of events, in the order they happened. None
+// is dropped: when the channel's buffer is full the client stops reading
+// from the server until there is room, so a consumer that falls far behind
+// is eventually dropped by the server as slow (and the client then
+// reconnects and resumes). The channel is closed by Close.
+func (c *Client) Events() <-chan Event { return c.events }
+
+// Send validates text against the server's limits (errors wrap
+// wire.ErrTextEmpty, wire.ErrTextLong or wire.ErrTextInvalid), queues it
+// in the outbox and returns its client id at once, connected or not.
+// The outbox is delivered in order, each message exactly once: it stays
+// pending until the server's echo, a Message with Own set and the same
+// CID, comes back, and is written again after every reconnect until then.
+func (c *Client) Send(text string) (cid string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return "", ErrClosed
+	}
+	if c.stopped != nil {
+		return "", c.stopped
+	}
+	clean, err := wire.CheckText(text, c.limits.MaxText)
+	if err != nil {
+		return "", err
+	}
+	if len(c.outbox) >= c.cfg.OutboxLimit {
+		return "", fmt.Errorf("%w (%d)", ErrOutboxFull, len(c.outbox))
+	}
+	c.cidSeq++
+	cid = c.cidPrefix + strconv.FormatUint(c.cidSeq, 36)
+	c.outbox = append(c.outbox, &item{cid: cid, text: clean, queued: time.Now()})
+	c.wakeWriter()
+	return cid, nil
+}
+
+// wakeWriter tells the writer to look at the outbox. It never blocks: one
+// pending wake-up is as good as many.
+func (c *Client) wakeWriter() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Pending lists the undelivered messages, oldest first.
+func (c *Client) Pending() []Pending {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Pending, len(c.outbox))
+	for i, it := range c.outbox {
+		out[i] = Pending{CID: it.cid, Text: it.text, Queued: it.queued,
+			Sent: c.cur != nil && it.sentGen == c.cur.gen}
+	}
+	return out
+}
+
+// SetNick asks the server for a new nickname. It returns once the request
+// is written; the result comes as a Renamed event with Self set, or a
+// Failed event (ErrNickTaken, ErrNickInvalid) with an empty CID.
+func (c *Client) SetNick(nick string) error {
+	n, err := wire.CheckNick(nick)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNickInvalid, err)
+	}
+	return c.request(wire.Nick{Nick: n})
+}
+
+// SetStatus sets this user's presence. It is remembered and set again
+// after every reconnect; while disconnected it takes effect on reconnect.
+func (c *Client) SetStatus(p wire.Presence) error {
+	if p == "" {
+		return fmt.Errorf("client: empty presence")
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	if c.plain {
+		c.mu.Unlock()
+		return ErrPlain
+	}
+	c.status = p
+	connected := c.cur != nil
+	c.mu.Unlock()
+	if !connected {
+		return nil
+	}
+	err := c.request(wire.Status{Status: p})
+	if errors.Is(err, ErrNotConnected) {
+		return nil // a reconnect sends it
+	}
+	return err
+}
+
+// request queues a control frame to the current connection's writer.
+func (c *Client) request(f wire.Frame) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.closed:
+		return ErrClosed
+	case c.stopped != nil:
+		return c.stopped
+	case c.plain:
+		return ErrPlain
+	case c.cur == nil:
+		return ErrNotConnected
+	}
+	select {
+	case c.cur.ctrl <- f:
+		return nil
+	default:
+		return fmt.Errorf("%w: too many requests waiting", ErrRateLimited)
+	}
+}
+
+// Nick returns this user's current nickname.
+func (c *Client) Nick() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nick
+}
+
+// Plain reports whether the server is a plain-text server.
+func (c *Client) Plain() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.plain
+}
+
+// Limits returns the server's limits (wire's defaults in plain mode).
+func (c *Client) Limits() wire.Limits {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.limits
+}
+
+// Addr returns the server's address in a normal form that ParseAddr
+// accepts: host:port for a ws:// URL with path "/", the whole URL
+// otherwise.
+func (c *Client) Addr() string {
+	if c.url.Scheme == "ws" && c.url.Path == "/" && c.url.RawQuery == "" {
+		return c.url.Host
+	}
+	return c.url.String()
+}
+
+// Close says goodbye to the server (close 1000), stops reconnecting,
+// waits for the client's goroutines to end and closes the Events channel.
+// It may be called more than once, from any goroutine, including the one
+// reading Events.
+func (c *Client) Close() error {
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.closed = true
+		c.mu.Unlock()
+		c.cancel()
+		<-c.done
+		close(c.events)
+	})
+	return nil
+}
+
+// emit delivers an event, waiting for room in the channel; it gives up
+// only when the client is closing. Only the run goroutine calls it, which
+// keeps events in order.
+func (c *Client) emit(ev Event) bool {
+	select {
+	case c.events <- ev:
+		return true
+	case <-c.ctx.Done():
+		return false
+	}
+}
