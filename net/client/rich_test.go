@@ -1,0 +1,681 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"parley/net/client"
+	"parley/net/wire"
+	"parley/server"
+)
+
+// testServer is the real chat server on a loopback port.
+type testServer struct {
+	*server.Server
+	addr    string
+	done    chan error
+	stopped bool
+}
+
+// startServer runs a server on addr ("127.0.0.1:0" for any port) until
+// the test ends or stop is called.
+func startServer(t *testing.T, addr string, cfg server.Config) *testServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listen %s: %v", addr, err)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})).
+			With("side", "server")
+	}
+	ts := &testServer{Server: server.New(cfg), addr: ln.Addr().String(), done: make(chan error, 1)}
+	go func() { ts.done <- ts.Serve(ln) }()
+	t.Cleanup(func() { ts.stop(t, wire.ByeShutdown) })
+	return ts
+}
+
+// stop shuts the server down, telling clients reason.
+func (ts *testServer) stop(t *testing.T, reason wire.ByeReason) {
+	if ts.stopped {
+		return
+	}
+	ts.stopped = true
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := ts.Shutdown(ctx, reason, "test over: "+string(reason)); err != nil {
+		t.Errorf("server shutdown: %v", err)
+	}
+	select {
+	case <-ts.done:
+	case <-time.After(5 * time.Second):
+		t.Error("Serve did not return after Shutdown")
+	}
+}
+
+func isMsg(text string) func(client.Message) bool {
+	return func(m client.Message) bool { return m.Msg.Text == text }
+}
+
+// Two clients join, chat, rename, set their status; errors come back
+// where they belong.
+func TestRichConversation(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{MaxText: 100})
+	alice, ra := dial(t, fastConfig(t, srv.addr, "alice"))
+	ca := next[client.Connected](t, ra, nil)
+	if ca.Plain || ca.Reset || ca.Welcome.Nick != "alice" || ca.Welcome.Session == "" || ca.Welcome.Epoch != srv.Epoch() {
+		t.Fatalf("alice's Connected = %+v", ca)
+	}
+	if l := alice.Limits(); l.MaxText != 100 || l.Rate != server.DefaultRate {
+		t.Errorf("Limits() = %+v, want the server's", l)
+	}
+	if alice.Plain() || alice.Nick() != "alice" {
+		t.Errorf("Plain() = %v, Nick() = %q", alice.Plain(), alice.Nick())
+	}
+
+	bob, rb := dial(t, fastConfig(t, srv.addr, "bob"))
+	next[client.Connected](t, rb, nil)
+	if j := next[client.Joined](t, ra, nil); j.Nick != "bob" {
+		t.Errorf("alice saw %+v join, want bob", j)
+	}
+
+	cid, err := alice.Send("hello bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := next(t, ra, isMsg("hello bob"))
+	if !own.Own || own.Msg.CID != cid || own.Msg.From != "alice" || own.Msg.ID == 0 || own.Raw || own.Backlog {
+		t.Errorf("alice's echo = %+v", own)
+	}
+	got := next(t, rb, isMsg("hello bob"))
+	if got.Own || got.Msg.From != "alice" || got.Msg.ID != own.Msg.ID {
+		t.Errorf("bob got %+v", got)
+	}
+	bob.Send("hi alice,\nhow are you?")
+	if m := next(t, ra, isMsg("hi alice,\nhow are you?")); m.Own || m.Msg.From != "bob" {
+		t.Errorf("alice got %+v", m)
+	}
+	if p := alice.Pending(); len(p) != 0 {
+		t.Errorf("Pending after the echo = %+v", p)
+	}
+
+	// Refused locally, before anything is queued.
+	if _, err := alice.Send(strings.Repeat("x", 101)); !errors.Is(err, wire.ErrTextLong) {
+		t.Errorf("Send over MaxText: %v, want wire.ErrTextLong", err)
+	}
+	if _, err := alice.Send(" \n\t "); !errors.Is(err, wire.ErrTextEmpty) {
+		t.Errorf("Send of blanks: %v, want wire.ErrTextEmpty", err)
+	}
+
+	// Presence and nicknames.
+	if err := alice.SetStatus(wire.Away); err != nil {
+		t.Fatal(err)
+	}
+	if s := next(t, rb, func(s client.StatusChanged) bool { return s.Nick == "alice" }); s.Status.Status != wire.Away {
+		t.Errorf("bob saw %+v", s)
+	}
+	if err := alice.SetNick("alicia"); err != nil {
+		t.Fatal(err)
+	}
+	if r := next[client.Renamed](t, ra, nil); !r.Self || r.To != "alicia" {
+		t.Errorf("alice saw %+v, want her own rename", r)
+	}
+	if r := next[client.Renamed](t, rb, nil); r.Self || r.Nick != "alice" || r.To != "alicia" {
+		t.Errorf("bob saw %+v", r)
+	}
+	if alice.Nick() != "alicia" {
+		t.Errorf("Nick() = %q after rename", alice.Nick())
+	}
+	if err := alice.SetNick("BOB"); err != nil {
+		t.Fatal(err)
+	}
+	f := next[client.Failed](t, ra, nil)
+	if f.CID != "" || !errors.Is(f.Err, client.ErrNickTaken) {
+		t.Errorf("Failed = %+v, want ErrNickTaken without a cid", f)
+	}
+	if err := alice.SetNick("no spaces"); !errors.Is(err, client.ErrNickInvalid) {
+		t.Errorf("SetNick with a space: %v", err)
+	}
+	cid, _ = alice.Send("after the rename")
+	if m := next(t, ra, isMsg("after the rename")); !m.Own || m.Msg.From != "alicia" || m.Msg.CID != cid {
+		t.Errorf("echo after rename = %+v", m)
+	}
+
+	// A late comer gets the backlog, after Connected, as Message events.
+	carol, rc := dial(t, fastConfig(t, srv.addr, "carol"))
+	cc := next[client.Connected](t, rc, nil)
+	if cc.Backlog != 3 || cc.Welcome.History != nil || len(cc.Welcome.Users) != 3 {
+		t.Errorf("carol's Connected = %+v, want 3 backlog messages and 3 users", cc)
+	}
+	var backlog []string
+	for range cc.Backlog {
+		m := next[client.Message](t, rc, nil)
+		if !m.Backlog || m.Own {
+			t.Errorf("backlog message %+v", m)
+		}
+		backlog = append(backlog, m.Msg.Text)
+	}
+	want := []string{"hello bob", "hi alice,\nhow are you?", "after the rename"}
+	if !slices.Equal(backlog, want) {
+		t.Errorf("backlog %q, want %q", backlog, want)
+	}
+	_ = carol
+
+	// The same nickname, in any case, is taken.
+	cfg := fastConfig(t, srv.addr, "Carol")
+	if c, err := client.Dial(context.Background(), cfg); !errors.Is(err, client.ErrNickTaken) {
+		if c != nil {
+			c.Close()
+		}
+		t.Errorf("Dial as Carol: %v, want ErrNickTaken", err)
+	} else {
+		var se *client.ServerError
+		if !errors.As(err, &se) || se.Frame.Code != wire.CodeNickTaken {
+			t.Errorf("the error does not carry the server's frame: %v", err)
+		}
+	}
+}
+
+// A server restart in the middle of a conversation: both clients notice,
+// come back to the new server on their own, and everything typed during
+// the outage is delivered exactly once, in order.
+func TestRichServerRestart(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	addr := srv.addr
+	alice, ra := dial(t, fastConfig(t, addr, "alice"))
+	bob, rb := dial(t, fastConfig(t, addr, "bob"))
+	next[client.Connected](t, ra, nil)
+	next[client.Connected](t, rb, nil)
+	alice.Send("before")
+	next(t, rb, isMsg("before"))
+	next(t, ra, isMsg("before"))
+
+	oldEpoch := srv.Epoch()
+	srv.stop(t, wire.ByeShutdown)
+	for _, r := range []*recorder{ra, rb} {
+		d := next[client.Disconnected](t, r, nil)
+		if d.Bye == nil || d.Bye.Reason != wire.ByeShutdown || d.Retry <= 0 || !errors.Is(d.Err, client.ErrServerGone) {
+			t.Errorf("Disconnected = %+v, want bye shutdown with a retry", d)
+		}
+	}
+
+	// Typed while the server is down.
+	var aliceSaid, bobSaid []string
+	for i := range 3 {
+		s := fmt.Sprintf("alice during the outage %d", i)
+		if _, err := alice.Send(s); err != nil {
+			t.Fatal(err)
+		}
+		aliceSaid = append(aliceSaid, s)
+	}
+	for i := range 2 {
+		s := fmt.Sprintf("bob during the outage %d", i)
+		bob.Send(s)
+		bobSaid = append(bobSaid, s)
+	}
+	if p := alice.Pending(); len(p) != 3 || p[0].Sent {
+		t.Errorf("alice's Pending during the outage = %+v", p)
+	}
+	time.Sleep(100 * time.Millisecond) // a few refused reconnects
+
+	srv2 := startServer(t, addr, server.Config{})
+	for _, r := range []*recorder{ra, rb} {
+		c := next(t, r, func(c client.Connected) bool { return true })
+		if !c.Reset || c.Resumed || c.Welcome.Epoch == oldEpoch || c.Welcome.Epoch != srv2.Epoch() {
+			t.Errorf("Connected after restart = %+v, want Reset with the new epoch", c)
+		}
+	}
+	all := append(slices.Clone(aliceSaid), bobSaid...)
+	waitFor(t, "all outage messages on both sides", 10*time.Second, func() bool {
+		return len(ra.texts(nil)) >= 1+len(all) && len(rb.texts(nil)) >= 1+len(all)
+	})
+	time.Sleep(200 * time.Millisecond) // room for any duplicate to show up
+
+	for name, r := range map[string]*recorder{"alice": ra, "bob": rb} {
+		texts := r.texts(nil)
+		for _, s := range append([]string{"before"}, all...) {
+			if n := count(texts, s); n != 1 {
+				t.Errorf("%s saw %q %d times; all: %q", name, s, n, texts)
+			}
+		}
+		if got := filter(texts, "alice during"); !slices.Equal(got, aliceSaid) {
+			t.Errorf("%s saw alice's outage messages as %q", name, got)
+		}
+		if got := filter(texts, "bob during"); !slices.Equal(got, bobSaid) {
+			t.Errorf("%s saw bob's outage messages as %q", name, got)
+		}
+	}
+	if st := srv2.Stats(); st.LastID != uint64(len(all)) {
+		t.Errorf("the new server broadcast %d messages, want %d", st.LastID, len(all))
+	}
+	if p := alice.Pending(); len(p) != 0 {
+		t.Errorf("alice's Pending after reconnect = %+v", p)
+	}
+}
+
+func count(list []string, s string) int {
+	n := 0
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
+}
+
+func filter(list []string, prefix string) []string {
+	var out []string
+	for _, x := range list {
+		if strings.HasPrefix(x, prefix) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// checkIDs fails unless the ids of the messages r saw run 1, 2, 3, ...
+// with no gap and no repeat.
+func checkIDs(t *testing.T, name string, r *recorder) {
+	t.Helper()
+	var ids []uint64
+	for _, ev := range r.events() {
+		if m, ok := ev.(client.Message); ok {
+			ids = append(ids, m.Msg.ID)
+		}
+	}
+	for i, id := range ids {
+		if id != uint64(i+1) {
+			t.Errorf("%s saw message ids %v: want 1..%d without gap or repeat", name, ids, len(ids))
+			return
+		}
+	}
+}
+
+// The link to the server breaks (the server stays up): the client
+// resumes from the last id it saw, and gets exactly what it missed.
+func TestRichResumeAfterDrop(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	px := newProxy(t, srv.addr)
+	alice, ra := dial(t, fastConfig(t, px.addr(), "alice"))
+	bob, rb := dial(t, fastConfig(t, srv.addr, "bob"))
+	ca := next[client.Connected](t, ra, nil)
+	next[client.Connected](t, rb, nil)
+	bob.Send("one")
+	alice.Send("two")
+	next(t, ra, isMsg("two"))
+
+	px.reject.Store(true)
+	px.cut()
+	d := next[client.Disconnected](t, ra, nil)
+	if !errors.Is(d.Err, client.ErrConnLost) || d.Retry <= 0 || d.Bye != nil {
+		t.Errorf("Disconnected = %+v, want ErrConnLost and a retry", d)
+	}
+	for i := range 5 {
+		bob.Send(fmt.Sprintf("missed %d", i))
+	}
+	alice.Send("typed offline")
+	next(t, rb, isMsg("missed 4"))
+	px.reject.Store(false)
+
+	c := next(t, ra, func(c client.Connected) bool { return true })
+	if !c.Resumed || c.Reset || c.Gap || c.Welcome.Session != ca.Welcome.Session || c.Welcome.Nick != "alice" {
+		t.Errorf("Connected after the drop = %+v, want a resume of the same session", c)
+	}
+	if c.Backlog != 5 {
+		t.Errorf("resumed with %d backlog messages, want the 5 missed", c.Backlog)
+	}
+	next(t, ra, isMsg("typed offline"))
+	next(t, rb, isMsg("typed offline"))
+	bob.Send("after")
+	next(t, ra, isMsg("after"))
+	checkIDs(t, "alice", ra)
+	checkIDs(t, "bob", rb)
+	if n := count(rb.texts(nil), "typed offline"); n != 1 {
+		t.Errorf("bob saw alice's offline message %d times", n)
+	}
+	// Bob saw no leave and join: the server held alice's session.
+	for _, ev := range rb.events() {
+		if l, ok := ev.(client.Left); ok {
+			t.Logf("bob saw %+v (the server noticed the drop)", l)
+		}
+	}
+}
+
+// The echo of a message is lost with the connection: the message reached
+// the server and everyone else, but not its sender. After the resume the
+// sender finds it in the backlog: it is delivered, and not sent again.
+func TestRichEchoLostInDrop(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	px := newProxy(t, srv.addr)
+	alice, ra := dial(t, fastConfig(t, px.addr(), "alice"))
+	_, rb := dial(t, fastConfig(t, srv.addr, "bob"))
+	next[client.Connected](t, ra, nil)
+	next[client.Connected](t, rb, nil)
+
+	px.muteDown.Store(true)
+	cid, _ := alice.Send("did it arrive?")
+	next(t, rb, isMsg("did it arrive?"))
+	px.reject.Store(true)
+	px.cut()
+	px.muteDown.Store(false)
+	next[client.Disconnected](t, ra, nil)
+	if p := alice.Pending(); len(p) != 1 || p[0].CID != cid {
+		t.Fatalf("Pending while away = %+v, want the unacknowledged message", p)
+	}
+	px.reject.Store(false)
+
+	c := next(t, ra, func(c client.Connected) bool { return true })
+	m := next(t, ra, isMsg("did it arrive?"))
+	if !c.Resumed || !m.Own || !m.Backlog || m.Msg.CID != cid {
+		t.Errorf("after resume: %+v then %+v, want the echo from the backlog", c, m)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := count(ra.texts(nil), "did it arrive?"); n != 1 {
+		t.Errorf("alice saw her message %d times", n)
+	}
+	if n := count(rb.texts(nil), "did it arrive?"); n != 1 {
+		t.Errorf("bob saw alice's message %d times", n)
+	}
+	if st := srv.Stats(); st.LastID != 1 {
+		t.Errorf("server broadcast %d messages, want 1", st.LastID)
+	}
+	if p := alice.Pending(); len(p) != 0 {
+		t.Errorf("Pending = %+v", p)
+	}
+}
+
+// The server vanishes without a FIN (the host's laptop went to sleep):
+// the client's pings go unanswered and it notices within PongTimeout.
+func TestRichDeadServerNoticed(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	px := newProxy(t, srv.addr)
+	cfg := fastConfig(t, px.addr(), "alice")
+	cfg.PingInterval = 200 * time.Millisecond
+	cfg.PongTimeout = 600 * time.Millisecond
+	alice, ra := dial(t, cfg)
+	next[client.Connected](t, ra, nil)
+
+	// A live server answers pings: the connection outlives PongTimeout
+	// several times over, although the server itself pings only every 10s.
+	time.Sleep(4 * cfg.PongTimeout)
+	for _, ev := range ra.events() {
+		if d, ok := ev.(client.Disconnected); ok {
+			t.Fatalf("a healthy connection dropped: %v", d.Err)
+		}
+	}
+
+	px.muteDown.Store(true)
+	px.muteUp.Store(true)
+	start := time.Now()
+	d := next[client.Disconnected](t, ra, nil)
+	took := time.Since(start)
+	if !errors.Is(d.Err, client.ErrConnLost) {
+		t.Errorf("Disconnected = %+v, want ErrConnLost", d)
+	}
+	if took > cfg.PongTimeout+time.Second {
+		t.Errorf("a dead server was noticed after %s, PongTimeout is %s", took, cfg.PongTimeout)
+	}
+	t.Logf("dead server noticed after %s: %v", took.Round(time.Millisecond), d.Err)
+	px.muteDown.Store(false)
+	px.muteUp.Store(false)
+	c := next(t, ra, func(c client.Connected) bool { return true })
+	if !c.Resumed {
+		t.Errorf("Connected = %+v, want a resume", c)
+	}
+	alice.Send("back")
+	next(t, ra, isMsg("back"))
+}
+
+// The host ends the chat: the client reports it once and does not dial
+// again. Sends are refused from then on.
+func TestRichByeEndedNoReconnect(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	var dials countingDialer
+	cfg := fastConfig(t, srv.addr, "alice")
+	cfg.NetDial = dials.dial
+	alice, ra := dial(t, cfg)
+	next[client.Connected](t, ra, nil)
+
+	srv.stop(t, wire.ByeEnded)
+	d := next[client.Disconnected](t, ra, nil)
+	if d.Retry != 0 || d.Bye == nil || d.Bye.Reason != wire.ByeEnded || !errors.Is(d.Err, client.ErrEnded) {
+		t.Errorf("Disconnected = %+v, want bye ended and no retry", d)
+	}
+	time.Sleep(time.Second)
+	if n := dials.n.Load(); n != 1 {
+		t.Errorf("%d dials after the host ended the chat, want only the first", n)
+	}
+	if _, err := alice.Send("anyone?"); !errors.Is(err, client.ErrEnded) {
+		t.Errorf("Send after the end: %v, want ErrEnded", err)
+	}
+	if evs := ra.events(); len(evs) != 2 {
+		t.Errorf("events after the end: %s", ra.dump())
+	}
+}
+
+// The server goes away for good: the client retries with a growing,
+// bounded backoff, never spinning.
+func TestRichReconnectBackoff(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	var dials countingDialer
+	cfg := fastConfig(t, srv.addr, "alice")
+	cfg.NetDial = dials.dial
+	cfg.MinBackoff = 50 * time.Millisecond
+	cfg.MaxBackoff = 400 * time.Millisecond
+	_, ra := dial(t, cfg)
+	next[client.Connected](t, ra, nil)
+
+	srv.stop(t, wire.ByeShutdown)
+	next[client.Disconnected](t, ra, nil)
+	start := dials.n.Load()
+	time.Sleep(2 * time.Second)
+	n := dials.n.Load() - start
+	// Waits are at least 50ms and, after three doublings, average 225ms:
+	// about a dozen attempts in two seconds, and never more than 40.
+	if n < 3 || n > 40 {
+		t.Errorf("%d reconnect attempts in 2s with backoff 50ms..400ms", n)
+	}
+	var retries []time.Duration
+	for _, ev := range ra.events() {
+		if d, ok := ev.(client.Disconnected); ok {
+			retries = append(retries, d.Retry)
+			if !errors.Is(d.Err, client.ErrRefused) && !errors.Is(d.Err, client.ErrServerGone) {
+				t.Errorf("Disconnected.Err = %v", d.Err)
+			}
+			if d.Retry < cfg.MinBackoff || d.Retry > cfg.MaxBackoff {
+				t.Errorf("Retry %s outside %s..%s", d.Retry, cfg.MinBackoff, cfg.MaxBackoff)
+			}
+		}
+	}
+	t.Logf("%d attempts in 2s; waits %v", n, retries)
+}
+
+// The same session connects from elsewhere: the old connection is told it
+// was replaced and does not fight back.
+func TestRichReplaced(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	var dials countingDialer
+	cfg := fastConfig(t, srv.addr, "alice")
+	cfg.NetDial = dials.dial
+	_, ra := dial(t, cfg)
+	c := next[client.Connected](t, ra, nil)
+
+	other := rawPeer(t, "ws://"+srv.addr+"/", wire.Subprotocol)
+	hello, _ := wire.Encode(wire.Hello{V: wire.Version, Nick: "alice", Session: c.Welcome.Session})
+	other.WriteMessage(websocket.TextMessage, hello)
+	d := next[client.Disconnected](t, ra, nil)
+	if d.Retry != 0 || !errors.Is(d.Err, client.ErrReplaced) {
+		t.Errorf("Disconnected = %+v, want ErrReplaced without retry", d)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := dials.n.Load(); n != 1 {
+		t.Errorf("%d dials, want 1", n)
+	}
+}
+
+// More messages at once than the server's burst: the client paces them
+// under the server's rate, so none is refused and all arrive in order.
+func TestRichPacing(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{Rate: 40, Burst: 5})
+	alice, ra := dial(t, fastConfig(t, srv.addr, "alice"))
+	next[client.Connected](t, ra, nil)
+	var want []string
+	for i := range 30 {
+		s := fmt.Sprintf("line %02d", i)
+		if _, err := alice.Send(s); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, s)
+	}
+	waitFor(t, "30 echoes", 10*time.Second, func() bool { return len(ra.texts(nil)) >= 30 })
+	if got := ra.texts(func(m client.Message) bool { return m.Own }); !slices.Equal(got, want) {
+		t.Errorf("echoes %q", got)
+	}
+	if st := srv.Stats(); st.RateLimited != 0 {
+		t.Errorf("the server refused %d messages as too fast", st.RateLimited)
+	}
+	for _, ev := range ra.events() {
+		if f, ok := ev.(client.Failed); ok {
+			t.Errorf("Failed: %+v", f)
+		}
+	}
+}
+
+// The outbox is bounded while the server is away.
+func TestOutboxFull(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	cfg := fastConfig(t, srv.addr, "alice")
+	cfg.OutboxLimit = 3
+	alice, ra := dial(t, cfg)
+	next[client.Connected](t, ra, nil)
+	srv.stop(t, wire.ByeShutdown)
+	next[client.Disconnected](t, ra, nil)
+	for i := range 3 {
+		if _, err := alice.Send(fmt.Sprint("queued ", i)); err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+	}
+	if _, err := alice.Send("one too many"); !errors.Is(err, client.ErrOutboxFull) {
+		t.Errorf("fourth Send: %v, want ErrOutboxFull", err)
+	}
+	p := alice.Pending()
+	if len(p) != 3 || p[0].Text != "queued 0" || p[2].Text != "queued 2" || p[0].Sent {
+		t.Errorf("Pending = %+v", p)
+	}
+	if err := alice.SetNick("alicia"); !errors.Is(err, client.ErrNotConnected) {
+		t.Errorf("SetNick while away: %v, want ErrNotConnected", err)
+	}
+	if err := alice.SetStatus(wire.Away); err != nil {
+		t.Errorf("SetStatus while away: %v", err)
+	}
+}
+
+// Close ends everything: the server sees a normal close, the Events
+// channel closes, no goroutine stays, and later calls say ErrClosed.
+func TestClose(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	c, err := client.Dial(context.Background(), fastConfig(t, srv.addr, "alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "alice in the room", 5*time.Second, func() bool { return srv.Stats().Rich == 1 })
+	start := time.Now()
+	c.Close()
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("Close took %s", took)
+	}
+	for range c.Events() {
+		// Connected is still buffered; then the channel must be closed.
+	}
+	c.Close() // idempotent
+	if _, err := c.Send("x"); !errors.Is(err, client.ErrClosed) {
+		t.Errorf("Send after Close: %v", err)
+	}
+	if err := c.SetStatus(wire.Away); !errors.Is(err, client.ErrClosed) {
+		t.Errorf("SetStatus after Close: %v", err)
+	}
+	waitFor(t, "the server to see alice go", 5*time.Second, func() bool { return srv.Stats().Conns == 0 })
+	if g := waitNoClientGoroutines(2 * time.Second); g != "" {
+		t.Errorf("goroutines left after Close:\n%s", g)
+	}
+}
+
+// Close while a reconnect attempt hangs in its handshake, and while the
+// client waits out its backoff: both return at once.
+func TestCloseWhileReconnecting(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	px := newProxy(t, srv.addr)
+	cfg := fastConfig(t, px.addr(), "alice")
+	cfg.DialTimeout = 30 * time.Second
+	c, ra := dial(t, cfg)
+	next[client.Connected](t, ra, nil)
+
+	px.silent.Store(true)
+	px.cut()
+	next[client.Disconnected](t, ra, nil)
+	waitFor(t, "a reconnect attempt", 5*time.Second, func() bool { return px.accepted.Load() >= 2 })
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	c.Close()
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("Close during a hanging handshake took %s", took)
+	}
+
+	cfg = fastConfig(t, px.addr(), "bob")
+	cfg.MinBackoff, cfg.MaxBackoff = time.Minute, time.Minute
+	px.silent.Store(false)
+	c, rb := dial(t, cfg)
+	next[client.Connected](t, rb, nil)
+	px.cut()
+	next[client.Disconnected](t, rb, nil)
+	start = time.Now()
+	c.Close()
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("Close during backoff took %s", took)
+	}
+}
+
+// The server broadcast a message and crashed before its sender got the
+// echo. The sender sends it again to the restarted server, which cannot
+// know it: the others must not see it twice.
+func TestRichResendAfterRestartNotDuplicated(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	addr := srv.addr
+	px := newProxy(t, addr)
+	alice, ra := dial(t, fastConfig(t, px.addr(), "alice"))
+	_, rb := dial(t, fastConfig(t, addr, "bob"))
+	next[client.Connected](t, ra, nil)
+	next[client.Connected](t, rb, nil)
+
+	px.muteDown.Store(true)
+	cid, _ := alice.Send("last words")
+	next(t, rb, isMsg("last words"))
+	srv.stop(t, wire.ByeShutdown)
+	next[client.Disconnected](t, ra, nil)
+	next[client.Disconnected](t, rb, nil)
+	px.muteDown.Store(false)
+
+	srv2 := startServer(t, addr, server.Config{})
+	m := next(t, ra, isMsg("last words"))
+	if !m.Own || m.Msg.CID != cid {
+		t.Errorf("alice's echo from the new server = %+v", m)
+	}
+	next(t, rb, func(c client.Connected) bool { return c.Reset })
+	alice.Send("and more")
+	next(t, rb, isMsg("and more"))
+	if n := count(rb.texts(nil), "last words"); n != 1 {
+		t.Errorf("bob saw the re-sent message %d times", n)
+	}
+	if st := srv2.Stats(); st.LastID != 2 {
+		t.Errorf("the new server broadcast %d messages, want 2 (the re-send and one more)", st.LastID)
+	}
+}
