@@ -73,6 +73,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		list      = fs.String("scenarios", "chatroom,fanout,bigroom,idle,large", "compare: scenarios to run")
 		serverCPU = fs.String("server-cpu", "", "compare: pin servers to this CPU list with taskset (run bench itself under taskset on the others)")
 		logDir    = fs.String("logdir", "", "compare: directory for the servers' logs (default: a temporary one)")
+		quiet     = fs.Duration("quiet", time.Minute, "compare: before each run, wait up to this long for the machine to be idle (0: don't)")
+		quietCPU  = fs.Float64("quiet-cpu", 25, "compare: idle means at most this % of one core busy")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -147,7 +149,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		cmp := &comparison{
 			Scenarios: scs, Targets: targets, Rounds: *rounds, ServerCPU: *serverCPU,
-			LogDir: *logDir, Base: cfg, Log: log,
+			LogDir: *logDir, QuietWait: *quiet, QuietCPU: *quietCPU, Base: cfg, Log: log,
 		}
 		budget := *hard
 		if budget == 0 {
@@ -224,7 +226,7 @@ func printResult(w io.Writer, sc scenario, r *result) {
 		fmt.Fprintf(tw, "rate\t%.0f deliveries/s\n", r.Rate)
 		fmt.Fprintf(tw, "latency\tp50 %.3f ms, p99 %.3f ms, max %.3f ms (%d samples)\n", r.P50, r.P99, r.Max, r.Latency)
 		fmt.Fprintf(tw, "frames\t%d with payloads, %d with more than one, at most %d in one\n", r.Frames, r.MultiFrames, r.MaxPerFrame)
-		fmt.Fprintf(tw, "cpu\tserver %.0f%%, generator %.0f%% of one core\n", r.ServerCPU, r.GenCPU)
+		fmt.Fprintf(tw, "cpu\tserver %.0f%%, generator %.0f%%, everything else %.0f%% of one core\n", r.ServerCPU, r.GenCPU, r.OtherCPU)
 	}
 	fmt.Fprintf(tw, "other\t%d non-payload lines, %d error frames, %d stalled senders, %d send errors\n", r.Other, r.ErrorFrames, r.Stalls, r.SendErrs)
 	if r.RSSBeforeKB > 0 {

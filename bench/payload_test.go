@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"parley/net/wire"
 )
@@ -143,6 +144,12 @@ func TestParseProc(t *testing.T) {
 	stat := "4242 (a (b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 150 0 0 20 0 5 0 1 2 3"
 	if got := parseStatCPU([]byte(stat)); got.Seconds() != 4 {
 		t.Errorf("parseStatCPU = %v, want 4s (250+150 ticks)", got)
+	}
+	// user nice system idle iowait irq softirq steal: idle and iowait
+	// are not busy.
+	sys := "cpu  100 1 20 5000 7 2 3 4 0 0\ncpu0 50 0 10 2500 3 1 1 2 0 0\n"
+	if got := parseStatBusy([]byte(sys)); got != 1300*time.Millisecond {
+		t.Errorf("parseStatBusy = %v, want 1.3s (130 ticks)", got)
 	}
 }
 

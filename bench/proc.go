@@ -80,3 +80,31 @@ func selfCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// readSysBusy returns the CPU time all CPUs together have spent busy
+// (user, nice, system, irq, softirq, steal), from /proc/stat: compared
+// with the server's and the generator's own CPU time over the same
+// window, it tells how much other work (a compiler, a neighbour VM) ran
+// during a measurement.
+func readSysBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	return parseStatBusy(b)
+}
+
+// parseStatBusy reads the "cpu " line of /proc/stat.
+func parseStatBusy(stat []byte) time.Duration {
+	line, _, _ := bytes.Cut(stat, []byte("\n"))
+	f := bytes.Fields(line)
+	if len(f) < 9 || string(f[0]) != "cpu" {
+		return 0
+	}
+	var ticks int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} { // user nice system irq softirq steal
+		v, _ := strconv.ParseInt(string(f[i]), 10, 64)
+		ticks += v
+	}
+	return time.Duration(ticks) * time.Second / clockTick
+}

@@ -67,6 +67,9 @@ type result struct {
 	RSSPerConn  float64 `json:"rss_per_conn_kb"`
 	ServerCPU   float64 `json:"server_cpu_pct"` // of one core, over the sending window
 	GenCPU      float64 `json:"generator_cpu_pct"`
+	// OtherCPU is the CPU time everything else on the machine used over
+	// the sending window, in % of one core: noise in the measurement.
+	OtherCPU float64 `json:"other_cpu_pct"`
 
 	// Closed counts connections the server closed during the run, by
 	// close code or error: evictions.
@@ -345,7 +348,7 @@ func (r *runner) frame(dst []byte, seq uint64, payload []byte) []byte {
 func (r *runner) load(ctx context.Context, res *result) {
 	sendCtx, stop := context.WithTimeout(ctx, r.sc.Duration)
 	defer stop()
-	cpu0, gen0 := readCPU(r.cfg.PID), selfCPU()
+	cpu0, gen0, sys0 := readCPU(r.cfg.PID), selfCPU(), readSysBusy()
 	d0, t0 := r.delivered.Load(), time.Now()
 	var wg sync.WaitGroup
 	for _, s := range r.senders {
@@ -357,7 +360,7 @@ func (r *runner) load(ctx context.Context, res *result) {
 	}
 	<-sendCtx.Done()
 	d1, t1 := r.delivered.Load(), time.Now()
-	cpu1, gen1 := readCPU(r.cfg.PID), selfCPU()
+	cpu1, gen1, sys1 := readCPU(r.cfg.PID), selfCPU(), readSysBusy()
 	wg.Wait()
 	secs := t1.Sub(t0).Seconds()
 	res.Rate = float64(d1-d0) / secs
@@ -365,6 +368,9 @@ func (r *runner) load(ctx context.Context, res *result) {
 		res.ServerCPU = 100 * (cpu1 - cpu0).Seconds() / secs
 	}
 	res.GenCPU = 100 * (gen1 - gen0).Seconds() / secs
+	if r.cfg.PID > 0 {
+		res.OtherCPU = max(0, 100*(sys1-sys0-(cpu1-cpu0)-(gen1-gen0)).Seconds()/secs)
+	}
 
 	for _, s := range r.senders {
 		res.Sent += s.sent.Load()

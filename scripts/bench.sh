@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Side-by-side load benchmark: Parley's headless server against gorilla's
+# examples/chat, under the same loads, interleaved over several rounds.
+#
+#   scripts/bench.sh                 3 rounds of every scenario (about 10 minutes)
+#   ROUNDS=1 scripts/bench.sh        one quick round
+#   SCENARIOS=chatroom,fanout scripts/bench.sh
+#   RICH=1 scripts/bench.sh          also Parley in rich mode (parley.v1)
+#   PIN=0 scripts/bench.sh           no CPU pinning
+#
+# Pinning: with two or more cores, each server runs on CPU 0 and the load
+# generator on CPU 1 (taskset), so that neither steals the other's core
+# and both servers are measured under the same split. Go reads its CPU
+# affinity at start, so each side runs with GOMAXPROCS=1.
+#
+# The peer is built from the Go module cache in a temporary folder and
+# deleted afterwards; its code is never copied into this repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+SCENARIOS=${SCENARIOS:-chatroom,fanout,bigroom,idle,large}
+PIN=${PIN:-1}
+GORILLA=github.com/gorilla/websocket@v1.5.3
+
+work=$(mktemp -d /tmp/parley-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+echo "bench: building Parley's headless server, the peer and the load generator" >&2
+CGO_ENABLED=0 go build -trimpath -tags nogui -o "$work/parley-server" .
+CGO_ENABLED=0 go build -trimpath -o "$work/bench" ./bench
+
+go mod download "$GORILLA"
+src="$(go env GOMODCACHE)/github.com/gorilla/websocket@v1.5.3/examples/chat"
+mkdir -p "$work/chat"
+cp "$src"/*.go "$src"/home.html "$work/chat/"
+chmod -R u+w "$work/chat"
+cat >"$work/chat/go.mod" <<MOD
+module gorillachat
+
+go 1.20
+
+require github.com/gorilla/websocket v1.5.3
+MOD
+grep '^github.com/gorilla/websocket v1.5.3' go.sum >"$work/chat/go.sum"
+(cd "$work/chat" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o chat .)
+
+# Parley's per-connection rate limit is for people, not for a load test.
+parley_flags=${PARLEY_FLAGS:--rate 0}
+
+run=("$work/bench")
+extra=()
+if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ]; then
+  run=(taskset -c 1 "$work/bench")
+  extra=(-server-cpu 0)
+fi
+if [ "${RICH:-0}" = 1 ]; then
+  extra+=(-rich)
+fi
+
+echo "bench: $(nproc) CPUs, $(go version | cut -d' ' -f3), rounds=$ROUNDS, pinning=$PIN" >&2
+"${run[@]}" -compare -rounds "$ROUNDS" -scenarios "$SCENARIOS" \
+  -parley "$work/parley-server -server -addr {addr} $parley_flags" \
+  -gorilla "$work/chat/chat -addr {addr}" \
+  -logdir "$work" -json "${JSON_OUT:-/tmp/parley-bench.json}" "${extra[@]}" "$@"
