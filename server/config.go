@@ -1,0 +1,192 @@
+package server
+
+import (
+	"log/slog"
+	"time"
+
+	"parley/net/wire"
+)
+
+// Config holds a server's settings. The zero value of every field means the
+// documented default, so Config{} is a working server on ":2000".
+type Config struct {
+	// Addr is the TCP address Run listens on. Default ":2000".
+	Addr string
+	// Room is the room's name, sent in every welcome. Default "Parley".
+	Room string
+	// Version is the server software's version, sent in every welcome as
+	// "parley/<Version>". Default "dev".
+	Version string
+
+	// Backlog is how many recent messages the server keeps for new and
+	// resuming clients. Default 500.
+	Backlog int
+	// MaxFrame is the largest WebSocket message, in bytes, read from a
+	// client; a larger one closes the connection with 1009.
+	// Default wire.DefaultMaxFrame (64 KiB).
+	MaxFrame int
+	// MaxText is the largest chat text, in bytes after cleaning; a longer
+	// one is refused with error too_long. Default wire.DefaultMaxText.
+	MaxText int
+
+	// QueueFrames and QueueBytes bound each client's outbound queue. A
+	// client whose queue would grow past either is dropped as a slow
+	// consumer (bye "slow", close 1008). Defaults 1024 frames and 4 MiB.
+	QueueFrames int
+	QueueBytes  int
+
+	// PingInterval is how often the server pings each client. Default 10s.
+	PingInterval time.Duration
+	// PongTimeout is how long a client may stay silent (no pong, no data)
+	// before it is dropped as dead. It must exceed PingInterval.
+	// Default 25s.
+	PongTimeout time.Duration
+	// WriteTimeout bounds each write to a client; a client that accepts no
+	// bytes for that long is dropped as slow. Default 10s.
+	WriteTimeout time.Duration
+	// HandshakeTimeout bounds reading the HTTP request and answering the
+	// WebSocket upgrade, so that half-open handshakes (slowloris) go away.
+	// Default 5s.
+	HandshakeTimeout time.Duration
+	// HelloTimeout is how long a rich client may take to join with a valid
+	// hello before it is closed with 1008. Default 10s.
+	HelloTimeout time.Duration
+
+	// Rate and Burst are the per-connection token bucket for incoming
+	// messages (messages per second, bucket size). A message over the rate
+	// is dropped with error rate_limited; a client that keeps flooding is
+	// closed with 1008. Defaults 30/s and 60. A negative Rate disables the
+	// limit.
+	Rate  float64
+	Burst int
+
+	// MaxConns is the most WebSocket connections at once; more are refused
+	// with HTTP 503. Default 10000; negative means no limit.
+	MaxConns int
+	// MaxConnsPerIP is the most WebSocket connections from one IP address;
+	// more are refused with HTTP 429. Default 64; negative means no limit.
+	// Loopback addresses are exempt unless LimitLoopback is set, because
+	// every client of a server on 127.0.0.1 shares that address.
+	MaxConnsPerIP int
+	// LimitLoopback applies MaxConnsPerIP to loopback clients too.
+	LimitLoopback bool
+
+	// AllowedOrigins lists the browser origins that may connect, as
+	// "scheme://host[:port]" or a bare "host[:port]". A request without an
+	// Origin header (any non-browser client) is always allowed. Empty means
+	// same-origin only: the Origin's host must equal the request's Host.
+	// "*" allows every origin.
+	AllowedOrigins []string
+
+	// Logger receives the server's logs. Default: discard.
+	Logger *slog.Logger
+}
+
+// Defaults for Config's zero values.
+const (
+	DefaultAddr             = ":2000"
+	DefaultRoom             = "Parley"
+	DefaultBacklog          = 500
+	DefaultQueueFrames      = 1024
+	DefaultQueueBytes       = 4 << 20
+	DefaultPingInterval     = 10 * time.Second
+	DefaultPongTimeout      = 25 * time.Second
+	DefaultWriteTimeout     = 10 * time.Second
+	DefaultHandshakeTimeout = 5 * time.Second
+	DefaultHelloTimeout     = 10 * time.Second
+	DefaultRate             = 30
+	DefaultBurst            = 60
+	DefaultMaxConns         = 10000
+	DefaultMaxConnsPerIP    = 64
+)
+
+// Fixed limits that are not worth a setting.
+const (
+	// maxBadFrames is how many refused frames in a row (malformed JSON,
+	// unknown types, binary frames, frames before hello) close a rich
+	// connection with 1008.
+	maxBadFrames = 10
+	// closeGrace is how long a connection we are closing may take to
+	// receive our close frame and answer it before we cut it.
+	closeGrace = 2 * time.Second
+	// lingerTime bounds reading what a client still sends after our close
+	// frame, so that closing the socket does not reset it and destroy the
+	// close frame in flight.
+	lingerTime = time.Second
+	// historyBytes caps the history in one welcome, so that one joining
+	// client cannot pin more than this much memory beyond its queue.
+	historyBytes = 512 << 10
+	// recentCIDs is how many client message ids per session the server
+	// remembers to drop repeated sends.
+	recentCIDs = 256
+	// maxSessions bounds the sessions kept for clients that went away, so
+	// that they can resume and have repeated sends dropped.
+	maxSessions = 4096
+	// sessionTTL is how long a session outlives its last connection.
+	sessionTTL = 30 * time.Minute
+	// readBufferSize is the per-connection read buffer. Messages may be
+	// larger; a small buffer keeps idle connections cheap.
+	readBufferSize = 512
+)
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.Room == "" {
+		c.Room = DefaultRoom
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	if c.Backlog <= 0 {
+		c.Backlog = DefaultBacklog
+	}
+	if c.MaxFrame <= 0 {
+		c.MaxFrame = wire.DefaultMaxFrame
+	}
+	if c.MaxText <= 0 {
+		c.MaxText = wire.DefaultMaxText
+	}
+	if c.QueueFrames <= 0 {
+		c.QueueFrames = DefaultQueueFrames
+	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = DefaultQueueBytes
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = DefaultPingInterval
+	}
+	if c.PongTimeout <= 0 {
+		c.PongTimeout = DefaultPongTimeout
+	}
+	if c.PongTimeout <= c.PingInterval {
+		c.PongTimeout = c.PingInterval * 5 / 2
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if c.HelloTimeout <= 0 {
+		c.HelloTimeout = DefaultHelloTimeout
+	}
+	if c.Rate == 0 {
+		c.Rate = DefaultRate
+	}
+	if c.Burst <= 0 {
+		c.Burst = DefaultBurst
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.MaxConnsPerIP == 0 {
+		c.MaxConnsPerIP = DefaultMaxConnsPerIP
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}

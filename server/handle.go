@@ -1,0 +1,231 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+
+	"parley/net/wire"
+)
+
+// handle acts on one message a client sent. It runs on the peer's reader
+// goroutine; whatever it answers is queued, never written.
+func (s *Server) handle(p *peer, typ int, data []byte) {
+	if typ == websocket.BinaryMessage {
+		if !p.rich {
+			p.end(endBinary)
+			return
+		}
+		s.refuse(p, wire.Error{Code: wire.CodeUnsupported, Text: "binary frames are not supported"})
+		return
+	}
+	if !utf8.Valid(data) {
+		// Never relayed, never parsed: RFC 6455 requires 1007.
+		p.end(endBadUTF8)
+		return
+	}
+	if p.rich {
+		s.handleRich(p, data)
+		return
+	}
+	if s.allow(p, "") {
+		s.handlePlain(p, string(data))
+	}
+}
+
+// allow applies the rate limit to one incoming message (cid names a
+// rich client's send). Over the rate the message is dropped with an error;
+// a client that runs out of strikes as well is flooding and is closed.
+func (s *Server) allow(p *peer, cid string) bool {
+	if s.cfg.Rate <= 0 {
+		return true
+	}
+	now := time.Now()
+	ok, wait := p.limit.take(now)
+	if ok {
+		return true
+	}
+	s.limited.Add(1)
+	if ok, _ := p.strikes.take(now); !ok {
+		s.log.Info("closing a flooding client", "conn", p.id, "addr", p.addr)
+		p.end(endFlood)
+		return false
+	}
+	if p.rich {
+		p.enqueue(mustJSONFrame(wire.Error{Code: wire.CodeRateLimited, CID: cid,
+			Text: "too many messages: slow down", RetryMS: max(1, wait.Milliseconds())}))
+	} else {
+		p.enqueue(textFrame(wire.PlainNotice("too many messages: slow down")))
+	}
+	return false
+}
+
+// refuse answers a rich client's refused frame. Frames that make no sense
+// at all count towards the limit of bad frames in a row.
+func (s *Server) refuse(p *peer, e wire.Error) {
+	switch e.Code {
+	case wire.CodeBadRequest, wire.CodeUnsupported, wire.CodeNotJoined:
+		p.bad++
+		if p.bad >= maxBadFrames {
+			p.end(endBadFrames)
+			return
+		}
+	}
+	p.enqueue(mustJSONFrame(e))
+}
+
+// handleRich acts on one JSON frame from a rich client.
+func (s *Server) handleRich(p *peer, data []byte) {
+	f, err := wire.Decode(data)
+	if err != nil {
+		code := wire.CodeBadRequest
+		if errors.Is(err, wire.ErrUnknownType) {
+			code = wire.CodeUnsupported
+		}
+		s.refuse(p, wire.Error{Code: code, Text: err.Error()})
+		return
+	}
+	var cid string
+	if send, ok := f.(wire.Send); ok {
+		cid = send.CID
+	}
+	if !s.allow(p, cid) {
+		return
+	}
+	s.mu.Lock()
+	joined := p.joined
+	s.mu.Unlock()
+	if h, ok := f.(wire.Hello); ok {
+		if joined {
+			s.refuse(p, wire.Error{Code: wire.CodeAlreadyJoined, Text: "already joined"})
+			return
+		}
+		s.hello(p, h)
+		return
+	}
+	if !joined {
+		s.refuse(p, wire.Error{Code: wire.CodeNotJoined, Text: "send a hello first"})
+		return
+	}
+	switch f := f.(type) {
+	case wire.Send:
+		p.bad = 0
+		if len(f.CID) > wire.MaxClientID {
+			s.refuse(p, wire.Error{Code: wire.CodeBadCID,
+				Text: fmt.Sprintf("cid is longer than %d bytes", wire.MaxClientID)})
+			return
+		}
+		text, err := wire.CheckText(f.Text, s.cfg.MaxText)
+		if err != nil {
+			code := wire.CodeTooLong
+			if errors.Is(err, wire.ErrTextEmpty) {
+				code = wire.CodeEmpty
+			}
+			s.refuse(p, wire.Error{Code: code, Text: err.Error(), CID: f.CID})
+			return
+		}
+		s.post(p, text, f.CID)
+	case wire.Nick:
+		p.bad = 0
+		if e := s.rename(p, f.Nick); e != nil {
+			s.refuse(p, *e)
+		}
+	case wire.Status:
+		p.bad = 0
+		if f.Status != wire.Active && f.Status != wire.Away {
+			s.refuse(p, wire.Error{Code: wire.CodeBadStatus, Text: "status must be active or away"})
+			return
+		}
+		s.setStatus(p, f.Status)
+	default:
+		s.refuse(p, wire.Error{Code: wire.CodeUnsupported,
+			Text: "a client may not send " + string(f.FrameType()) + " frames"})
+	}
+}
+
+// hello joins a rich client, or tells it why not; it may try again.
+func (s *Server) hello(p *peer, h wire.Hello) {
+	r := s.join(p, h)
+	if r.err != nil {
+		s.refuse(p, *r.err)
+		return
+	}
+	p.bad = 0
+	if r.old != nil {
+		s.log.Debug("session taken over", "conn", r.old.id, "by", p.id, "nick", r.welcome.Nick)
+		r.old.end(endReplaced)
+	}
+	s.log.Debug("joined", "conn", p.id, "addr", p.addr, "nick", r.welcome.Nick,
+		"resumed", r.welcome.Resumed, "gap", r.welcome.Gap, "agent", h.Agent)
+	sortUsers(r.welcome.Users)
+	p.release(mustJSONFrame(*r.welcome))
+}
+
+// plainHelp is the answer to /help.
+var plainHelp = strings.Join([]string{
+	"Everything you type is sent to everyone here as \"yourname: text\".",
+	"/nick NAME   change your nickname",
+	"/who         list who is here",
+	"/help        this help",
+	"//text       send a message that starts with /",
+}, "\n")
+
+// handlePlain acts on one line from a plain client.
+func (s *Server) handlePlain(p *peer, text string) {
+	if strings.HasPrefix(text, "/") && !strings.HasPrefix(text, "//") {
+		s.command(p, text)
+		return
+	}
+	if strings.HasPrefix(text, "//") {
+		text = text[1:]
+	}
+	clean, err := wire.CheckText(text, s.cfg.MaxText)
+	switch {
+	case errors.Is(err, wire.ErrTextEmpty):
+		return // the original chat would echo an empty line; nobody needs it
+	case err != nil:
+		p.enqueue(textFrame(wire.PlainNotice("not sent: " + err.Error())))
+		return
+	}
+	s.post(p, clean, "")
+}
+
+// command runs a plain client's slash command.
+func (s *Server) command(p *peer, line string) {
+	name, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+	arg = strings.TrimSpace(arg)
+	notice := func(text string) { p.enqueue(textFrame(wire.PlainNotice(text))) }
+	switch strings.ToLower(name) {
+	case "/nick":
+		if arg == "" {
+			notice("usage: /nick NAME")
+			return
+		}
+		if e := s.rename(p, arg); e != nil {
+			notice("nickname not changed: " + e.Text)
+		}
+	case "/who":
+		users := s.who()
+		names := make([]string, len(users))
+		for i, u := range users {
+			names[i] = u.Nick
+			if u.Status == wire.Away {
+				names[i] += " (away)"
+			}
+		}
+		notice(strconv.Itoa(len(users)) + " here: " + strings.Join(names, ", "))
+	case "/help":
+		notice(plainHelp)
+	default:
+		cmd := wire.CleanText(name)
+		if utf8.RuneCountInString(cmd) > 20 {
+			cmd = string([]rune(cmd)[:20]) + "…"
+		}
+		notice("unknown command " + cmd + "; type /help for the commands, or start with // to send a line that begins with /")
+	}
+}

@@ -1,0 +1,521 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"parley/net/wire"
+)
+
+// peer is one WebSocket connection, rich or plain.
+//
+// Three goroutines may touch a peer: its reader (the only caller of ws's
+// read methods), its flusher (the only writer to raw, started on demand and
+// gone when the queue is empty) and whoever enqueues (the hub under s.mu,
+// timers, the reader). Everything written to raw goes through the queue.
+type peer struct {
+	s    *Server
+	id   uint64
+	raw  net.Conn        // the hijacked connection: only the flusher writes to it
+	ws   *websocket.Conn // read side only: its writes land in the queue
+	rich bool
+	ip   string // the key counted against MaxConnsPerIP, "" when exempt
+	addr string // remote address, for logs
+
+	// Room state, guarded by s.mu.
+	joined bool
+	nick   string
+	fold   string
+	status wire.Presence
+	slot   int // index in s.rich or s.plain while joined
+	sess   *session
+
+	// Outbound queue and connection state, guarded by mu.
+	mu        sync.Mutex
+	q         [][]byte // frames waiting for the flusher
+	qbytes    int      // bytes in q
+	flushing  bool     // a flusher goroutine is running
+	hold      bool     // the welcome is being encoded: do not flush yet
+	closing   bool     // our close frame is queued: accept no more frames
+	dead      bool     // raw is closed
+	reason    string   // the leave reason; the first cause wins
+	sent      chan struct{}
+	sentDone  bool // sent is closed
+	ping      *time.Timer
+	grace     *time.Timer
+	helloWait *time.Timer
+
+	// Reader-owned state.
+	limit   bucket
+	strikes bucket
+	bad     int // refused frames in a row
+}
+
+// closedChan is a closed channel, the sent channel of a peer cut before it
+// queued a close frame.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// ending describes how the server ends a connection on purpose.
+type ending struct {
+	code  int    // WebSocket close code
+	text  string // close frame reason, for people
+	leave string // the reason in the leave event others see
+	rich  []byte // frame sent to a rich client before the close, or nil
+	plain []byte // frame sent to a plain client before the close, or nil
+}
+
+// Leave reasons, as sent in leave events.
+const (
+	leaveQuit     = "quit"     // the client closed the connection
+	leaveLost     = "lost"     // the connection dropped without a close frame
+	leaveTimeout  = "timeout"  // no pong or data within PongTimeout
+	leaveSlow     = "slow"     // the client did not read fast enough
+	leaveReplaced = "replaced" // the session connected again
+	leavePolicy   = "policy"   // the client broke a rule and was closed
+	leaveShutdown = "shutdown" // the server is stopping
+)
+
+// Endings the server uses often, built once.
+var (
+	endSlow = ending{
+		code: websocket.ClosePolicyViolation, text: "slow consumer", leave: leaveSlow,
+		rich:  mustJSONFrame(wire.Bye{Reason: wire.ByeSlow, Text: "You did not read messages fast enough."}),
+		plain: textFrame(wire.PlainNotice("disconnected: you did not read messages fast enough")),
+	}
+	endReplaced = ending{
+		code: websocket.CloseNormalClosure, text: "replaced by a new connection", leave: leaveReplaced,
+		rich: mustJSONFrame(wire.Bye{Reason: wire.ByeReplaced, Text: "You connected again from elsewhere."}),
+	}
+	endFlood = ending{
+		code: websocket.ClosePolicyViolation, text: "flooding", leave: leavePolicy,
+		rich:  mustJSONFrame(wire.Bye{Reason: wire.ByePolicy, Text: "Too many messages: you were disconnected."}),
+		plain: textFrame(wire.PlainNotice("disconnected: too many messages")),
+	}
+	endBadFrames = ending{
+		code: websocket.ClosePolicyViolation, text: "too many bad frames", leave: leavePolicy,
+		rich: mustJSONFrame(wire.Bye{Reason: wire.ByePolicy, Text: "Too many invalid frames."}),
+	}
+	endNoHello = ending{
+		code: websocket.ClosePolicyViolation, text: "no hello", leave: leavePolicy,
+		rich: mustJSONFrame(wire.Bye{Reason: wire.ByePolicy, Text: "No valid hello in time."}),
+	}
+	endBadUTF8 = ending{code: websocket.CloseInvalidFramePayloadData, text: "invalid UTF-8", leave: leavePolicy}
+	endBinary  = ending{code: websocket.CloseUnsupportedData, text: "binary frames are not supported", leave: leavePolicy}
+	endTimeout = ending{code: websocket.CloseGoingAway, text: "ping timeout", leave: leaveTimeout}
+)
+
+// enqueue appends frame f to the queue and starts the flusher if none is
+// running. A peer whose queue would overflow is closed as a slow consumer;
+// frames for a closing peer are dropped.
+func (p *peer) enqueue(f []byte) {
+	p.mu.Lock()
+	if p.closing {
+		p.mu.Unlock()
+		return
+	}
+	cfg := &p.s.cfg
+	if len(p.q) >= cfg.QueueFrames || p.qbytes+len(f) > cfg.QueueBytes {
+		frames, n := len(p.q), p.qbytes
+		// What is queued will never be read in time: free it now, so a
+		// stuck client holds no more than the batch being written.
+		clear(p.q)
+		p.q, p.qbytes = nil, 0
+		start := p.endLocked(endSlow)
+		p.mu.Unlock()
+		p.s.evictions.Add(1)
+		p.s.log.Warn("dropping slow consumer", "conn", p.id, "addr", p.addr,
+			"queued_frames", frames, "queued_bytes", n)
+		if start {
+			go p.flush()
+		}
+		return
+	}
+	p.q = append(p.q, f)
+	p.qbytes += len(f)
+	start := p.startLocked()
+	p.mu.Unlock()
+	if start {
+		go p.flush()
+	}
+}
+
+// startLocked reports whether the caller must start a flusher.
+func (p *peer) startLocked() bool {
+	if p.flushing || p.hold || p.dead || len(p.q) == 0 {
+		return false
+	}
+	p.flushing = true
+	return true
+}
+
+// end queues e's farewell frame and close frame unless the peer is
+// already closing, and arms the timer that cuts the connection if it does
+// not go in time.
+func (p *peer) end(e ending) {
+	p.mu.Lock()
+	start := p.endLocked(e)
+	p.mu.Unlock()
+	if start {
+		go p.flush()
+	}
+}
+
+func (p *peer) endLocked(e ending) (start bool) {
+	if p.reason == "" {
+		p.reason = e.leave
+	}
+	if p.closing {
+		return false
+	}
+	p.closing = true
+	p.hold = false
+	if f := e.plain; p.rich {
+		f = e.rich
+		if f != nil {
+			p.q = append(p.q, f)
+		}
+	} else if f != nil {
+		p.q = append(p.q, f)
+	}
+	p.q = append(p.q, closeFrame(e.code, e.text))
+	p.closingLocked()
+	return p.startLocked()
+}
+
+// closingLocked sets up what follows the queueing of a close frame.
+func (p *peer) closingLocked() {
+	p.closing = true
+	if p.sent == nil {
+		p.sent = make(chan struct{})
+	}
+	if p.ping != nil {
+		p.ping.Stop()
+	}
+	if p.grace == nil && !p.dead {
+		p.grace = time.AfterFunc(closeGrace, p.cut)
+	}
+}
+
+// control takes a frame gorilla/websocket wrote itself: a pong, the echo
+// of the client's close frame, or the close frame of a protocol error or
+// of a message over the read limit.
+func (p *peer) control(f []byte) {
+	if len(f) == 0 || f[0]&0x0f != opClose {
+		p.enqueue(f)
+		return
+	}
+	p.mu.Lock()
+	if p.closing {
+		p.mu.Unlock()
+		return
+	}
+	p.hold = false
+	p.q = append(p.q, f)
+	p.qbytes += len(f)
+	p.closingLocked()
+	start := p.startLocked()
+	p.mu.Unlock()
+	if start {
+		go p.flush()
+	}
+}
+
+// release ends the hold a join put on the queue: the welcome goes first,
+// before every frame broadcast while it was being encoded.
+func (p *peer) release(welcome []byte) {
+	p.mu.Lock()
+	if !p.closing {
+		p.q = append(p.q, nil)
+		copy(p.q[1:], p.q)
+		p.q[0] = welcome
+		p.qbytes += len(welcome)
+	}
+	p.hold = false
+	start := p.startLocked()
+	p.mu.Unlock()
+	if start {
+		go p.flush()
+	}
+}
+
+// flush writes the queue until it is empty, one vectored write per batch,
+// then exits: an idle peer has no writer goroutine.
+func (p *peer) flush() {
+	var batch [][]byte
+	for {
+		p.mu.Lock()
+		if len(p.q) == 0 || p.dead {
+			p.flushing = false
+			if cap(p.q) > 64 {
+				p.q = nil // a burst is over: do not keep its slice
+			}
+			p.mu.Unlock()
+			return
+		}
+		batch, p.q = p.q, batch[:0]
+		p.qbytes = 0
+		last := p.closing // the close frame is queued last, so it is in this batch
+		p.mu.Unlock()
+
+		p.raw.SetWriteDeadline(time.Now().Add(p.s.cfg.WriteTimeout))
+		bufs := net.Buffers(batch)
+		_, err := bufs.WriteTo(p.raw)
+		clear(batch)
+		if err != nil {
+			p.writeFailed(err)
+			return
+		}
+		if last {
+			p.mu.Lock()
+			p.markSentLocked()
+			p.mu.Unlock()
+		}
+	}
+}
+
+// markSentLocked records that the close frame is written or never will be.
+func (p *peer) markSentLocked() {
+	if p.sent == nil {
+		p.sent = closedChan
+		p.sentDone = true
+	}
+	if !p.sentDone {
+		close(p.sent)
+		p.sentDone = true
+	}
+}
+
+// writeFailed handles a failed write: the connection is useless.
+func (p *peer) writeFailed(err error) {
+	var ne net.Error
+	timeout := errors.As(err, &ne) && ne.Timeout()
+	p.mu.Lock()
+	p.flushing = false
+	if p.reason == "" {
+		p.reason = leaveLost
+		if timeout {
+			p.reason = leaveSlow
+		}
+	}
+	p.mu.Unlock()
+	if timeout {
+		p.s.evictions.Add(1)
+		p.s.log.Warn("dropping slow consumer", "conn", p.id, "addr", p.addr, "err", err)
+	} else {
+		p.s.log.Debug("write failed", "conn", p.id, "addr", p.addr, "err", err)
+	}
+	p.cut()
+}
+
+// cut closes the connection at once. The reader then fails and finishes.
+func (p *peer) cut() {
+	p.mu.Lock()
+	if p.dead {
+		p.mu.Unlock()
+		return
+	}
+	p.dead = true
+	p.closing = true
+	clear(p.q)
+	p.q, p.qbytes = nil, 0
+	p.markSentLocked()
+	if p.ping != nil {
+		p.ping.Stop()
+	}
+	if p.grace != nil {
+		p.grace.Stop()
+	}
+	if p.helloWait != nil {
+		p.helloWait.Stop()
+	}
+	p.mu.Unlock()
+	p.raw.Close()
+}
+
+// startPings arms the ping timer. Each ping is queued like any frame; the
+// timer re-arms itself, so no goroutine waits between pings.
+func (p *peer) startPings() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closing {
+		p.ping = time.AfterFunc(p.s.cfg.PingInterval, p.pingNow)
+	}
+}
+
+func (p *peer) pingNow() {
+	p.enqueue(pingFrame)
+	p.mu.Lock()
+	if !p.closing && p.ping != nil {
+		p.ping.Reset(p.s.cfg.PingInterval)
+	}
+	p.mu.Unlock()
+}
+
+// isClosing reports whether the server has queued its close frame.
+func (p *peer) isClosing() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closing
+}
+
+// read is the peer's reader: it runs until the connection fails or the
+// close handshake ends, then finishes the peer.
+func (p *peer) read() {
+	cfg := &p.s.cfg
+	p.ws.SetReadLimit(int64(cfg.MaxFrame))
+	p.ws.SetPongHandler(func(string) error {
+		p.raw.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
+		return nil
+	})
+	p.raw.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
+	var err error
+	for {
+		var typ int
+		var data []byte
+		typ, data, err = p.ws.ReadMessage()
+		if err != nil {
+			break
+		}
+		if p.isClosing() {
+			// Wait for the client's answer to our close frame, but not
+			// longer than the grace period.
+			continue
+		}
+		p.raw.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
+		p.s.handle(p, typ, data)
+	}
+	p.finish(err)
+}
+
+// finish ends a peer whose reader stopped with err: it leaves the room,
+// its close frame is written (bounded by the grace period), then the
+// socket is closed in a way that does not reset the close frame away.
+func (p *peer) finish(err error) {
+	var ce *websocket.CloseError
+	var ne net.Error
+	// gorilla reports a connection that ends without a close frame as a
+	// CloseError with code 1006, which no peer can send.
+	handshakeDone := errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure
+	switch {
+	case handshakeDone:
+		// gorilla queued the echo of the client's close frame already.
+		p.end(ending{code: websocket.CloseNormalClosure, leave: leaveQuit})
+	case errors.As(err, &ne) && ne.Timeout():
+		p.end(endTimeout)
+	case errors.Is(err, websocket.ErrReadLimit):
+		// gorilla queued the 1009 close itself.
+		p.end(ending{code: websocket.CloseMessageTooBig, text: "message too big", leave: leavePolicy})
+	case ce != nil, errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET):
+		// Nothing to say to a connection that is gone.
+		p.end(ending{code: websocket.CloseGoingAway, leave: leaveLost})
+	default:
+		// A protocol error: gorilla queued a 1002 close itself, or the
+		// connection broke.
+		p.end(ending{code: websocket.CloseProtocolError, text: "protocol error", leave: leavePolicy})
+	}
+	p.s.leave(p)
+
+	p.mu.Lock()
+	sent, dead := p.sent, p.dead
+	if sent == nil {
+		sent = closedChan
+	}
+	p.mu.Unlock()
+	<-sent // closed by the flusher, a failed write or the grace timer
+	if !handshakeDone && !dead {
+		p.linger()
+	}
+	p.cut()
+	p.s.unregister(p)
+	if err != nil && !handshakeDone {
+		p.s.log.Debug("connection ended", "conn", p.id, "addr", p.addr, "err", err)
+	}
+}
+
+// linger half-closes the connection after our close frame and reads what
+// the client still sends until it closes too, briefly. Closing a socket
+// with unread input makes the kernel reset it, and a reset can destroy our
+// close frame before the client reads it.
+func (p *peer) linger() {
+	p.mu.Lock()
+	dead := p.dead
+	p.mu.Unlock()
+	if dead {
+		return
+	}
+	if hc, ok := p.raw.(interface{ CloseWrite() error }); ok {
+		hc.CloseWrite()
+	}
+	p.raw.SetReadDeadline(time.Now().Add(lingerTime))
+	io.CopyN(io.Discard, p.raw, 256<<10)
+}
+
+// queued reports the peer's queue length in frames and bytes.
+func (p *peer) queued() (int, int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.q), p.qbytes
+}
+
+// hijacker wraps the ResponseWriter handed to the Upgrader so that the
+// connection gorilla/websocket gets is a conn.
+type hijacker struct {
+	http.ResponseWriter
+	conn *conn
+}
+
+// Hijack implements http.Hijacker.
+func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	h.conn = &conn{Conn: c}
+	return h.conn, brw, nil
+}
+
+// conn is the hijacked connection as gorilla/websocket sees it. Until the
+// handshake is written it is the plain connection; from then on, the
+// frames gorilla writes by itself (pongs, close frames) are copied into
+// the peer's queue instead of being written, so that the peer's flusher is
+// the only writer, and gorilla's write deadlines are ignored because the
+// flusher sets its own.
+type conn struct {
+	net.Conn
+	p *peer // nil during the handshake
+}
+
+// Write implements net.Conn.
+func (c *conn) Write(b []byte) (int, error) {
+	if c.p == nil {
+		return c.Conn.Write(b)
+	}
+	c.p.control(bytes.Clone(b))
+	return len(b), nil
+}
+
+// SetWriteDeadline implements net.Conn.
+func (c *conn) SetWriteDeadline(t time.Time) error {
+	if c.p == nil {
+		return c.Conn.SetWriteDeadline(t)
+	}
+	return nil
+}
+
+// SetDeadline implements net.Conn.
+func (c *conn) SetDeadline(t time.Time) error {
+	if c.p == nil {
+		return c.Conn.SetDeadline(t)
+	}
+	return c.Conn.SetReadDeadline(t)
+}

@@ -1,0 +1,319 @@
+package server
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"parley/net/wire"
+)
+
+// The room's state lives in Server under s.mu. Each operation takes s.mu
+// once, changes the state, and queues the resulting frames to every
+// recipient before letting go, so every client sees every change in the
+// same order. Queueing never blocks: no lock is held across I/O.
+
+// nowMS returns the server's clock in Unix milliseconds.
+func nowMS() int64 { return time.Now().UnixMilli() }
+
+// broadcastLocked queues a rich frame to every rich peer and a plain frame
+// to every plain peer; a nil frame is not sent to that mode.
+func (s *Server) broadcastLocked(rich, plain []byte) {
+	if rich != nil {
+		for _, p := range s.rich {
+			p.enqueue(rich)
+		}
+	}
+	if plain != nil {
+		for _, p := range s.plain {
+			p.enqueue(plain)
+		}
+	}
+}
+
+// addLocked puts a peer in the room under its nickname.
+func (s *Server) addLocked(p *peer) {
+	p.joined = true
+	s.nicks[p.fold] = p
+	if p.rich {
+		p.slot = len(s.rich)
+		s.rich = append(s.rich, p)
+	} else {
+		p.slot = len(s.plain)
+		s.plain = append(s.plain, p)
+	}
+}
+
+// removeLocked takes a peer out of the room without telling anyone.
+func (s *Server) removeLocked(p *peer) {
+	if !p.joined {
+		return
+	}
+	p.joined = false
+	if s.nicks[p.fold] == p {
+		delete(s.nicks, p.fold)
+	}
+	list := &s.plain
+	if p.rich {
+		list = &s.rich
+	}
+	l := *list
+	last := len(l) - 1
+	l[p.slot] = l[last]
+	l[p.slot].slot = p.slot
+	l[last] = nil
+	*list = l[:last]
+	if p.sess != nil && p.sess.peer == p {
+		s.detachLocked(p.sess, time.Now())
+	}
+}
+
+// joinPlainLocked joins a plain client as the next free guest-N and sends
+// it the greeting before anything broadcast after it.
+func (s *Server) joinPlainLocked(p *peer) {
+	for {
+		s.guests++
+		p.nick = "guest-" + strconv.Itoa(s.guests)
+		p.fold = wire.FoldNick(p.nick)
+		if s.nicks[p.fold] == nil {
+			break
+		}
+	}
+	p.status = wire.Active
+	p.enqueue(greetingFrame)
+	s.addLocked(p)
+	s.announceJoinLocked(p)
+}
+
+// greetingFrame is the plain-mode greeting, shared by every plain client.
+var greetingFrame = textFrame(wire.Greeting)
+
+// announceJoinLocked tells the other rich clients that p joined. Plain
+// clients get no join and leave lines: a plain client's frames after its
+// own message are chat lines, as the original chat's clients expect.
+func (s *Server) announceJoinLocked(p *peer) {
+	if len(s.rich) == 0 {
+		return
+	}
+	f := mustJSONFrame(wire.Join{Time: nowMS(), Nick: p.nick, Status: p.status, Plain: !p.rich})
+	for _, q := range s.rich {
+		if q != p {
+			q.enqueue(f)
+		}
+	}
+}
+
+// leave takes a finished peer out of the room and tells the rich clients
+// why it left.
+func (s *Server) leave(p *peer) {
+	p.mu.Lock()
+	reason := p.reason
+	p.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !p.joined {
+		return
+	}
+	s.removeLocked(p)
+	s.log.Debug("left", "conn", p.id, "nick", p.nick, "reason", reason)
+	if s.closing || len(s.rich) == 0 {
+		return
+	}
+	s.broadcastLocked(mustJSONFrame(wire.Leave{Time: nowMS(), Nick: p.nick, Reason: reason}), nil)
+}
+
+// helloResult is what join decided, for the reader to send.
+type helloResult struct {
+	err     *wire.Error
+	welcome *wire.Welcome
+	old     *peer // a connection of the same session, replaced
+}
+
+// join handles a rich client's hello. On success p is in the room, its
+// queue is on hold, and the caller encodes the welcome and releases it.
+func (s *Server) join(p *peer, h wire.Hello) helloResult {
+	if h.V != wire.Version {
+		return helloResult{err: &wire.Error{Code: wire.CodeVersion,
+			Text: "this server speaks protocol version " + strconv.Itoa(wire.Version)}}
+	}
+	nick, err := wire.CheckNick(h.Nick)
+	if err != nil {
+		return helloResult{err: &wire.Error{Code: wire.CodeNickInvalid, Text: err.Error()}}
+	}
+	fold := wire.FoldNick(nick)
+	now := time.Now()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return helloResult{err: &wire.Error{Code: wire.CodeNotJoined, Text: "the server is shutting down"}}
+	}
+	ss := s.sessions[h.Session]
+	if h.Session == "" {
+		ss = nil
+	}
+	var old *peer
+	if ss != nil && ss.peer != nil && ss.peer != p {
+		old = ss.peer
+	}
+	if holder := s.nicks[fold]; holder != nil && holder != old {
+		return helloResult{err: &wire.Error{Code: wire.CodeNickTaken, Text: "the nickname " + nick + " is taken"}}
+	}
+
+	status := wire.Active
+	if old != nil {
+		// The same client again, its old connection not yet dropped: the
+		// new one takes its place without a leave and a join.
+		status = old.status
+		s.removeLocked(old)
+	}
+	if ss == nil {
+		ss = &session{token: newToken()}
+		s.sessions[ss.token] = ss
+	}
+	ss.peer = p
+	p.sess = ss
+	p.nick, p.fold, p.status = nick, fold, status
+
+	w := &wire.Welcome{
+		V:       wire.Version,
+		Nick:    nick,
+		Session: ss.token,
+		Epoch:   s.epoch,
+		Room:    s.cfg.Room,
+		Server:  s.software,
+		LastID:  s.backlog.last,
+		Limits:  s.limits,
+	}
+	if h.Epoch == s.epoch && h.After != nil && *h.After <= s.backlog.last {
+		var complete bool
+		w.History, complete = s.backlog.since(*h.After, historyBytes)
+		w.Resumed, w.Gap = true, !complete
+	} else {
+		w.History, _ = s.backlog.since(0, historyBytes)
+	}
+	w.Users = s.usersLocked(p)
+
+	p.mu.Lock()
+	p.hold = true // the welcome goes first, once encoded outside the lock
+	if p.helloWait != nil {
+		p.helloWait.Stop()
+	}
+	p.mu.Unlock()
+	s.addLocked(p)
+	if old == nil {
+		s.announceJoinLocked(p)
+	}
+	s.expireLocked(now)
+	return helloResult{welcome: w, old: old}
+}
+
+// usersLocked lists the room, with p (not yet added) included.
+func (s *Server) usersLocked(p *peer) []wire.User {
+	users := make([]wire.User, 0, len(s.rich)+len(s.plain)+1)
+	for _, q := range s.rich {
+		users = append(users, wire.User{Nick: q.nick, Status: q.status})
+	}
+	for _, q := range s.plain {
+		users = append(users, wire.User{Nick: q.nick, Status: q.status, Plain: true})
+	}
+	if p != nil {
+		users = append(users, wire.User{Nick: p.nick, Status: p.status, Plain: !p.rich})
+	}
+	return users
+}
+
+// sortUsers orders a user list by nickname, case-insensitively.
+func sortUsers(users []wire.User) {
+	slices.SortFunc(users, func(a, b wire.User) int {
+		return strings.Compare(wire.FoldNick(a.Nick), wire.FoldNick(b.Nick))
+	})
+}
+
+// post broadcasts a chat message from p, whose text is already checked.
+// A rich client's repeated cid is not broadcast again: the original is
+// sent to that client alone, while the backlog still holds it.
+func (s *Server) post(p *peer, text, cid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !p.joined {
+		return
+	}
+	if cid != "" && p.sess != nil {
+		if id, ok := p.sess.seen(cid); ok {
+			s.dupes.Add(1)
+			if m, ok := s.backlog.get(id); ok {
+				p.enqueue(mustJSONFrame(m))
+			}
+			return
+		}
+	}
+	m := wire.Msg{ID: s.backlog.last + 1, Time: nowMS(), From: p.nick, Text: text, CID: cid}
+	if !p.rich {
+		m.CID = "" // plain clients have no message ids
+	}
+	s.backlog.add(m)
+	if cid != "" && p.sess != nil {
+		p.sess.remember(cid, m.ID)
+	}
+	var rich, plain []byte
+	if len(s.rich) > 0 {
+		rich = mustJSONFrame(m)
+	}
+	if len(s.plain) > 0 {
+		plain = textFrame(wire.PlainLine(m.From, m.Text))
+	}
+	s.broadcastLocked(rich, plain)
+}
+
+// rename changes p's nickname. It returns a refusal, or nil.
+func (s *Server) rename(p *peer, want string) *wire.Error {
+	nick, err := wire.CheckNick(want)
+	if err != nil {
+		return &wire.Error{Code: wire.CodeNickInvalid, Text: err.Error()}
+	}
+	fold := wire.FoldNick(nick)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !p.joined {
+		return &wire.Error{Code: wire.CodeNotJoined, Text: "not in the room"}
+	}
+	if nick == p.nick {
+		return nil
+	}
+	if holder := s.nicks[fold]; holder != nil && holder != p {
+		return &wire.Error{Code: wire.CodeNickTaken, Text: "the nickname " + nick + " is taken"}
+	}
+	old := p.nick
+	delete(s.nicks, p.fold)
+	p.nick, p.fold = nick, fold
+	s.nicks[fold] = p
+	if len(s.rich) > 0 {
+		s.broadcastLocked(mustJSONFrame(wire.Rename{Time: nowMS(), Nick: old, To: nick}), nil)
+	}
+	if !p.rich {
+		p.enqueue(textFrame(wire.PlainNotice("you are now " + nick)))
+	}
+	return nil
+}
+
+// setStatus changes a rich client's presence and tells the rich clients.
+func (s *Server) setStatus(p *peer, st wire.Presence) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !p.joined || p.status == st {
+		return
+	}
+	p.status = st
+	s.broadcastLocked(mustJSONFrame(wire.Status{Time: nowMS(), Nick: p.nick, Status: st}), nil)
+}
+
+// who returns the room's users, sorted.
+func (s *Server) who() []wire.User {
+	s.mu.Lock()
+	users := s.usersLocked(nil)
+	s.mu.Unlock()
+	sortUsers(users)
+	return users
+}

@@ -1,0 +1,454 @@
+// Package server is Parley's chat server: one room shared by rich clients
+// (WebSocket subprotocol parley.v1, JSON frames) and plain-text clients (any
+// WebSocket client: one line of text per frame), as described in
+// docs/PROTOCOL.md.
+//
+// A Server is an http.Handler, so it can be served by any http.Server or
+// httptest.Server; Serve and Run add the HTTP server with the timeouts the
+// protocol needs. Every connection has one reader goroutine; its writer
+// goroutine exists only while it has frames to write. A broadcast is
+// encoded and framed once per mode and the same bytes are queued to every
+// recipient; a recipient that lets its bounded queue overflow is dropped
+// as a slow consumer without delaying anyone else.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"parley/net/wire"
+)
+
+// ErrClosed is returned by Serve after Shutdown.
+var ErrClosed = http.ErrServerClosed
+
+// shutdownTimeout bounds the graceful part of Run's shutdown.
+const shutdownTimeout = 5 * time.Second
+
+// Server is a chat room served over WebSocket. Create it with New.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	up       websocket.Upgrader
+	hs       *http.Server
+	epoch    string
+	limits   wire.Limits
+	software string
+
+	mu       sync.Mutex
+	conns    map[*peer]struct{} // every upgraded connection
+	pending  int                // admitted connections still in the handshake
+	perIP    map[string]int     // connections per client address, including pending
+	nicks    map[string]*peer   // joined peers by folded nickname
+	rich     []*peer            // joined rich peers
+	plain    []*peer            // joined plain peers
+	backlog  *backlog
+	sessions map[string]*session
+	detached []detached
+	guests   int // the N of the last guest-N
+	nextConn uint64
+	closing  bool
+	drained  chan struct{} // closed when conns is empty after Shutdown began
+
+	evictions atomic.Uint64
+	limited   atomic.Uint64
+	refused   atomic.Uint64
+	dupes     atomic.Uint64
+}
+
+// New returns a server for cfg, with defaults for its zero fields. It
+// serves nothing until it is handed connections by Serve or by an
+// http.Server using it as its Handler.
+func New(cfg Config) *Server {
+	cfg = cfg.withDefaults()
+	s := &Server{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		epoch:    newEpoch(),
+		software: "parley/" + cfg.Version,
+		conns:    make(map[*peer]struct{}),
+		perIP:    make(map[string]int),
+		nicks:    make(map[string]*peer),
+		backlog:  newBacklog(cfg.Backlog),
+		sessions: make(map[string]*session),
+	}
+	s.limits = wire.Limits{MaxText: cfg.MaxText, MaxFrame: cfg.MaxFrame}
+	if cfg.Rate > 0 {
+		s.limits.Rate, s.limits.Burst = cfg.Rate, cfg.Burst
+	}
+	s.up = websocket.Upgrader{
+		HandshakeTimeout: cfg.HandshakeTimeout,
+		// A small read buffer and no write buffer: the server frames its
+		// own writes, so gorilla never needs one.
+		ReadBufferSize:    readBufferSize,
+		WriteBufferPool:   noWriteBuffers{},
+		Subprotocols:      []string{wire.Subprotocol},
+		CheckOrigin:       s.checkOrigin,
+		EnableCompression: false,
+		Error:             s.handshakeError,
+	}
+	s.hs = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: cfg.HandshakeTimeout,
+		ReadTimeout:       cfg.HandshakeTimeout,
+		WriteTimeout:      cfg.HandshakeTimeout,
+		IdleTimeout:       30 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug),
+	}
+	return s
+}
+
+// noWriteBuffers is a write buffer pool that is never used: setting one
+// keeps gorilla from allocating a write buffer per connection, and the
+// server never calls gorilla's writers.
+type noWriteBuffers struct{}
+
+func (noWriteBuffers) Get() any  { return nil }
+func (noWriteBuffers) Put(x any) {}
+
+// newEpoch returns a random id for this server instance.
+func newEpoch() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Epoch returns the random id of this server instance that rich clients
+// present when they resume.
+func (s *Server) Epoch() string { return s.epoch }
+
+// Serve accepts connections on ln until Shutdown. It may be called for
+// several listeners at once (say 127.0.0.1 and ::1). After Shutdown it
+// returns ErrClosed.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.hs.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return ErrClosed
+	}
+	if err != nil {
+		return fmt.Errorf("server: serve %s: %w", ln.Addr(), err)
+	}
+	return nil
+}
+
+// Run listens on cfg.Addr and serves until ctx ends, then shuts down: every
+// client gets bye "shutdown" and a 1001 close, within a bounded time.
+func Run(ctx context.Context, cfg Config) error {
+	s := New(cfg)
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	s.log.Info("parley server listening", "addr", ln.Addr().String(), "room", s.cfg.Room,
+		"version", s.cfg.Version, "epoch", s.epoch)
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	err = s.Shutdown(sctx, wire.ByeShutdown, "The server is shutting down.")
+	if serr := <-errc; serr != nil && !errors.Is(serr, ErrClosed) && err == nil {
+		err = serr
+	}
+	s.log.Info("stopped")
+	return err
+}
+
+// Shutdown stops accepting connections, sends every client a farewell (a
+// bye frame to rich clients, a "* text" line to plain ones) and a 1001
+// close frame, and waits until every connection is closed or ctx ends, when
+// it cuts the rest. reason tells rich clients whether to reconnect
+// (wire.ByeShutdown) or not (wire.ByeEnded). It returns ctx's error if it
+// had to cut connections.
+func (s *Server) Shutdown(ctx context.Context, reason wire.ByeReason, text string) error {
+	if text == "" {
+		text = "The server is shutting down."
+	}
+	s.mu.Lock()
+	if !s.closing {
+		s.closing = true
+		s.drained = make(chan struct{})
+		if len(s.conns) == 0 {
+			close(s.drained)
+		}
+	}
+	peers := make([]*peer, 0, len(s.conns))
+	for p := range s.conns {
+		peers = append(peers, p)
+	}
+	drained := s.drained
+	s.mu.Unlock()
+
+	hsDone := make(chan error, 1)
+	go func() { hsDone <- s.hs.Shutdown(ctx) }()
+
+	e := ending{
+		code: websocket.CloseGoingAway, text: text, leave: leaveShutdown,
+		rich:  mustJSONFrame(wire.Bye{Reason: reason, Text: text}),
+		plain: textFrame(wire.PlainNotice(text)),
+	}
+	for _, p := range peers {
+		p.end(e)
+	}
+	var err error
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		err = fmt.Errorf("server: shutdown: %w", ctx.Err())
+		s.mu.Lock()
+		left := make([]*peer, 0, len(s.conns))
+		for p := range s.conns {
+			left = append(left, p)
+		}
+		s.mu.Unlock()
+		s.log.Warn("cutting connections that did not close in time", "conns", len(left))
+		for _, p := range left {
+			p.cut()
+		}
+		// Cut readers finish at once; the bound only guards against a bug.
+		select {
+		case <-drained:
+		case <-time.After(closeGrace):
+		}
+	}
+	if herr := <-hsDone; herr != nil && err == nil && !errors.Is(herr, context.Canceled) &&
+		!errors.Is(herr, context.DeadlineExceeded) {
+		err = fmt.Errorf("server: shutdown: %w", herr)
+	}
+	return err
+}
+
+// Stats is a snapshot of a server's state and counters.
+type Stats struct {
+	Conns        int    // WebSocket connections, joined or not
+	Rich         int    // rich clients in the room
+	Plain        int    // plain clients in the room
+	QueuedFrames int    // frames waiting in all outbound queues
+	QueuedBytes  int    // bytes waiting in all outbound queues
+	LastID       uint64 // id of the newest message
+	Sessions     int    // sessions held, attached or not
+	Evictions    uint64 // connections dropped as slow consumers
+	RateLimited  uint64 // messages refused by the rate limit
+	Refused      uint64 // connections refused by MaxConns or MaxConnsPerIP
+	Duplicates   uint64 // repeated sends dropped by client message id
+}
+
+// Stats returns a snapshot of the server's state.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	st := Stats{
+		Conns:    len(s.conns),
+		Rich:     len(s.rich),
+		Plain:    len(s.plain),
+		LastID:   s.backlog.last,
+		Sessions: len(s.sessions),
+	}
+	peers := make([]*peer, 0, len(s.conns))
+	for p := range s.conns {
+		peers = append(peers, p)
+	}
+	s.mu.Unlock()
+	for _, p := range peers {
+		f, b := p.queued()
+		st.QueuedFrames += f
+		st.QueuedBytes += b
+	}
+	st.Evictions = s.evictions.Load()
+	st.RateLimited = s.limited.Load()
+	st.Refused = s.refused.Load()
+	st.Duplicates = s.dupes.Load()
+	return st
+}
+
+// ServeHTTP upgrades WebSocket requests on "/" and "/ws"; a plain GET of
+// "/" gets a page that says what this is.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" && r.URL.Path != "/ws" {
+		s.servePage(w, r)
+		return
+	}
+	if !websocket.IsWebSocketUpgrade(r) {
+		s.servePage(w, r)
+		return
+	}
+	key, ok := s.admit(w, r)
+	if !ok {
+		return
+	}
+	h := &hijacker{ResponseWriter: w}
+	ws, err := s.up.Upgrade(h, r, nil)
+	if err != nil {
+		s.mu.Lock()
+		s.pending--
+		s.releaseIPLocked(key)
+		s.mu.Unlock()
+		s.log.Debug("upgrade failed", "addr", r.RemoteAddr, "err", err)
+		return
+	}
+	p := &peer{
+		s:    s,
+		raw:  h.conn.Conn,
+		ws:   ws,
+		rich: ws.Subprotocol() == wire.Subprotocol,
+		ip:   key,
+		addr: r.RemoteAddr,
+	}
+	if s.cfg.Rate > 0 {
+		now := time.Now()
+		p.limit = newBucket(s.cfg.Rate, float64(s.cfg.Burst), now)
+		// A client may go over the rate now and then (a paste); one that
+		// keeps going over it runs out of strikes and is closed.
+		p.strikes = newBucket(max(1, s.cfg.Rate/10), float64(s.cfg.Burst), now)
+	}
+	h.conn.p = p // from now on gorilla's own writes go through the queue
+	s.register(p)
+	go p.read()
+}
+
+// admit applies the connection limits before the upgrade and reserves a
+// slot. It answers the request itself when it refuses.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) (ipKey string, ok bool) {
+	ipKey = s.limitKey(r.RemoteAddr)
+	s.mu.Lock()
+	var status int
+	var why string
+	switch {
+	case s.closing:
+		status, why = http.StatusServiceUnavailable, "server is shutting down"
+	case s.cfg.MaxConns > 0 && len(s.conns)+s.pending >= s.cfg.MaxConns:
+		status, why = http.StatusServiceUnavailable, "too many connections"
+	case ipKey != "" && s.cfg.MaxConnsPerIP > 0 && s.perIP[ipKey] >= s.cfg.MaxConnsPerIP:
+		status, why = http.StatusTooManyRequests, "too many connections from your address"
+	}
+	if status != 0 {
+		s.mu.Unlock()
+		s.refused.Add(1)
+		s.log.Debug("connection refused", "addr", r.RemoteAddr, "why", why)
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, why, status)
+		return "", false
+	}
+	s.pending++
+	if ipKey != "" {
+		s.perIP[ipKey]++
+	}
+	s.mu.Unlock()
+	return ipKey, true
+}
+
+// limitKey returns the address a connection from remote counts against
+// for MaxConnsPerIP, or "" when it is exempt.
+func (s *Server) limitKey(remote string) string {
+	if s.cfg.MaxConnsPerIP < 0 {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.IsLoopback() && !s.cfg.LimitLoopback {
+		return ""
+	}
+	return ip.String()
+}
+
+func (s *Server) releaseIPLocked(key string) {
+	if key == "" {
+		return
+	}
+	if s.perIP[key] <= 1 {
+		delete(s.perIP, key)
+	} else {
+		s.perIP[key]--
+	}
+}
+
+// handshakeError answers a failed upgrade.
+func (s *Server) handshakeError(w http.ResponseWriter, r *http.Request, status int, reason error) {
+	s.log.Debug("handshake refused", "addr", r.RemoteAddr, "status", status, "err", reason)
+	w.Header().Set("Sec-Websocket-Version", "13")
+	http.Error(w, http.StatusText(status), status)
+}
+
+// register adds an upgraded connection. A plain client joins the room at
+// once; a rich one has HelloTimeout to send its hello.
+func (s *Server) register(p *peer) {
+	s.mu.Lock()
+	s.pending--
+	s.nextConn++
+	p.id = s.nextConn
+	if s.closing {
+		s.mu.Unlock()
+		// Shutdown has already sent its farewells: this one is too late.
+		p.end(ending{code: websocket.CloseGoingAway, text: "server is shutting down", leave: leaveShutdown})
+		s.mu.Lock()
+		s.conns[p] = struct{}{}
+		s.mu.Unlock()
+		return
+	}
+	s.conns[p] = struct{}{}
+	if !p.rich {
+		s.joinPlainLocked(p)
+	}
+	s.mu.Unlock()
+	s.log.Debug("connected", "conn", p.id, "addr", p.addr, "rich", p.rich)
+	p.startPings()
+	if p.rich {
+		p.mu.Lock()
+		if !p.closing {
+			p.helloWait = time.AfterFunc(s.cfg.HelloTimeout, func() { s.helloTimedOut(p) })
+		}
+		p.mu.Unlock()
+	}
+}
+
+// unregister forgets a finished connection.
+func (s *Server) unregister(p *peer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.conns[p]; !ok {
+		return
+	}
+	delete(s.conns, p)
+	s.releaseIPLocked(p.ip)
+	if s.closing && len(s.conns) == 0 && s.drained != nil {
+		select {
+		case <-s.drained:
+		default:
+			close(s.drained)
+		}
+	}
+}
+
+func (s *Server) helloTimedOut(p *peer) {
+	s.mu.Lock()
+	joined := p.joined
+	s.mu.Unlock()
+	if !joined {
+		s.log.Debug("no hello in time", "conn", p.id, "addr", p.addr)
+		p.end(endNoHello)
+	}
+}
