@@ -583,11 +583,12 @@ func TestOutboxFull(t *testing.T) {
 // channel closes, no goroutine stays, and later calls say ErrClosed.
 func TestClose(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	bob, rb := dial(t, fastConfig(t, srv.addr, "bob"))
 	c, err := client.Dial(context.Background(), fastConfig(t, srv.addr, "alice"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "alice in the room", 5*time.Second, func() bool { return srv.Stats().Rich == 1 })
+	next[client.Joined](t, rb, nil)
 	start := time.Now()
 	c.Close()
 	if took := time.Since(start); took > 2*time.Second {
@@ -603,7 +604,13 @@ func TestClose(t *testing.T) {
 	if err := c.SetStatus(wire.Away); !errors.Is(err, client.ErrClosed) {
 		t.Errorf("SetStatus after Close: %v", err)
 	}
-	waitFor(t, "the server to see alice go", 5*time.Second, func() bool { return srv.Stats().Conns == 0 })
+	// A close frame, not a dropped connection: the server says "quit".
+	if l := next[client.Left](t, rb, nil); l.Nick != "alice" || l.Reason != "quit" {
+		t.Errorf("bob saw %+v, want alice to quit", l)
+	}
+	waitFor(t, "the server to see alice go", 5*time.Second, func() bool { return srv.Stats().Conns == 1 })
+	bob.Close()
+	waitFor(t, "the server to see bob go", 5*time.Second, func() bool { return srv.Stats().Conns == 0 })
 	if g := waitNoClientGoroutines(2 * time.Second); g != "" {
 		t.Errorf("goroutines left after Close:\n%s", g)
 	}
@@ -677,5 +684,46 @@ func TestRichResendAfterRestartNotDuplicated(t *testing.T) {
 	}
 	if st := srv2.Stats(); st.LastID != 2 {
 		t.Errorf("the new server broadcast %d messages, want 2 (the re-send and one more)", st.LastID)
+	}
+}
+
+// Messages the server refuses as too fast (here because status changes
+// used up the server's bucket, which the client's pacing does not count)
+// stay pending and go again when the server says: none is lost, none is
+// doubled.
+func TestRichRateLimitedRetried(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{Rate: 10, Burst: 3})
+	alice, ra := dial(t, fastConfig(t, srv.addr, "alice"))
+	next[client.Connected](t, ra, nil)
+	for i := range 4 {
+		alice.SetStatus([]wire.Presence{wire.Away, wire.Active}[i%2])
+	}
+	var want []string
+	for i := range 5 {
+		s := fmt.Sprintf("msg %d", i)
+		alice.Send(s)
+		want = append(want, s)
+	}
+	waitFor(t, "5 echoes", 10*time.Second, func() bool {
+		return len(ra.texts(func(m client.Message) bool { return m.Own })) >= 5
+	})
+	time.Sleep(200 * time.Millisecond)
+	got := ra.texts(func(m client.Message) bool { return m.Own })
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("echoes %q, want each of %q once", got, want)
+	}
+	if st := srv.Stats(); st.RateLimited == 0 {
+		t.Error("the server refused nothing: the test did not test retries")
+	} else {
+		t.Logf("server refused %d frames as too fast", st.RateLimited)
+	}
+	for _, ev := range ra.events() {
+		if f, ok := ev.(client.Failed); ok && f.CID != "" {
+			t.Errorf("a message failed: %+v", f)
+		}
+	}
+	if p := alice.Pending(); len(p) != 0 {
+		t.Errorf("Pending = %+v", p)
 	}
 }
