@@ -148,9 +148,14 @@ func (c *Client) connect(ctx context.Context, resume bool) (*conn, []Event, erro
 	ws.SetCloseHandler(func(int, string) error { return nil })
 
 	var pre []Event
-	if ws.Subprotocol() == wire.Subprotocol {
+	switch ws.Subprotocol() {
+	case wire.Subprotocol:
 		pre, err = c.hello(ws, cn, resume)
-	} else {
+	default:
+		// A protocol this client did not offer: a newer, incompatible
+		// server, not a plain one.
+		err = fmt.Errorf("%w: %s chose subprotocol %q", ErrVersion, addr, ws.Subprotocol())
+	case "":
 		c.mu.Lock()
 		c.plain = true
 		c.limits = defaultLimits(wire.Limits{})

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"parley/net/client"
 	"parley/net/wire"
 )
@@ -101,6 +103,14 @@ func TestDialErrors(t *testing.T) {
 		{"not http", func(t *testing.T) string { return talkerListener(t, "SSH-2.0-OpenSSH_9.2\r\n") }, "alice", client.ErrNotChatServer, 2 * time.Second},
 		{"hangs up", func(t *testing.T) string { return talkerListener(t, "") }, "alice", client.ErrNotChatServer, 2 * time.Second},
 		{"silent", silentListener, "alice", client.ErrTimeout, 3 * time.Second},
+		{"other protocol", func(t *testing.T) string {
+			return httpServer(t, func(w http.ResponseWriter, r *http.Request) {
+				up := websocket.Upgrader{}
+				if ws, err := up.Upgrade(w, r, http.Header{"Sec-Websocket-Protocol": {"parley.v2"}}); err == nil {
+					ws.Close()
+				}
+			})
+		}, "alice", client.ErrVersion, 2 * time.Second},
 		{"bad address", func(*testing.T) string { return "ws://" }, "alice", client.ErrBadAddress, time.Second},
 		{"bad nick", closedPort, "al ice", client.ErrNickInvalid, time.Second},
 		{"empty nick", closedPort, "", client.ErrNickInvalid, time.Second},

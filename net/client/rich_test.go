@@ -727,3 +727,39 @@ func TestRichRateLimitedRetried(t *testing.T) {
 		t.Errorf("Pending = %+v", p)
 	}
 }
+
+// While the client was away someone else took its nickname (the server
+// had noticed the drop and freed it): the client comes back under a
+// variant, says so, and still resumes its session.
+func TestRichNickTakenOnReconnect(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	px := newProxy(t, srv.addr)
+	alice, ra := dial(t, fastConfig(t, px.addr(), "alice"))
+	next[client.Connected](t, ra, nil)
+	_, rb := dial(t, fastConfig(t, srv.addr, "bob"))
+	next[client.Connected](t, rb, nil)
+
+	px.reject.Store(true)
+	px.cut()
+	next[client.Disconnected](t, ra, nil)
+	if l := next[client.Left](t, rb, nil); l.Nick != "alice" {
+		t.Fatalf("bob saw %+v", l)
+	}
+	impostor := rawPeer(t, "ws://"+srv.addr+"/", wire.Subprotocol)
+	hello, _ := wire.Encode(wire.Hello{V: wire.Version, Nick: "alice"})
+	impostor.WriteMessage(websocket.TextMessage, hello)
+	next(t, rb, func(j client.Joined) bool { return j.Nick == "alice" })
+	px.reject.Store(false)
+
+	c := next(t, ra, func(c client.Connected) bool { return true })
+	if !c.Renamed || c.Welcome.Nick != "alice_" || !c.Resumed {
+		t.Errorf("Connected = %+v, want a resume as alice_ with Renamed", c)
+	}
+	if alice.Nick() != "alice_" {
+		t.Errorf("Nick() = %q", alice.Nick())
+	}
+	cid, _ := alice.Send("it's me")
+	if m := next(t, ra, isMsg("it's me")); !m.Own || m.Msg.CID != cid || m.Msg.From != "alice_" {
+		t.Errorf("echo %+v", m)
+	}
+}
