@@ -56,6 +56,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		window       = fs.Int("window", -1, "override the in-flight window per sender")
 		size         = fs.Int("size", 0, "override the payload size in bytes")
 		duration     = fs.Duration("duration", 0, "override the sending time")
+		settle       = fs.Duration("settle", -1, "override the pause before the RSS reading")
 		sources      = fs.Int("sources", 0, "loopback source addresses to spread clients over (0: one per 5,000 clients)")
 		dialConc     = fs.Int("dial-concurrency", 100, "connections opened at once")
 		rampTimeout  = fs.Duration("ramp-timeout", 60*time.Second, "longest time to connect and join all clients")
@@ -109,6 +110,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		if *duration > 0 {
 			sc.Duration = *duration
+		}
+		if *settle >= 0 {
+			sc.Settle = *settle
 		}
 		return sc
 	}
