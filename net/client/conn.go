@@ -366,7 +366,7 @@ func (c *Client) run(cn *conn, pre []Event) {
 	attempt := 0
 	for {
 		start := time.Now()
-		err, bye := c.serve(cn, pre)
+		bye, err := c.serve(cn, pre)
 		if c.ctx.Err() != nil {
 			return
 		}
@@ -414,7 +414,7 @@ func (c *Client) run(cn *conn, pre []Event) {
 // writer, emits pre (or, in plain mode, Connected once any greeting has
 // come), dispatches frames, and finally tears the connection down. It
 // returns why the connection ended and the server's goodbye, if any.
-func (c *Client) serve(cn *conn, pre []Event) (error, *wire.Bye) {
+func (c *Client) serve(cn *conn, pre []Event) (*wire.Bye, error) {
 	c.mu.Lock()
 	c.cur = cn
 	c.mu.Unlock()
@@ -423,30 +423,35 @@ func (c *Client) serve(cn *conn, pre []Event) (error, *wire.Bye) {
 	defer c.teardown(cn)
 
 	var first []byte // a plain server's first frame, if not a greeting
+	gone := false    // the plain connection ended before its first frame
 	if cn.plain {
 		greeting := ""
 		t := time.NewTimer(c.cfg.GreetingWait)
 		select {
 		case data, ok := <-cn.in:
-			if ok && isGreeting(data) {
+			switch {
+			case !ok:
+				gone = true
+			case isGreeting(data):
 				greeting = string(data)
-			} else if ok {
+			default:
 				first = data
-			} else {
-				return c.dropError(cn, nil), nil
 			}
 		case <-t.C:
 		case <-c.ctx.Done():
 			t.Stop()
-			return ErrClosed, nil
+			return nil, ErrClosed
 		}
 		t.Stop()
 		pre = []Event{Connected{Plain: true, Greeting: greeting}}
 	}
 	for _, ev := range pre {
 		if !c.emit(ev) {
-			return ErrClosed, nil
+			return nil, ErrClosed
 		}
+	}
+	if gone {
+		return nil, c.dropError(cn, nil)
 	}
 	if first != nil {
 		c.handlePlain(cn, first)
@@ -460,7 +465,7 @@ func (c *Client) serve(cn *conn, pre []Event) (error, *wire.Bye) {
 		select {
 		case data, ok := <-cn.in:
 			if !ok {
-				return c.dropError(cn, bye), bye
+				return bye, c.dropError(cn, bye)
 			}
 			if cn.plain {
 				c.handlePlain(cn, data)
@@ -474,7 +479,7 @@ func (c *Client) serve(cn *conn, pre []Event) (error, *wire.Bye) {
 			c.echoTimeout(cn)
 			c.armEcho(cn, echo)
 		case <-c.ctx.Done():
-			return ErrClosed, nil
+			return nil, ErrClosed
 		}
 	}
 }
@@ -501,10 +506,15 @@ func (c *Client) dropError(cn *conn, bye *wire.Bye) error {
 	return fmt.Errorf("%w: %v", ErrConnLost, err)
 }
 
+// closeWait bounds each step of a connection's goodbye: the writer
+// finishing its last write, and the server answering our close frame.
+const closeWait = time.Second
+
 // teardown stops the connection's writer and reader and closes it. When
 // the client is closing, the writer says goodbye with close 1000 and the
 // server gets a moment to answer; when the server closed first, its close
-// frame is echoed.
+// frame is echoed. Nothing here waits on the network for longer than
+// closeWait at a time, so Close is prompt even on a dead link.
 func (c *Client) teardown(cn *conn) {
 	c.mu.Lock()
 	if c.cur == cn {
@@ -513,6 +523,10 @@ func (c *Client) teardown(cn *conn) {
 	c.mu.Unlock()
 
 	closing := c.ctx.Err() != nil
+	if !closing {
+		// serve returns without a Close only once the reader has stopped.
+		<-cn.readerDone
+	}
 	var ce *websocket.CloseError
 	select {
 	case <-cn.readerDone:
@@ -523,19 +537,23 @@ func (c *Client) teardown(cn *conn) {
 			}
 		}
 	default:
-		if closing {
-			cn.closeCode, cn.closeText = websocket.CloseNormalClosure, "bye"
-		}
+		cn.closeCode, cn.closeText = websocket.CloseNormalClosure, "bye"
 	}
 	close(cn.quit)
-	<-cn.writerDone
+	t := time.NewTimer(closeWait)
+	defer t.Stop()
+	select {
+	case <-cn.writerDone:
+	case <-t.C:
+		cn.ws.Close() // unblocks a write stuck on a dead link
+		<-cn.writerDone
+	}
 	if closing {
-		t := time.NewTimer(time.Second)
+		t.Reset(closeWait)
 		select {
 		case <-cn.readerDone:
 		case <-t.C:
 		}
-		t.Stop()
 	}
 	cn.ws.Close()
 	<-cn.readerDone

@@ -763,3 +763,21 @@ func TestRichNickTakenOnReconnect(t *testing.T) {
 		t.Errorf("echo %+v", m)
 	}
 }
+
+// Close on a link that went silent (no FIN, nothing answers) still
+// returns promptly: the goodbye is bounded.
+func TestCloseOnDeadLink(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	px := newProxy(t, srv.addr)
+	c, ra := dial(t, fastConfig(t, px.addr(), "alice"))
+	next[client.Connected](t, ra, nil)
+	px.muteUp.Store(true)
+	px.muteDown.Store(true)
+	start := time.Now()
+	c.Close()
+	if took := time.Since(start); took > 2500*time.Millisecond {
+		t.Errorf("Close on a dead link took %s", took)
+	} else {
+		t.Logf("Close on a dead link took %s", took.Round(time.Millisecond))
+	}
+}
