@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+)
+
+// composeEntry is the message box: a multi-line entry where Enter sends
+// and Shift+Enter starts a new line, the way chat programs behave (Fyne's
+// own multi-line Entry does the opposite).
+type composeEntry struct {
+	widget.Entry
+
+	// OnSend is called with the text when Enter is pressed. The entry is
+	// not cleared: the caller clears it if the text was accepted.
+	OnSend func(text string)
+	// OnEdit is called after every change of the text (the Entry's own
+	// OnChanged is taken).
+	OnEdit func(text string)
+
+	shift bool
+}
+
+var (
+	_ fyne.Widget       = (*composeEntry)(nil)
+	_ desktop.Keyable   = (*composeEntry)(nil)
+	_ fyne.Focusable    = (*composeEntry)(nil)
+	_ fyne.Shortcutable = (*composeEntry)(nil)
+)
+
+func newComposeEntry() *composeEntry {
+	e := &composeEntry{}
+	e.MultiLine = true
+	e.Wrapping = fyne.TextWrapWord
+	e.SetMinRowsVisible(2)
+	e.OnChanged = e.changed
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// wrapLimit is the longest line, in bytes, the box wraps. Fyne's word
+// wrapping costs about the square of a line's length (55 ms for 2,000
+// bytes, seconds for 16 KB on this machine), so a longer line, which only
+// a paste makes, scrolls sideways instead of freezing the window.
+const wrapLimit = 2000
+
+// SetText replaces the text, choosing the wrapping before the Entry lays
+// the new text out.
+func (e *composeEntry) SetText(text string) {
+	n := longestLine(text)
+	if n > wrapLimit {
+		e.fitWrap(n) // off before the long text goes in
+	}
+	e.Entry.SetText(text) // changed turns wrapping back on after
+}
+
+// TypedShortcut turns wrapping off before a paste that would make a line
+// too long to wrap quickly.
+func (e *composeEntry) TypedShortcut(s fyne.Shortcut) {
+	if p, ok := s.(*fyne.ShortcutPaste); ok && p.Clipboard != nil {
+		e.fitWrap(longestLine(e.Text) + longestLine(p.Clipboard.Content()))
+	}
+	e.Entry.TypedShortcut(s)
+}
+
+func (e *composeEntry) changed(text string) {
+	e.fitWrap(longestLine(text))
+	if e.OnEdit != nil {
+		e.OnEdit(text)
+	}
+}
+
+// fitWrap wraps words unless a line of n bytes is too long for that.
+func (e *composeEntry) fitWrap(n int) {
+	want := fyne.TextWrapWord
+	if n > wrapLimit {
+		want = fyne.TextWrapOff
+	}
+	if e.Wrapping != want {
+		e.Wrapping = want
+		e.Refresh()
+	}
+}
+
+func longestLine(s string) int {
+	longest := 0
+	for s != "" {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			i = len(s)
+		}
+		longest = max(longest, i)
+		if i == len(s) {
+			break
+		}
+		s = s[i+1:]
+	}
+	return longest
+}
+
+// KeyDown tracks Shift, which Fyne reports only as a key of its own.
+func (e *composeEntry) KeyDown(key *fyne.KeyEvent) {
+	if key.Name == desktop.KeyShiftLeft || key.Name == desktop.KeyShiftRight {
+		e.shift = true
+	}
+	e.Entry.KeyDown(key)
+}
+
+// KeyUp tracks Shift.
+func (e *composeEntry) KeyUp(key *fyne.KeyEvent) {
+	if key.Name == desktop.KeyShiftLeft || key.Name == desktop.KeyShiftRight {
+		e.shift = false
+	}
+	e.Entry.KeyUp(key)
+}
+
+// FocusLost forgets Shift: its release may go to another widget.
+func (e *composeEntry) FocusLost() {
+	e.shift = false
+	e.Entry.FocusLost()
+}
+
+// TypedKey sends on Enter and leaves Shift+Enter to the Entry, which
+// inserts a newline (it has no OnSubmitted, so it never submits).
+func (e *composeEntry) TypedKey(key *fyne.KeyEvent) {
+	if (key.Name == fyne.KeyReturn || key.Name == fyne.KeyEnter) && !e.shiftHeld() && !e.Disabled() {
+		if e.OnSend != nil {
+			e.OnSend(e.Text)
+		}
+		return
+	}
+	e.Entry.TypedKey(key)
+}
+
+func (e *composeEntry) shiftHeld() bool {
+	if e.shift {
+		return true
+	}
+	if d, ok := fyne.CurrentApp().Driver().(desktop.Driver); ok {
+		return d.CurrentKeyModifiers()&fyne.KeyModifierShift != 0
+	}
+	return false
+}

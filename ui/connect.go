@@ -1,0 +1,230 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"parley/net/client"
+	"parley/net/wire"
+)
+
+// dialTimeout bounds one attempt to join from the connect dialog.
+const dialTimeout = 15 * time.Second
+
+// connectDialog is the "Join a chat" form while it is open.
+type connectDialog struct {
+	addr *widget.SelectEntry
+	nick *widget.Entry
+	dlg  *dialog.FormDialog
+}
+
+// showConnect opens the connect dialog with the remembered values.
+func (u *UI) showConnect() {
+	p := u.app.Preferences()
+	u.showConnectWith(p.String(prefAddr), p.String(prefNick))
+}
+
+// showConnectWith opens the connect dialog filled in with addr and nick.
+func (u *UI) showConnectWith(addr, nick string) {
+	if u.hosting != nil {
+		dialog.ShowInformation("You are hosting a chat",
+			"Stop hosting before joining another chat: Chat ▸ Stop hosting…", u.win)
+		return
+	}
+	if u.connect != nil {
+		u.connect.dlg.Hide()
+	}
+	a := widget.NewSelectEntry(u.app.Preferences().StringList(prefRecent))
+	a.SetPlaceHolder("host:port, for example 192.168.1.20:2000")
+	a.SetText(addr)
+	a.Validator = checkAddr
+	n := widget.NewEntry()
+	n.SetPlaceHolder("how others will see you")
+	n.SetText(nick)
+	n.Validator = checkNick
+	items := []*widget.FormItem{
+		{Text: "Server", Widget: a, HintText: "The address the host gave you"},
+		{Text: "Nickname", Widget: n, HintText: fmt.Sprintf("Letters, digits and - _ . [ ] { } | ^ `; up to %d", wire.MaxNick)},
+	}
+	cd := &connectDialog{addr: a, nick: n}
+	cd.dlg = dialog.NewForm("Join a chat", "Connect", "Cancel", items, func(ok bool) {
+		if u.connect == cd {
+			u.connect = nil
+		}
+		if ok {
+			u.dial(strings.TrimSpace(a.Text), strings.TrimSpace(n.Text))
+		}
+	}, u.win)
+	a.OnSubmitted = func(string) { cd.dlg.Submit() }
+	n.OnSubmitted = func(string) { cd.dlg.Submit() }
+	u.connect = cd
+	cd.dlg.Resize(fyne.NewSize(480, cd.dlg.MinSize().Height))
+	cd.dlg.Show()
+	if addr != "" && checkAddr(addr) == nil {
+		u.win.Canvas().Focus(n)
+	} else {
+		u.win.Canvas().Focus(a)
+	}
+}
+
+// checkAddr validates the address field in the words ParseAddr uses,
+// without its "bad address:" prefix.
+func checkAddr(s string) error {
+	_, err := client.ParseAddr(s)
+	if err == nil {
+		return nil
+	}
+	msg := strings.TrimPrefix(err.Error(), client.ErrBadAddress.Error()+": ")
+	return errors.New(msg)
+}
+
+func checkNick(s string) error {
+	_, err := wire.CheckNick(s)
+	return err
+}
+
+// dial joins addr as nick, with a progress dialog the user may cancel.
+// On success the window switches to the new chat; on failure it says why
+// and opens the connect dialog again.
+func (u *UI) dial(addr, nick string) {
+	if u.dialing != nil {
+		u.dialing()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
+	u.dialing = cancel
+	u.dialGen++
+	gen := u.dialGen
+	bar := widget.NewProgressBarInfinite()
+	progress := dialog.NewCustomWithoutButtons("Connecting",
+		container.NewVBox(widget.NewLabel(fmt.Sprintf("Joining %s as %s…", addr, nick)), bar), u.win)
+	progress.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", cancel)})
+	progress.Show()
+	cfg := client.Config{Addr: addr, Nick: nick, Logger: u.log.With("part", "client"), Agent: "parley/" + u.opts.Version}
+	go func() {
+		c, err := client.Dial(ctx, cfg)
+		u.do(func() {
+			cancel()
+			bar.Stop()
+			progress.Hide()
+			if gen != u.dialGen || u.closed {
+				// Superseded by another attempt, or the window is closing.
+				if c != nil {
+					go c.Close()
+				}
+				return
+			}
+			u.dialing = nil
+			if err != nil {
+				u.dialFailed(addr, nick, err)
+				return
+			}
+			u.joined(c, addr, nick)
+		})
+	}()
+}
+
+// joined switches the window to a new connection.
+func (u *UI) joined(c chatClient, addr, nick string) {
+	if old := u.sess; old != nil {
+		u.sess = nil
+		old.close()
+	}
+	u.msgs.unseen = 0
+	u.sess = newSession(u, c, addr)
+	if u.hosting == nil {
+		u.remember(addr, nick)
+	} else {
+		u.app.Preferences().SetString(prefNick, nick)
+	}
+	u.updateState()
+	u.win.Canvas().Focus(u.entry)
+}
+
+// remember stores the address and nickname, and puts the address first
+// in the recent servers.
+func (u *UI) remember(addr, nick string) {
+	p := u.app.Preferences()
+	p.SetString(prefAddr, addr)
+	p.SetString(prefNick, nick)
+	recent := []string{addr}
+	for _, r := range p.StringList(prefRecent) {
+		if r != addr && len(recent) < maxRecent {
+			recent = append(recent, r)
+		}
+	}
+	p.SetStringList(prefRecent, recent)
+}
+
+// dialFailed explains a failed join and lets the user try again.
+func (u *UI) dialFailed(addr, nick string, err error) {
+	if errors.Is(err, context.Canceled) {
+		u.system(KindInfo, "Connecting to "+addr+" was cancelled.")
+		u.msgs.flush()
+		return
+	}
+	text := explain(err, addr, nick)
+	u.log.Info("join failed", "addr", addr, "err", err)
+	u.system(KindError, text)
+	u.msgs.flush()
+	d := dialog.NewInformation("Could not join the chat", text, u.win)
+	d.SetOnClosed(func() {
+		if u.sess == nil && !u.closed {
+			u.showConnectWith(addr, nick)
+			if errors.Is(err, client.ErrNickTaken) || errors.Is(err, client.ErrNickInvalid) {
+				if u.connect != nil {
+					u.win.Canvas().Focus(u.connect.nick)
+				}
+			}
+		}
+	})
+	d.Show()
+}
+
+// explain says in plain words why joining addr as nick failed.
+func explain(err error, addr, nick string) string {
+	switch {
+	case errors.Is(err, client.ErrBadAddress):
+		return strings.TrimPrefix(err.Error(), client.ErrBadAddress.Error()+": ") + "."
+	case errors.Is(err, client.ErrRefused):
+		return fmt.Sprintf("Nobody is hosting a chat at %s: the computer answered, but no chat server is running on that port. Check the address and the port number, and that the host has started the chat.", addr)
+	case errors.Is(err, client.ErrNickTaken):
+		return fmt.Sprintf("Someone in that chat is already called %s. Choose another nickname.", nick)
+	case errors.Is(err, client.ErrNickInvalid):
+		return fmt.Sprintf("The server does not accept the nickname %s. Choose another one.", nick)
+	case errors.Is(err, client.ErrNotChatServer):
+		return fmt.Sprintf("Something answered at %s, but it is not a chat server. Check the address and the port number.", addr)
+	case errors.Is(err, client.ErrTimeout):
+		return fmt.Sprintf("%s did not answer in time. The computer may be switched off, asleep, on another network, or behind a firewall.", addr)
+	case errors.Is(err, client.ErrUnreachable):
+		return fmt.Sprintf("%s cannot be reached from this computer (%s). Check the address, and that both computers are on the same network.", addr, errText(err))
+	case errors.Is(err, client.ErrBusy):
+		return "The chat server is full or busy right now. Try again in a moment."
+	case errors.Is(err, client.ErrVersion):
+		return "The chat server runs a version of Parley this app cannot talk to. One of you needs to update."
+	}
+	return "Could not join " + addr + ": " + errText(err) + "."
+}
+
+// disconnect leaves the current chat (not while hosting: stop hosting
+// does that).
+func (u *UI) disconnect() {
+	s := u.sess
+	if s == nil || u.hosting != nil {
+		return
+	}
+	u.sess = nil
+	s.close()
+	u.users.clear()
+	u.users.flush()
+	u.system(KindInfo, "You left the chat.")
+	u.msgs.flush()
+	u.updateState()
+}

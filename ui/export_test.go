@@ -1,0 +1,132 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+)
+
+// This file gives the external tests (package ui_test) handles on the
+// window's parts. It is compiled only with the tests.
+
+// Pump stands in for Fyne's main loop in tests: functions the window's
+// goroutines hand to fyne.Do are queued here, and the test goroutine runs
+// them, so widgets are only ever touched by the test goroutine.
+type Pump struct {
+	mu sync.Mutex
+	q  []func()
+}
+
+func (p *Pump) do(f func()) {
+	p.mu.Lock()
+	p.q = append(p.q, f)
+	p.mu.Unlock()
+}
+
+// Run runs the queued functions, and those they queue, and returns how
+// many ran.
+func (p *Pump) Run() int {
+	n := 0
+	for {
+		p.mu.Lock()
+		q := p.q
+		p.q = nil
+		p.mu.Unlock()
+		if len(q) == 0 {
+			return n
+		}
+		for _, f := range q {
+			f()
+			n++
+		}
+	}
+}
+
+// NewTest builds a window whose UI work runs through the returned pump.
+func NewTest(a fyne.App, opts Options) (*UI, *Pump) {
+	p := &Pump{}
+	return newUI(a, opts, p.do), p
+}
+
+// ComposeEntry exposes the compose box's type.
+type ComposeEntry = composeEntry
+
+// NewComposeEntry exposes the compose box's constructor.
+var NewComposeEntry = newComposeEntry
+
+func (u *UI) Compose() *ComposeEntry     { return u.entry }
+func (u *UI) SendButton() *widget.Button { return u.sendBtn }
+func (u *UI) Hint() string               { return map[bool]string{true: u.hint.Text}[u.hint.Visible()] }
+func (u *UI) Users() []string            { return u.users.names() }
+func (u *UI) SetFocused(f bool)          { u.setFocused(f) }
+func (u *UI) ShowConnect()               { u.showConnect() }
+func (u *UI) Dial(addr, nick string)     { u.dial(addr, nick) }
+func (u *UI) Disconnect()                { u.disconnect() }
+func (u *UI) StopHosting()               { u.stopHosting() }
+func (u *UI) Unread() int                { return u.unread }
+func (u *UI) Log() *Log                  { return u.msgs.log }
+func (u *UI) Status() string             { return u.status.Text }
+func (u *UI) ListLength() int            { return u.msgs.list.Length() }
+func (u *UI) JumpVisible() bool          { return u.msgs.jump.Visible() }
+func (u *UI) JumpText() string           { return u.msgs.jump.Text }
+func (u *UI) TapJump()                   { u.msgs.jump.OnTapped() }
+func (u *UI) Layout() *Layout            { return u.msgs.lay }
+func (u *UI) MessageList() *widget.List  { return u.msgs.list }
+func (u *UI) HostAddr() string           { return u.hosting.local }
+func (u *UI) HostAddrs() []string        { return u.hosting.addrs }
+func (u *UI) Hosting() bool              { return u.hosting != nil }
+func (u *UI) Connected() bool            { return u.sess != nil && u.sess.connected }
+func (u *UI) Plain() bool                { return u.sess != nil && u.sess.plain }
+func (u *UI) HostSummary() string        { return u.hostLabel.Text }
+func (u *UI) StartHosting(port int, lan bool, room, nick string) {
+	u.startHosting(hostSettings{Port: port, LAN: lan, Room: room, Nick: nick}, false)
+}
+
+// ConnectForm returns the open connect dialog's fields.
+func (u *UI) ConnectForm() (*widget.SelectEntry, *widget.Entry, *dialog.FormDialog) {
+	if u.connect == nil {
+		return nil, nil, nil
+	}
+	return u.connect.addr, u.connect.nick, u.connect.dlg
+}
+
+// Lines returns the log as "kind from: text [state]" strings.
+func (u *UI) Lines() []string {
+	l := u.msgs.log
+	out := make([]string, 0, l.Len())
+	for i := 0; i < l.Len(); i++ {
+		e := l.At(i)
+		s := fmt.Sprintf("%s %s: %s", kindNames[e.Kind], e.From, e.Text)
+		if e.State == Pending {
+			s += " [pending]"
+		} else if e.State == Failed {
+			s += " [failed]"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Count returns how many log lines contain sub.
+func (u *UI) Count(sub string) int {
+	n := 0
+	for _, s := range u.Lines() {
+		if strings.Contains(s, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+var kindNames = map[Kind]string{KindChat: "chat", KindEvent: "event", KindInfo: "info", KindWarn: "warn", KindError: "error"}
+
+// SetNotifyEvery changes the notification rate limit.
+func (u *UI) SetNotifyEvery(d time.Duration) { u.notifier.every = d }
+
+// ToggleNotifications is the Notifications menu item.
+func ToggleNotifications(u *UI) { u.toggleNotify() }

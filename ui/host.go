@@ -1,0 +1,378 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"parley/net/wire"
+	"parley/server"
+)
+
+// stopTimeout bounds telling everyone the chat ended when hosting stops.
+const stopTimeout = 3 * time.Second
+
+// maxRoom is the longest room name the host dialog accepts, in characters.
+const maxRoom = 40
+
+// hostSettings are the choices of the host dialog.
+type hostSettings struct {
+	Port int  // 0 picks a free port (tests)
+	LAN  bool // others on the network may join; else only this computer
+	Room string
+	Nick string
+}
+
+// hosting is a chat server running in this process.
+type hosting struct {
+	srv   *server.Server
+	port  int
+	lan   bool
+	room  string
+	local string   // the address the host's own client joins
+	addrs []string // the addresses others can use
+	done  chan struct{}
+}
+
+// summary is the hosting bar's text.
+func (h *hosting) summary() string {
+	if !h.lan {
+		return fmt.Sprintf("Hosting “%s” on port %d for this computer only (%s).", h.room, h.port, h.local)
+	}
+	switch len(h.addrs) {
+	case 0:
+		return fmt.Sprintf("Hosting “%s” on port %d, but this computer has no network address others could use.", h.room, h.port)
+	case 1:
+		return fmt.Sprintf("Hosting “%s”. Others join at %s", h.room, h.addrs[0])
+	}
+	return fmt.Sprintf("Hosting “%s”. Others join at %s (or %s)", h.room, h.addrs[0],
+		plural(len(h.addrs)-1, "other address", "other addresses"))
+}
+
+// stop tells everyone the host ended the chat and closes the server.
+func (h *hosting) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	h.srv.Shutdown(ctx, wire.ByeEnded, "The host ended the chat")
+}
+
+// showHost opens the "Host a chat" dialog.
+func (u *UI) showHost() {
+	if u.hosting != nil {
+		u.showAddresses()
+		return
+	}
+	p := u.app.Preferences()
+	port := widget.NewEntry()
+	port.SetText(strconv.Itoa(p.IntWithFallback(prefHostPort, DefaultPort)))
+	port.Validator = func(s string) error {
+		_, err := parsePort(s)
+		return err
+	}
+	const (
+		optLAN   = "Let others on the network join"
+		optLocal = "Only this computer"
+	)
+	who := widget.NewRadioGroup([]string{optLAN, optLocal}, nil)
+	who.Required = true
+	who.SetSelected(optLAN)
+	if !p.BoolWithFallback(prefHostLAN, true) {
+		who.SetSelected(optLocal)
+	}
+	room := widget.NewEntry()
+	room.SetText(p.StringWithFallback(prefRoom, server.DefaultRoom))
+	room.Validator = checkRoom
+	nick := widget.NewEntry()
+	nick.SetText(p.String(prefNick))
+	nick.Validator = checkNick
+	items := []*widget.FormItem{
+		{Text: "Port", Widget: port, HintText: "Others need this number to join; 2000 is usual"},
+		{Text: "Who may join", Widget: who},
+		{Text: "Room name", Widget: room},
+		{Text: "Your nickname", Widget: nick},
+	}
+	d := dialog.NewForm("Host a chat", "Start", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		n, _ := parsePort(port.Text)
+		hs := hostSettings{Port: n, LAN: who.Selected != optLocal, Room: strings.TrimSpace(room.Text), Nick: strings.TrimSpace(nick.Text)}
+		p.SetInt(prefHostPort, n)
+		p.SetBool(prefHostLAN, hs.LAN)
+		p.SetString(prefRoom, hs.Room)
+		u.startHosting(hs, true)
+	}, u.win)
+	nick.OnSubmitted = func(string) { d.Submit() }
+	d.Resize(fyne.NewSize(480, d.MinSize().Height))
+	d.Show()
+}
+
+func parsePort(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 || n > 65535 {
+		return 0, errors.New("a port is a number from 1 to 65535")
+	}
+	return n, nil
+}
+
+func checkRoom(s string) error {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return errors.New("the room needs a name")
+	case utf8.RuneCountInString(s) > maxRoom:
+		return fmt.Errorf("at most %d characters", maxRoom)
+	case wire.CleanText(s) != s || strings.Contains(s, "\n"):
+		return errors.New("no control characters")
+	}
+	return nil
+}
+
+// startHosting runs a chat server in this process and joins it. From the
+// host dialog (interactive), it then shows the addresses to share; from
+// the command line the hosting bar names the first one.
+func (u *UI) startHosting(hs hostSettings, interactive bool) {
+	if u.hosting != nil {
+		return
+	}
+	if hs.Room == "" {
+		hs.Room = server.DefaultRoom
+	}
+	if u.sess != nil {
+		s := u.sess
+		u.sess = nil
+		s.close()
+		u.users.clear()
+	}
+	lns, err := listen(hs.Port, hs.LAN)
+	if err != nil {
+		text := explainListen(err, hs.Port)
+		u.log.Warn("cannot host", "port", hs.Port, "err", err)
+		u.system(KindError, text)
+		u.msgs.flush()
+		u.updateState()
+		dialog.ShowInformation("Could not start the chat", text, u.win)
+		return
+	}
+	port := lns[0].Addr().(*net.TCPAddr).Port
+	srv := server.New(server.Config{
+		Addr:    lns[0].Addr().String(),
+		Room:    hs.Room,
+		Version: u.opts.Version,
+		Logger:  u.log.With("part", "server"),
+	})
+	h := &hosting{srv: srv, port: port, lan: hs.LAN, room: hs.Room, done: make(chan struct{})}
+	h.local = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	if lns[0].Addr().(*net.TCPAddr).IP.To4() == nil && !hs.LAN {
+		h.local = net.JoinHostPort("::1", strconv.Itoa(port))
+	}
+	if hs.LAN {
+		h.addrs = shareAddrs(port)
+	}
+	for _, ln := range lns {
+		go func(ln net.Listener) {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, server.ErrClosed) {
+				u.log.Error("hosted server stopped", "addr", ln.Addr(), "err", err)
+			}
+		}(ln)
+	}
+	u.hosting = h
+	u.log.Info("hosting", "port", port, "lan", hs.LAN, "room", hs.Room)
+	if hs.LAN {
+		u.system(KindInfo, fmt.Sprintf("You are hosting “%s” on port %d. Others on your network can join with one of the addresses in Chat ▸ Addresses to join….", hs.Room, port))
+	} else {
+		u.system(KindInfo, fmt.Sprintf("You are hosting “%s” on port %d. Only this computer can join (%s).", hs.Room, port, h.local))
+	}
+	u.msgs.flush()
+	u.updateState()
+	u.dial(h.local, hs.Nick)
+	if interactive && hs.LAN && len(h.addrs) > 0 {
+		u.showAddresses()
+	}
+}
+
+// listen opens the hosting sockets: every interface (one dual-stack
+// socket), or only the loopback addresses.
+func listen(port int, lan bool) ([]net.Listener, error) {
+	if lan {
+		ln, err := net.Listen("tcp", ":"+strconv.Itoa(port))
+		if err != nil {
+			return nil, err
+		}
+		return []net.Listener{ln}, nil
+	}
+	v4, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return nil, err
+	}
+	port = v4.Addr().(*net.TCPAddr).Port
+	lns := []net.Listener{v4}
+	// IPv6 loopback is optional: some machines have IPv6 turned off.
+	if v6, err := net.Listen("tcp", net.JoinHostPort("::1", strconv.Itoa(port))); err == nil {
+		lns = append(lns, v6)
+	}
+	return lns, nil
+}
+
+// explainListen says in words why a port could not be opened.
+func explainListen(err error, port int) string {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Sprintf("Port %d is already in use: another program, perhaps another Parley, is listening on it. Choose another port, or close that program first.", port)
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		return fmt.Sprintf("This computer allows only administrators to use port %d. Choose a port above 1023, such as %d.", port, DefaultPort)
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return "This computer has no loopback network address to host on."
+	}
+	return fmt.Sprintf("The chat could not start on port %d: %s.", port, errText(err))
+}
+
+// shareAddrs lists the addresses others may use to join a server on port:
+// every address of every interface that is up, but loopback ones, IPv4
+// first. Link-local IPv6 addresses (fe80::) are left out: to use one, the
+// joining computer must name its own interface (a zone such as %eth0),
+// which the host cannot know, and Parley's address field takes no zone.
+func shareAddrs(port int) []string {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return nil
+	}
+	type cand struct {
+		rank int
+		addr string
+	}
+	var cands []cand
+	seen := map[string]bool{}
+	p := strconv.Itoa(port)
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, err := ifc.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			pfx, err := netip.ParsePrefix(a.String())
+			if err != nil {
+				continue
+			}
+			ip := pfx.Addr()
+			if ip.IsLoopback() || ip.IsUnspecified() || ip.IsMulticast() {
+				continue
+			}
+			if ip.Is6() && ip.IsLinkLocalUnicast() {
+				continue
+			}
+			c := cand{1, net.JoinHostPort(ip.String(), p)}
+			if ip.Is4() {
+				c.rank = 0
+			}
+			if !seen[c.addr] {
+				seen[c.addr] = true
+				cands = append(cands, c)
+			}
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].rank < cands[j].rank })
+	out := make([]string, len(cands))
+	for i, c := range cands {
+		out[i] = c.addr
+	}
+	return out
+}
+
+// showAddresses lists where others can join, each with a copy button.
+func (u *UI) showAddresses() {
+	h := u.hosting
+	if h == nil {
+		return
+	}
+	rows := container.NewVBox()
+	clip := u.app.Clipboard()
+	addRow := func(addr string) {
+		label := widget.NewLabelWithStyle(addr, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+		label.Selectable = true
+		var copyBtn *widget.Button
+		copyBtn = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
+			clip.SetContent(addr)
+			copyBtn.SetText("Copied")
+		})
+		rows.Add(container.NewBorder(nil, nil, nil, copyBtn, label))
+	}
+	var intro string
+	switch {
+	case !h.lan:
+		intro = "Only this computer can join this chat. Start Parley again and connect to:"
+		addRow(h.local)
+	case len(h.addrs) == 0:
+		intro = "This computer has no network address others could use: it seems not to be on a network. On this computer, connect to:"
+		addRow(h.local)
+	default:
+		intro = fmt.Sprintf("Others on your network can join “%s” with one of these addresses (the first one usually works):", h.room)
+		for _, a := range h.addrs {
+			addRow(a)
+		}
+	}
+	note := widget.NewLabel("In Parley, type the address as shown. Other WebSocket programs (websocat, a browser console) use ws://ADDRESS/ and get the plain-text chat.")
+	note.Wrapping = fyne.TextWrapWord
+	note.Importance = widget.LowImportance
+	top := widget.NewLabel(intro)
+	top.Wrapping = fyne.TextWrapWord
+	scroll := container.NewVScroll(rows)
+	scroll.SetMinSize(fyne.NewSize(0, min(rows.MinSize().Height, 260)))
+	d := dialog.NewCustom("Addresses to join", "Close", container.NewBorder(top, note, nil, nil, scroll), u.win)
+	d.Resize(fyne.NewSize(520, 0))
+	d.Show()
+}
+
+// confirmStopHosting asks before ending the chat for everyone.
+func (u *UI) confirmStopHosting() {
+	if u.hosting == nil {
+		return
+	}
+	d := dialog.NewConfirm("Stop hosting?",
+		"Everyone in the chat will be disconnected and told that the host ended it.",
+		func(ok bool) {
+			if ok {
+				u.stopHosting()
+			}
+		}, u.win)
+	d.SetConfirmText("Stop hosting")
+	d.SetConfirmImportance(widget.DangerImportance)
+	d.Show()
+}
+
+// stopHosting leaves the chat and shuts the server down, telling every
+// client that the host ended the chat.
+func (u *UI) stopHosting() {
+	h := u.hosting
+	if h == nil {
+		return
+	}
+	u.hosting = nil
+	if s := u.sess; s != nil {
+		u.sess = nil
+		s.close()
+	}
+	go h.stop()
+	u.users.clear()
+	u.users.flush()
+	u.system(KindInfo, "You stopped hosting. Everyone in the chat was told that it ended.")
+	u.msgs.flush()
+	u.updateState()
+}

@@ -1,0 +1,547 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"net/url"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// messageList shows a Log: a widget.List with one row per visual Line
+// (see Layout), a "new messages" button over it while the user reads
+// older lines, and the logic that keeps the view at the bottom only when
+// it already was there. It is changed only on the UI goroutine; batching
+// is the caller's business (append many, then flush once).
+type messageList struct {
+	widget.BaseWidget
+
+	log  *Log
+	lay  *Layout
+	list *widget.List
+	jump *widget.Button
+	body *fyne.Container
+	th   *listTheme
+
+	// shown is the number of lines the list showed at the last flush;
+	// dropped counts lines removed from the front since then, added
+	// counts new chat messages since then.
+	shown, dropped, added int
+	// unseen counts chat messages that arrived while the user was not at
+	// the bottom; the jump button shows it.
+	unseen int
+	// dirty is set when something needs a list refresh at the next flush.
+	dirty bool
+	// gen changes when every row must be drawn again (theme, column
+	// widths, an entry's state), so that rows can skip redundant updates.
+	gen uint64
+
+	cols columns
+	// openURL opens a tapped link; nil means fyne's App.OpenURL.
+	openURL func(*url.URL)
+	// now gives the clock for "today" checks; tests may fix it.
+	now func() time.Time
+}
+
+// columns are the measured geometry of a row, recomputed when the theme
+// changes.
+type columns struct {
+	textSize, innerPad, gap float32
+	timeW, nickW, rowH      float32
+	bodyX                   float32
+}
+
+var _ fyne.Widget = (*messageList)(nil)
+
+func newMessageList(log *Log) *messageList {
+	m := &messageList{log: log, th: &listTheme{}, now: time.Now}
+	m.lay = NewLayout(m.measure)
+	m.list = widget.NewList(m.lay.Len, m.createRow, m.updateRow)
+	m.list.HideSeparators = true
+	m.list.OnSelected = func(id widget.ListItemID) { m.list.Unselect(id) }
+	m.jump = widget.NewButtonWithIcon("", theme.MoveDownIcon(), m.scrollToBottom)
+	m.jump.Importance = widget.HighImportance
+	m.jump.Hide()
+	over := container.NewVBox(layout.NewSpacer(),
+		container.NewHBox(layout.NewSpacer(), m.jump, widget.NewLabel("")))
+	m.body = container.NewStack(container.NewThemeOverride(m.list, m.th), over)
+	m.ExtendBaseWidget(m)
+	m.measureColumns()
+	return m
+}
+
+// CreateRenderer implements fyne.Widget.
+func (m *messageList) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(m.body)
+}
+
+// Resize lays the lines out again when the text width changes, keeping
+// the same line at the top of the view (or the view at the bottom).
+func (m *messageList) Resize(s fyne.Size) {
+	m.BaseWidget.Resize(s)
+	m.relayout(false)
+}
+
+// Refresh is called on theme changes among others: the columns are
+// measured again and every row redrawn.
+func (m *messageList) Refresh() {
+	if m.measureColumns() {
+		m.relayout(true)
+	}
+	m.gen++
+	m.BaseWidget.Refresh()
+}
+
+// measure is the width of s as a row's text is drawn.
+func (m *messageList) measure(s string) float32 {
+	return fyne.MeasureText(s, m.cols.textSize, fyne.TextStyle{}).Width
+}
+
+// measureColumns works out the row geometry from the theme and reports
+// whether it changed.
+func (m *messageList) measureColumns() bool {
+	th := m.th
+	c := columns{
+		textSize: th.Size(theme.SizeNameText),
+		innerPad: th.Size(theme.SizeNameInnerPadding),
+		gap:      th.base().Size(theme.SizeNamePadding),
+	}
+	c.timeW = fyne.MeasureText("00:00", c.textSize, fyne.TextStyle{}).Width
+	c.nickW = fyne.MeasureText("nicknamenick", c.textSize, fyne.TextStyle{Bold: true}).Width
+	lineH := fyne.MeasureText("Mg", c.textSize, fyne.TextStyle{}).Height
+	c.rowH = float32(int(lineH + 2*c.innerPad + 0.99))
+	// The body's RichText pads its text by innerPad on the left.
+	c.bodyX = c.gap + c.timeW + 2*c.gap + c.nickW + 2*c.gap - c.innerPad
+	changed := c != m.cols
+	m.cols = c
+	return changed
+}
+
+// textWidth is the width a line of text may take in the current size.
+func (m *messageList) textWidth() float32 {
+	w := m.Size().Width - m.cols.bodyX - 2*m.cols.innerPad -
+		m.th.base().Size(theme.SizeNameScrollBar) - 1
+	if w < m.cols.textSize {
+		w = m.cols.textSize // too narrow to matter; still progress
+	}
+	return w
+}
+
+// pitch is the distance between two rows.
+func (m *messageList) pitch() float32 {
+	return m.cols.rowH + m.th.Size(theme.SizeNamePadding)
+}
+
+// atBottom reports whether the view shows the last line, judged with n
+// lines in the list.
+func (m *messageList) atBottom(n int) bool {
+	content := float32(n)*m.pitch() - m.th.Size(theme.SizeNamePadding)
+	view := m.list.Size().Height
+	return content <= view || m.list.GetScrollOffset() >= content-view-m.pitch()
+}
+
+// relayout lays every line out again if the width changed (or force).
+func (m *messageList) relayout(force bool) {
+	if m.Size().Width <= 0 {
+		return
+	}
+	w := m.textWidth()
+	if !force && w == m.lay.Width() {
+		return
+	}
+	bottom := m.atBottom(m.shown)
+	var anchor uint64
+	if !bottom && m.lay.Len() > 0 {
+		top := int(m.list.GetScrollOffset() / m.pitch())
+		if top >= m.lay.Len() {
+			top = m.lay.Len() - 1
+		}
+		anchor = m.lay.At(top).Seq
+	}
+	m.lay.Rebuild(m.log, w)
+	m.shown, m.dropped = m.lay.Len(), 0
+	m.gen++
+	m.list.Refresh()
+	if bottom {
+		m.toBottom()
+	} else if i, ok := m.lay.Find(anchor); ok {
+		m.list.ScrollToOffset(float32(i) * m.pitch())
+	}
+}
+
+// append adds e to the log and lays it out; the list shows it at the next
+// flush. It returns e's Seq.
+func (m *messageList) append(e Entry) uint64 {
+	seq := m.log.Append(e)
+	m.added1(seq)
+	return seq
+}
+
+// appendPending adds an own message waiting for its echo.
+func (m *messageList) appendPending(cid string, e Entry) uint64 {
+	seq := m.log.AppendPending(cid, e)
+	m.added1(seq)
+	return seq
+}
+
+func (m *messageList) added1(seq uint64) {
+	before := m.lay.Len()
+	m.lay.DropBefore(m.log.FirstSeq())
+	m.dropped += before - m.lay.Len()
+	i, _ := m.log.Index(seq)
+	e := m.log.At(i)
+	m.lay.Add(e)
+	if e.Kind == KindChat && !e.Own {
+		m.added++
+	}
+	m.dirty = true
+}
+
+// changed redraws entry seq after its state changed; textChanged lays
+// everything out again (the server cleaned a text differently).
+func (m *messageList) changed(textChanged bool) {
+	if textChanged {
+		m.relayout(true)
+	}
+	m.gen++
+	m.dirty = true
+}
+
+// flush shows what was appended since the last flush with one list
+// refresh. If the view was at the bottom it stays there; otherwise it
+// stays on the lines it showed and the jump button counts new messages.
+func (m *messageList) flush() {
+	if !m.dirty {
+		return
+	}
+	m.dirty = false
+	bottom := m.atBottom(m.shown)
+	offset := m.list.GetScrollOffset()
+	m.shown = m.lay.Len()
+	m.list.Refresh()
+	if bottom {
+		m.toBottom()
+	} else {
+		if m.dropped > 0 {
+			m.list.ScrollToOffset(max(0, offset-float32(m.dropped)*m.pitch()))
+		}
+		m.unseen += m.added
+		if m.unseen > 0 {
+			m.jump.SetText(plural(m.unseen, "new message", "new messages"))
+			m.jump.Show()
+		}
+	}
+	m.dropped, m.added = 0, 0
+}
+
+// scrollToBottom is the jump button's action.
+func (m *messageList) scrollToBottom() {
+	m.toBottom()
+}
+
+func (m *messageList) toBottom() {
+	n := m.lay.Len()
+	m.list.ScrollToOffset(float32(n) * m.pitch())
+	m.unseen = 0
+	m.jump.Hide()
+}
+
+// createRow is the list's CreateItem. widget.List calls it on every
+// refresh for its template, so it stays cheap.
+func (m *messageList) createRow() fyne.CanvasObject {
+	return newLineRow(m)
+}
+
+// updateRow is the list's UpdateItem.
+func (m *messageList) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
+	r := o.(*lineRow)
+	if id < 0 || id >= m.lay.Len() {
+		return
+	}
+	ln := m.lay.At(id)
+	i, ok := m.log.Index(ln.Seq)
+	if !ok {
+		return
+	}
+	r.show(ln, m.log.At(i))
+	if id == m.lay.Len()-1 && m.unseen > 0 && m.atBottom(m.shown) {
+		// The user scrolled down to the newest line by themselves.
+		m.unseen = 0
+		m.jump.Hide()
+	}
+}
+
+// color returns a theme colour for the current variant.
+func (m *messageList) color(name fyne.ThemeColorName) color.Color {
+	return m.th.Color(name, fyne.CurrentApp().Settings().ThemeVariant())
+}
+
+func (m *messageList) open(u *url.URL) {
+	if m.openURL != nil {
+		m.openURL(u)
+		return
+	}
+	if err := fyne.CurrentApp().OpenURL(u); err != nil {
+		fyne.LogError("open link", err)
+	}
+}
+
+// lineRow draws one Line: time and sender on an entry's first line, then
+// the piece of text, with links as hyperlinks.
+type lineRow struct {
+	widget.BaseWidget
+	m          *messageList
+	bg         *canvas.Rectangle
+	when, who  *canvas.Text
+	text       *widget.RichText
+	seq        uint64
+	start, end int32
+	state      State
+	gen        uint64
+}
+
+var (
+	_ fyne.Widget            = (*lineRow)(nil)
+	_ fyne.SecondaryTappable = (*lineRow)(nil)
+)
+
+func newLineRow(m *messageList) *lineRow {
+	r := &lineRow{
+		m:    m,
+		bg:   canvas.NewRectangle(color.Transparent),
+		when: canvas.NewText("", color.Transparent),
+		who:  canvas.NewText("", color.Transparent),
+		text: widget.NewRichText(),
+	}
+	r.who.Alignment = fyne.TextAlignTrailing
+	r.who.TextStyle.Bold = true
+	r.text.Truncation = fyne.TextTruncateClip
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+// CreateRenderer implements fyne.Widget.
+func (r *lineRow) CreateRenderer() fyne.WidgetRenderer {
+	return &lineRowRenderer{r: r, objects: []fyne.CanvasObject{r.bg, r.when, r.who, r.text}}
+}
+
+// show fills the row with line ln of entry e, unless it already shows it.
+func (r *lineRow) show(ln Line, e *Entry) {
+	if r.seq == ln.Seq && r.start == ln.Start && r.end == ln.End && r.state == e.State && r.gen == r.m.gen {
+		return
+	}
+	r.seq, r.start, r.end, r.state, r.gen = ln.Seq, ln.Start, ln.End, e.State, r.m.gen
+	m := r.m
+	c := m.cols
+
+	r.when.Text, r.who.Text = "", ""
+	r.when.TextSize, r.who.TextSize = c.textSize, c.textSize
+	r.when.Color = m.color(theme.ColorNamePlaceHolder)
+	r.bg.FillColor = color.Transparent
+	if ln.First {
+		r.when.Text = time.UnixMilli(e.Time).Format("15:04")
+		switch e.State {
+		case Pending:
+			r.when.Text = "…"
+		case Failed:
+			r.when.Text = "!"
+			r.when.Color = m.color(theme.ColorNameError)
+		}
+		r.who.Text, r.who.Color = r.sender(e)
+	}
+	if e.Mention {
+		r.bg.FillColor = m.color(theme.ColorNameSelection)
+	}
+
+	style := widget.RichTextStyle{Inline: true, ColorName: theme.ColorNameForeground}
+	switch {
+	case e.Kind == KindEvent:
+		style.ColorName, style.TextStyle.Italic = theme.ColorNamePlaceHolder, true
+	case e.Kind == KindInfo:
+		style.ColorName = theme.ColorNameSuccess
+	case e.Kind == KindWarn:
+		style.ColorName = theme.ColorNameWarning
+	case e.Kind == KindError, e.State == Failed:
+		style.ColorName = theme.ColorNameError
+	case e.State == Pending:
+		style.ColorName = theme.ColorNamePlaceHolder
+	}
+	r.text.Segments = segments(e.Text, int(ln.Start), int(ln.End), style, m.open)
+	r.when.Refresh()
+	r.who.Refresh()
+	r.bg.Refresh()
+	r.text.Refresh()
+}
+
+// sender is the text and colour of the sender column.
+func (r *lineRow) sender(e *Entry) (string, color.Color) {
+	m := r.m
+	switch e.Kind {
+	case KindEvent:
+		return "*", m.color(theme.ColorNamePlaceHolder)
+	case KindInfo:
+		return "--", m.color(theme.ColorNameSuccess)
+	case KindWarn:
+		return "!", m.color(theme.ColorNameWarning)
+	case KindError:
+		return "!!", m.color(theme.ColorNameError)
+	}
+	name := fitText(e.From, m.cols.nickW, func(s string) float32 {
+		return fyne.MeasureText(s, m.cols.textSize, fyne.TextStyle{Bold: true}).Width
+	})
+	if e.Own {
+		return name, m.color(theme.ColorNamePrimary)
+	}
+	return name, m.color(theme.ColorNameForeground)
+}
+
+// fitText shortens s with an ellipsis until it fits width.
+func fitText(s string, width float32, measure func(string) float32) string {
+	if measure(s) <= width {
+		return s
+	}
+	r := []rune(s)
+	for n := len(r) - 1; n > 0; n-- {
+		if t := string(r[:n]) + "…"; measure(t) <= width {
+			return t
+		}
+	}
+	return "…"
+}
+
+// segments turns text[start:end] into rich text: plain runs in style and
+// links (whole URLs, even when the line shows only part of one) as
+// hyperlinks.
+func segments(text string, start, end int, style widget.RichTextStyle, open func(*url.URL)) []widget.RichTextSegment {
+	var segs []widget.RichTextSegment
+	plain := func(a, b int) {
+		if a < b {
+			segs = append(segs, &widget.TextSegment{Text: text[a:b], Style: style})
+		}
+	}
+	pos := start
+	if strings.Contains(text, "://") {
+		for _, sp := range FindLinks(text) {
+			if sp.End <= start || sp.Start >= end {
+				continue
+			}
+			a, b := max(sp.Start, start), min(sp.End, end)
+			u, err := url.Parse(text[sp.Start:sp.End])
+			if err != nil {
+				continue
+			}
+			plain(pos, a)
+			segs = append(segs, &widget.HyperlinkSegment{Text: text[a:b], URL: u, OnTapped: func() { open(u) }})
+			pos = b
+		}
+	}
+	plain(pos, end)
+	if len(segs) == 0 {
+		segs = append(segs, &widget.TextSegment{Text: "", Style: style})
+	}
+	return segs
+}
+
+// TappedSecondary offers to copy the message, or a link in it.
+func (r *lineRow) TappedSecondary(ev *fyne.PointEvent) {
+	i, ok := r.m.log.Index(r.seq)
+	if !ok {
+		return
+	}
+	e := r.m.log.At(i)
+	text := e.Text
+	if e.Kind == KindChat {
+		text = e.From + ": " + e.Text
+	}
+	clip := fyne.CurrentApp().Clipboard()
+	items := []*fyne.MenuItem{fyne.NewMenuItem("Copy message", func() { clip.SetContent(text) })}
+	for k, sp := range FindLinks(e.Text) {
+		if k == 3 {
+			break
+		}
+		link := e.Text[sp.Start:sp.End]
+		items = append(items, fyne.NewMenuItem("Copy link "+fitText(link, 300, func(s string) float32 {
+			return fyne.MeasureText(s, r.m.cols.textSize, fyne.TextStyle{}).Width
+		}), func() { clip.SetContent(link) }))
+	}
+	c := fyne.CurrentApp().Driver().CanvasForObject(r)
+	if c == nil {
+		return
+	}
+	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), c, ev.AbsolutePosition)
+}
+
+type lineRowRenderer struct {
+	r       *lineRow
+	objects []fyne.CanvasObject
+}
+
+func (l *lineRowRenderer) Layout(size fyne.Size) {
+	r, c := l.r, l.r.m.cols
+	r.bg.Resize(size)
+	r.bg.Move(fyne.Position{})
+	lineH := size.Height - 2*c.innerPad
+	r.when.Move(fyne.NewPos(c.gap, c.innerPad))
+	r.when.Resize(fyne.NewSize(c.timeW, lineH))
+	r.who.Move(fyne.NewPos(c.gap+c.timeW+2*c.gap, c.innerPad))
+	r.who.Resize(fyne.NewSize(c.nickW, lineH))
+	r.text.Move(fyne.NewPos(c.bodyX, 0))
+	r.text.Resize(fyne.NewSize(max(0, size.Width-c.bodyX), size.Height))
+}
+
+func (l *lineRowRenderer) MinSize() fyne.Size {
+	return fyne.NewSize(l.r.m.cols.bodyX, l.r.m.cols.rowH)
+}
+
+func (l *lineRowRenderer) Refresh() {
+	l.Layout(l.r.Size())
+	canvas.Refresh(l.r)
+}
+
+func (l *lineRowRenderer) Objects() []fyne.CanvasObject { return l.objects }
+func (l *lineRowRenderer) Destroy()                     {}
+
+// listTheme is the app's theme with tighter padding, for the message list
+// only: a chat log reads best with lines close together. Everything but
+// two sizes is looked up in the app's current theme at each call, so that
+// a switch between light and dark follows at once.
+type listTheme struct{}
+
+func (listTheme) base() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }
+
+// Color implements fyne.Theme.
+func (t listTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	return t.base().Color(n, v)
+}
+
+// Font implements fyne.Theme.
+func (t listTheme) Font(s fyne.TextStyle) fyne.Resource { return t.base().Font(s) }
+
+// Icon implements fyne.Theme.
+func (t listTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return t.base().Icon(n) }
+
+// Size implements fyne.Theme.
+func (t listTheme) Size(n fyne.ThemeSizeName) float32 {
+	switch n {
+	case theme.SizeNamePadding:
+		return 0
+	case theme.SizeNameInnerPadding:
+		return 2
+	}
+	return t.base().Size(n)
+}
+
+// plural formats n with the singular or plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

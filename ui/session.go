@@ -1,0 +1,390 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"parley/net/client"
+	"parley/net/wire"
+)
+
+// frame is the shortest time between two applications of queued network
+// events: one display frame at 60 Hz. A burst of messages is drawn with
+// one list refresh per frame, however many arrive in it.
+const frame = 17 * time.Millisecond
+
+// chatClient is what the window needs of a connection; *client.Client
+// has it.
+type chatClient interface {
+	Events() <-chan client.Event
+	Send(text string) (string, error)
+	SetNick(nick string) error
+	SetStatus(p wire.Presence) error
+	Nick() string
+	Plain() bool
+	Limits() wire.Limits
+	Close() error
+}
+
+// session is one joined chat: a client and the goroutine that drains its
+// events. Events are queued by that goroutine and applied on the UI
+// goroutine by flush, at most once per frame.
+type session struct {
+	u    *UI
+	c    chatClient
+	addr string
+
+	// Set on the UI goroutine only.
+	welcome   wire.Welcome
+	plain     bool
+	connected bool
+	stopped   bool          // the client gave up reconnecting
+	retry     time.Duration // next attempt in, while disconnected
+	dropped   bool          // a drop was reported since the last connect
+	backlog   int           // backlog messages still to come
+
+	mu        sync.Mutex
+	queue     []client.Event
+	scheduled bool
+	last      time.Time
+	done      chan struct{}
+}
+
+// newSession starts draining c's events into the window.
+func newSession(u *UI, c chatClient, addr string) *session {
+	s := &session{u: u, c: c, addr: addr, done: make(chan struct{})}
+	go s.pump()
+	return s
+}
+
+// pump is the one goroutine reading the client's events. It never touches
+// the UI: it queues and asks for a flush.
+func (s *session) pump() {
+	defer close(s.done)
+	for ev := range s.c.Events() {
+		s.mu.Lock()
+		s.queue = append(s.queue, ev)
+		schedule := !s.scheduled
+		s.scheduled = true
+		wait := frame - time.Since(s.last)
+		s.mu.Unlock()
+		if !schedule {
+			continue
+		}
+		if wait <= 0 {
+			s.u.do(s.flush)
+		} else {
+			time.AfterFunc(wait, func() { s.u.do(s.flush) })
+		}
+	}
+}
+
+// flush applies the queued events on the UI goroutine, then refreshes
+// the list and the window state once.
+func (s *session) flush() {
+	s.mu.Lock()
+	batch := s.queue
+	s.queue = nil
+	s.scheduled = false
+	s.last = time.Now()
+	s.mu.Unlock()
+	if s.u.sess != s {
+		return // a session the user already left
+	}
+	stateChanged := false
+	for _, ev := range batch {
+		if s.apply(ev) {
+			stateChanged = true
+		}
+	}
+	s.u.msgs.flush()
+	s.u.users.flush()
+	if stateChanged {
+		s.u.updateState()
+	} else {
+		s.u.updateTitle()
+	}
+}
+
+// close ends the connection; the pump ends with the events channel.
+func (s *session) close() {
+	done := s.done
+	go func() {
+		s.c.Close()
+		<-done
+	}()
+}
+
+func (s *session) room() string {
+	if s.welcome.Room != "" {
+		return s.welcome.Room
+	}
+	if s.plain {
+		return "plain chat"
+	}
+	return "Parley"
+}
+
+// stateWord is the connection state for the title.
+func (s *session) stateWord() string {
+	switch {
+	case s.stopped:
+		return "disconnected"
+	case s.connected:
+		return "connected"
+	case s.retry > 0:
+		return "reconnecting…"
+	}
+	return "connecting…"
+}
+
+// describe is the connection state for the status bar.
+func (s *session) describe() string {
+	nick := s.c.Nick()
+	switch {
+	case s.stopped:
+		return "Disconnected from " + s.addr
+	case s.connected && s.plain:
+		return fmt.Sprintf("Connected to %s (plain-text server) as %s", s.addr, nick)
+	case s.connected:
+		return fmt.Sprintf("In %s at %s as %s", s.room(), s.addr, nick)
+	case s.retry > 0:
+		return fmt.Sprintf("Connection lost. Reconnecting to %s in %s…", s.addr, roundDur(s.retry))
+	}
+	return "Connecting to " + s.addr + "…"
+}
+
+func roundDur(d time.Duration) string {
+	if d < time.Second {
+		return "less than a second"
+	}
+	secs := int(d.Round(time.Second) / time.Second)
+	if secs == 1 {
+		return "1 second"
+	}
+	return fmt.Sprintf("%d seconds", secs)
+}
+
+// apply shows one event and reports whether the connection state changed.
+func (s *session) apply(ev client.Event) bool {
+	u := s.u
+	m := u.msgs
+	now := u.now().UnixMilli()
+	switch ev := ev.(type) {
+	case client.Connected:
+		s.connected, s.retry, s.plain = true, 0, ev.Plain
+		s.backlog = ev.Backlog
+		if ev.Plain {
+			u.system(KindWarn, fmt.Sprintf("Connected to %s, a plain-text chat server. It has no user list, no history and no away status; messages show as the server sends them.", s.addr))
+			if ev.Greeting != "" {
+				u.system(KindInfo, "Server: "+ev.Greeting)
+			}
+			u.users.setPlain()
+			s.dropped = false
+			return true
+		}
+		s.welcome = ev.Welcome
+		u.users.set(ev.Welcome.Users, ev.Welcome.Nick)
+		switch {
+		case ev.Reset:
+			u.system(KindWarn, fmt.Sprintf("Reconnected to %s. The server restarted: messages sent while it was down may be missing.", s.addr))
+		case ev.Resumed && ev.Gap:
+			u.system(KindWarn, "Reconnected, but some messages from while you were away are no longer kept by the server.")
+		case ev.Resumed && ev.Backlog > 0:
+			u.system(KindInfo, fmt.Sprintf("Reconnected. %s arrived while you were away.", plural(ev.Backlog, "message", "messages")))
+		case ev.Resumed || s.dropped:
+			u.system(KindInfo, "Reconnected. Nothing was missed.")
+		default:
+			u.system(KindInfo, fmt.Sprintf("You joined %s at %s as %s. %s here.", s.room(), s.addr, ev.Welcome.Nick,
+				plural(len(ev.Welcome.Users), "person is", "people are")))
+		}
+		if ev.Renamed {
+			u.system(KindWarn, fmt.Sprintf("Your nickname was taken, so you are %s now.", ev.Welcome.Nick))
+		}
+		s.dropped = false
+		return true
+
+	case client.Disconnected:
+		wasConnected := s.connected
+		s.connected = false
+		s.retry = ev.Retry
+		if ev.Retry == 0 {
+			s.stopped = true
+			u.users.clear()
+			text := "You were disconnected: " + errText(ev.Err) + "."
+			if errors.Is(ev.Err, client.ErrEnded) {
+				text = "The host ended the chat."
+				if ev.Bye != nil && ev.Bye.Text != "" && ev.Bye.Text != "The host ended the chat" {
+					text += " " + ev.Bye.Text
+				}
+			}
+			u.system(KindError, text)
+			return true
+		}
+		if wasConnected || !s.dropped {
+			s.dropped = true
+			u.users.clear()
+			u.system(KindWarn, fmt.Sprintf("You were disconnected (%s). Reconnecting…", errText(ev.Err)))
+		}
+		return true
+
+	case client.Message:
+		s.message(ev)
+
+	case client.Joined:
+		u.users.join(wire.User{Nick: ev.Nick, Status: ev.Status, Plain: ev.Plain})
+		note := ""
+		if ev.Plain {
+			note = " (plain-text client)"
+		}
+		m.append(Entry{Kind: KindEvent, Time: orNow(ev.Time, now), Text: ev.Nick + " joined" + note})
+
+	case client.Left:
+		u.users.leave(ev.Nick)
+		text := ev.Nick + " left"
+		if ev.Reason != "" {
+			text += " (" + ev.Reason + ")"
+		}
+		m.append(Entry{Kind: KindEvent, Time: orNow(ev.Time, now), Text: text})
+
+	case client.Renamed:
+		u.users.rename(ev.Nick, ev.To, ev.Self)
+		text := ev.Nick + " is now known as " + ev.To
+		if ev.Self {
+			text = "You are now known as " + ev.To
+			u.app.Preferences().SetString(prefNick, ev.To)
+		}
+		m.append(Entry{Kind: KindEvent, Time: orNow(ev.Time, now), Text: text})
+		return ev.Self
+
+	case client.StatusChanged:
+		u.users.status(ev.Nick, ev.Status.Status)
+
+	case client.Failed:
+		if ev.CID != "" {
+			m.log.Fail(ev.CID)
+			m.changed(false)
+			u.system(KindError, "Not sent: "+errText(ev.Err)+".")
+		} else {
+			u.system(KindError, "The server refused: "+errText(ev.Err)+".")
+		}
+
+	case client.Notice:
+		u.system(KindInfo, ev.Text)
+	}
+	return false
+}
+
+// message shows a chat message, confirming an own pending one.
+func (s *session) message(ev client.Message) {
+	u := s.u
+	m := u.msgs
+	msg := ev.Msg
+	if ev.Own && msg.CID != "" {
+		if _, textChanged, ok := m.log.Confirm(msg); ok {
+			m.changed(textChanged)
+			return
+		}
+	}
+	e := Entry{Kind: KindChat, Time: msg.Time, ID: msg.ID, From: msg.From, Text: msg.Text, Own: ev.Own}
+	if ev.Raw {
+		e.From, e.Text = splitPlain(msg.Text)
+		if ev.Own {
+			e.From = s.c.Nick()
+		}
+	}
+	if e.Time == 0 {
+		e.Time = u.now().UnixMilli()
+	}
+	e.Text = strings.ReplaceAll(e.Text, "\t", "    ")
+	if !e.Own {
+		e.Mention = mentions(e.Text, s.c.Nick())
+	}
+	u.dayLine(e.Time)
+	m.append(e)
+	if ev.Backlog {
+		if s.backlog > 0 {
+			s.backlog--
+		}
+		return
+	}
+	if !e.Own && !u.focused {
+		u.unread++
+		u.notifier.message(s.room(), e.From, e.Text)
+	}
+}
+
+// dayLine adds a line naming the day before the first message of a new
+// day.
+func (u *UI) dayLine(ms int64) {
+	t := time.UnixMilli(ms)
+	day := t.Format("2006-01-02")
+	if day == u.lastDay {
+		return
+	}
+	first := u.lastDay == ""
+	u.lastDay = day
+	if first && day == u.now().Format("2006-01-02") {
+		return
+	}
+	u.msgs.append(Entry{Kind: KindEvent, Time: ms, Text: t.Format("Monday 2 January 2006")})
+}
+
+// splitPlain takes a plain server's "nick: text" line apart when it looks
+// like one; otherwise the whole line is the text.
+func splitPlain(line string) (from, text string) {
+	if i := strings.Index(line, ": "); i > 0 && i <= 4*wire.MaxNick {
+		if nick, err := wire.CheckNick(line[:i]); err == nil && nick == line[:i] {
+			return nick, line[i+2:]
+		}
+	}
+	return "", line
+}
+
+// mentions reports whether text names nick as a word, in any case.
+func mentions(text, nick string) bool {
+	if nick == "" {
+		return false
+	}
+	lt, ln := strings.ToLower(text), strings.ToLower(nick)
+	for off := 0; ; {
+		i := strings.Index(lt[off:], ln)
+		if i < 0 {
+			return false
+		}
+		i += off
+		before, _ := utf8.DecodeLastRuneInString(lt[:i])
+		after, _ := utf8.DecodeRuneInString(lt[i+len(ln):])
+		if !isNickRune(before) && !isNickRune(after) {
+			return true
+		}
+		off = i + len(ln)
+	}
+}
+
+func isNickRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_')
+}
+
+func orNow(ms, now int64) int64 {
+	if ms == 0 {
+		return now
+	}
+	return ms
+}
+
+// errText is an error's message for people: sentence case, no trailing
+// full stop (the caller adds one).
+func errText(err error) string {
+	if err == nil {
+		return "connection closed"
+	}
+	return strings.TrimRight(err.Error(), ".")
+}
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

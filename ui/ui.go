@@ -1,0 +1,521 @@
+// Package ui is Parley's desktop window, built with Fyne: the message
+// list, the compose box, the user list, the connect and host dialogs and
+// the menus. It joins a chat through net/client and hosts one by running
+// the server package in-process.
+//
+// Network goroutines never touch widgets: each connection's events are
+// drained by one goroutine into a queue, and at most once per frame the
+// queue is applied on the UI goroutine (through fyne.Do) followed by one
+// list refresh.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"parley/assets"
+	"parley/net/client"
+	"parley/net/wire"
+)
+
+// DefaultPort is the port "Host a chat…" offers: the teaching chat's.
+const DefaultPort = client.DefaultPort
+
+// Preference keys.
+const (
+	prefNick     = "nick"
+	prefAddr     = "addr"
+	prefRecent   = "recent"
+	prefNotify   = "notify"
+	prefHostPort = "host.port"
+	prefHostLAN  = "host.lan"
+	prefRoom     = "host.room"
+	maxRecent    = 8
+)
+
+// Options configure a window. The zero value opens an idle window that
+// asks where to connect (unless it remembers a server).
+type Options struct {
+	// Connect, if set, is the address to join at once (-connect), as Nick
+	// (or the remembered nickname).
+	Connect string
+	// Nick is the nickname for Connect and Host.
+	Nick string
+	// Host starts hosting a chat at once (-host) on Port.
+	Host bool
+	// Port is the port to host on; zero means DefaultPort.
+	Port int
+	// Local, with Host, lets only this computer join (listen on loopback).
+	Local bool
+	// Room is the hosted room's name; empty means "Parley".
+	Room string
+	// Logger receives the window's, the client's and the hosted server's
+	// logs; nil discards them.
+	Logger *slog.Logger
+	// Version is the app's version, sent to servers as "parley/<Version>".
+	Version string
+	// MaxMessages bounds the messages kept in memory (DefaultMaxMessages
+	// when zero).
+	MaxMessages int
+	// Notify sends a desktop notification; nil uses the app's
+	// SendNotification. Tests record notifications through it.
+	Notify func(*fyne.Notification)
+}
+
+// UI is a Parley window and everything it runs: at most one connection
+// and at most one hosted server.
+type UI struct {
+	app  fyne.App
+	win  fyne.Window
+	opts Options
+	log  *slog.Logger
+	// do runs a function on the UI goroutine: fyne.Do, or in tests a
+	// queue the test drains.
+	do  func(func())
+	now func() time.Time
+
+	msgs      *messageList
+	entry     *composeEntry
+	sendBtn   *widget.Button
+	hint      *widget.Label
+	status    *widget.Label
+	actions   *fyne.Container
+	users     *userList
+	hostBar   *fyne.Container
+	hostLabel *widget.Label
+
+	menuConnect, menuDisconnect, menuHost, menuStop, menuAddrs, menuNotify, menuAway *fyne.MenuItem
+
+	sess    *session // the current connection, nil when none
+	hosting *hosting // the hosted server, nil when none
+	connect *connectDialog
+	dialing context.CancelFunc // cancels a Dial in progress
+	dialGen int                // tells the current Dial from superseded ones
+
+	focused  bool
+	unread   int
+	notifier *notifier
+	lastDay  string
+	closed   bool
+}
+
+// New builds the main window for a (test.NewApp() in tests) and starts
+// what opts ask for. Show the window with u.Window().ShowAndRun().
+func New(a fyne.App, opts Options) *UI {
+	return newUI(a, opts, fyne.Do)
+}
+
+func newUI(a fyne.App, opts Options, do func(func())) *UI {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Version == "" {
+		opts.Version = "dev"
+	}
+	u := &UI{app: a, opts: opts, log: opts.Logger, do: do, now: time.Now, focused: true}
+	notify := opts.Notify
+	if notify == nil {
+		notify = a.SendNotification
+	}
+	u.notifier = newNotifier(notify, u.now, func(d time.Duration, f func()) {
+		time.AfterFunc(d, func() { u.do(f) })
+	})
+	u.notifier.enabled = a.Preferences().BoolWithFallback(prefNotify, true)
+
+	u.win = a.NewWindow("Parley")
+	icon := fyne.NewStaticResource(assets.IconName, assets.Icon)
+	u.win.SetIcon(icon)
+	if a.Icon() == nil {
+		a.SetIcon(icon)
+	}
+	u.build()
+	u.win.SetMainMenu(u.menu())
+	u.win.SetCloseIntercept(u.quit)
+	u.win.Resize(fyne.NewSize(860, 560))
+	a.Lifecycle().SetOnEnteredForeground(func() { u.setFocused(true) })
+	a.Lifecycle().SetOnExitedForeground(func() { u.setFocused(false) })
+	a.Settings().AddListener(func(fyne.Settings) { u.do(u.msgs.Refresh) })
+
+	u.updateState()
+	u.start()
+	return u
+}
+
+// Window returns the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// build lays out the window's content.
+func (u *UI) build() {
+	u.msgs = newMessageList(NewLog(u.opts.MaxMessages))
+
+	u.entry = newComposeEntry()
+	u.entry.SetPlaceHolder("Write a message. Enter sends, Shift+Enter starts a new line.")
+	u.entry.OnSend = u.submit
+	u.entry.OnEdit = func(string) { u.setHint("") }
+	u.sendBtn = widget.NewButton("Send", func() { u.submit(u.entry.Text) })
+	u.sendBtn.Importance = widget.HighImportance
+	u.hint = widget.NewLabel("")
+	u.hint.Importance = widget.DangerImportance
+	u.hint.Wrapping = fyne.TextWrapWord
+	u.hint.Hide()
+	compose := container.NewBorder(nil, u.hint, nil, u.sendBtn, u.entry)
+
+	u.users = newUserList()
+
+	u.status = widget.NewLabel("")
+	u.status.Truncation = fyne.TextTruncateEllipsis
+	u.actions = container.NewHBox()
+	top := container.NewBorder(nil, nil, nil, u.actions, u.status)
+
+	u.hostLabel = widget.NewLabel("")
+	u.hostLabel.Truncation = fyne.TextTruncateEllipsis
+	u.hostBar = container.NewBorder(nil, nil, nil, container.NewHBox(
+		widget.NewButton("Addresses…", u.showAddresses),
+		widget.NewButton("Stop hosting", u.confirmStopHosting),
+	), u.hostLabel)
+	u.hostBar.Hide()
+
+	split := container.NewHSplit(u.msgs, u.users.panel)
+	split.Offset = 0.78
+	u.win.SetContent(container.NewBorder(
+		container.NewVBox(top, u.hostBar, widget.NewSeparator()),
+		compose, nil, nil, split))
+	u.win.Canvas().Focus(u.entry)
+}
+
+func (u *UI) menu() *fyne.MainMenu {
+	mod := fyne.KeyModifierShortcutDefault
+	u.menuConnect = fyne.NewMenuItem("Connect…", u.showConnect)
+	u.menuConnect.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyK, Modifier: mod}
+	u.menuDisconnect = fyne.NewMenuItem("Disconnect", u.disconnect)
+	u.menuHost = fyne.NewMenuItem("Host a chat…", u.showHost)
+	u.menuHost.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyH, Modifier: mod | fyne.KeyModifierShift}
+	u.menuStop = fyne.NewMenuItem("Stop hosting…", u.confirmStopHosting)
+	u.menuAddrs = fyne.NewMenuItem("Addresses to join…", u.showAddresses)
+	u.menuAway = fyne.NewMenuItem("Away", u.toggleAway)
+	u.menuNotify = fyne.NewMenuItem("Notifications", u.toggleNotify)
+	u.menuNotify.Checked = u.notifier.enabled
+	quit := fyne.NewMenuItem("Quit", u.quit)
+	quit.IsQuit = true
+	quit.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: mod}
+	chat := fyne.NewMenu("Chat", u.menuConnect, u.menuDisconnect, fyne.NewMenuItemSeparator(),
+		u.menuHost, u.menuAddrs, u.menuStop, fyne.NewMenuItemSeparator(),
+		u.menuAway, u.menuNotify, fyne.NewMenuItemSeparator(), quit)
+	return fyne.NewMainMenu(chat)
+}
+
+// start does what the options ask for at launch.
+func (u *UI) start() {
+	prefs := u.app.Preferences()
+	nick := u.opts.Nick
+	if nick == "" {
+		nick = prefs.String(prefNick)
+	}
+	switch {
+	case u.opts.Host:
+		port := u.opts.Port
+		if port == 0 {
+			port = DefaultPort
+		}
+		if nick == "" {
+			nick = "host"
+		}
+		u.startHosting(hostSettings{Port: port, LAN: !u.opts.Local, Room: u.opts.Room, Nick: nick}, false)
+	case u.opts.Connect != "":
+		if _, err := wire.CheckNick(nick); err != nil {
+			u.showConnectWith(u.opts.Connect, nick)
+			return
+		}
+		u.dial(u.opts.Connect, nick)
+	case prefs.String(prefAddr) == "" || prefs.String(prefNick) == "":
+		u.system(KindInfo, "Welcome to Parley. Join a chat with Chat ▸ Connect… (Ctrl+K), or start one with Chat ▸ Host a chat….")
+		u.showConnect()
+	default:
+		u.system(KindInfo, fmt.Sprintf("Not connected. Press Ctrl+K to join %s again, or host a chat from the Chat menu.", prefs.String(prefAddr)))
+	}
+	u.msgs.flush()
+}
+
+// system appends a system line.
+func (u *UI) system(kind Kind, text string) {
+	u.msgs.append(Entry{Kind: kind, Time: u.now().UnixMilli(), Text: text})
+}
+
+// setHint shows (or with "" hides) a line under the compose box.
+func (u *UI) setHint(text string) {
+	if text == "" {
+		if u.hint.Visible() {
+			u.hint.Hide()
+		}
+		return
+	}
+	u.hint.SetText(text)
+	u.hint.Show()
+}
+
+// submit sends what the compose box holds, or explains why not.
+func (u *UI) submit(text string) {
+	if strings.HasPrefix(text, "/") && !strings.HasPrefix(text, "//") {
+		if u.command(strings.TrimSpace(text)) {
+			u.entry.SetText("")
+		}
+		return
+	}
+	text = strings.TrimPrefix(text, "/")
+	s := u.sess
+	if s == nil {
+		u.setHint("You are not in a chat. Connect (Ctrl+K) or host one first.")
+		return
+	}
+	limits := s.c.Limits()
+	clean, err := wire.CheckText(text, limits.MaxText)
+	switch {
+	case err == nil:
+	case errorsIs(err, wire.ErrTextEmpty):
+		return // nothing to send; Enter on an empty box does nothing
+	case errorsIs(err, wire.ErrTextLong):
+		u.setHint(fmt.Sprintf("This message is too long to send: %s, and the server takes at most %s. Shorten it or send it in parts.",
+			byteSize(len(wire.CleanText(text))), byteSize(limits.MaxText)))
+		return
+	default:
+		u.setHint("This message cannot be sent: " + err.Error() + ".")
+		return
+	}
+	cid, err := s.c.Send(clean)
+	if err != nil {
+		u.setHint("Not sent: " + err.Error() + ".")
+		return
+	}
+	u.msgs.appendPending(cid, Entry{Time: u.now().UnixMilli(), From: s.c.Nick(), Text: clean})
+	u.entry.SetText("")
+	u.setHint("")
+	u.msgs.flush()
+	u.msgs.toBottom()
+}
+
+// command runs a /command typed in the compose box and reports whether
+// it was understood (then the box is cleared).
+func (u *UI) command(line string) bool {
+	name, arg, _ := strings.Cut(line, " ")
+	arg = strings.TrimSpace(arg)
+	s := u.sess
+	switch strings.ToLower(name) {
+	case "/nick":
+		if s == nil {
+			u.setHint("You are not in a chat.")
+			return false
+		}
+		if _, err := wire.CheckNick(arg); err != nil {
+			u.setHint("That nickname cannot be used: " + err.Error() + ".")
+			return false
+		}
+		if err := s.c.SetNick(arg); err != nil {
+			u.setHint("Could not change your nickname: " + err.Error() + ".")
+			return false
+		}
+		return true
+	case "/away", "/back":
+		if s == nil {
+			u.setHint("You are not in a chat.")
+			return false
+		}
+		p := wire.Active
+		if strings.EqualFold(name, "/away") {
+			p = wire.Away
+		}
+		if err := s.c.SetStatus(p); err != nil {
+			u.setHint("Could not change your status: " + err.Error() + ".")
+			return false
+		}
+		u.setAwayMenu(p == wire.Away)
+		return true
+	case "/help":
+		u.system(KindInfo, "Commands: /nick NAME changes your nickname, /away and /back set your status, //text sends text that starts with a slash.")
+		u.msgs.flush()
+		return true
+	}
+	u.setHint(fmt.Sprintf("Unknown command %s. Type /help for the list, or //%s to send it as a message.", name, strings.TrimPrefix(line, "/")))
+	return false
+}
+
+func (u *UI) toggleAway() {
+	s := u.sess
+	if s == nil || s.c.Plain() {
+		return
+	}
+	away := !u.menuAway.Checked
+	p := wire.Active
+	if away {
+		p = wire.Away
+	}
+	if err := s.c.SetStatus(p); err != nil {
+		u.system(KindError, "Could not change your status: "+err.Error())
+		u.msgs.flush()
+		return
+	}
+	u.setAwayMenu(away)
+}
+
+func (u *UI) setAwayMenu(away bool) {
+	u.menuAway.Checked = away
+	u.refreshMenu()
+}
+
+func (u *UI) toggleNotify() {
+	u.notifier.enabled = !u.notifier.enabled
+	u.app.Preferences().SetBool(prefNotify, u.notifier.enabled)
+	u.menuNotify.Checked = u.notifier.enabled
+	u.refreshMenu()
+}
+
+func (u *UI) refreshMenu() {
+	if m := u.win.MainMenu(); m != nil {
+		m.Refresh()
+	}
+}
+
+// setFocused follows the window gaining and losing the focus: while it
+// is away, new messages count as unread in the title and may notify.
+func (u *UI) setFocused(f bool) {
+	u.focused = f
+	if f {
+		u.unread = 0
+		u.notifier.reset()
+	}
+	u.updateTitle()
+}
+
+// updateState brings the title, status bar, buttons and menus in line
+// with the connection and hosting state.
+func (u *UI) updateState() {
+	u.updateTitle()
+	s := u.sess
+	var buttons []fyne.CanvasObject
+	switch {
+	case s == nil:
+		u.status.SetText("Not connected")
+		buttons = append(buttons, widget.NewButton("Connect…", u.showConnect))
+		if u.hosting == nil {
+			buttons = append(buttons, widget.NewButton("Host a chat…", u.showHost))
+		}
+	default:
+		u.status.SetText(s.describe())
+		if u.hosting == nil {
+			buttons = append(buttons, widget.NewButton("Disconnect", u.disconnect))
+		}
+	}
+	u.actions.Objects = buttons
+	u.actions.Refresh()
+
+	connected := s != nil
+	setDisabled(u.menuDisconnect, !connected || u.hosting != nil)
+	setDisabled(u.menuHost, u.hosting != nil)
+	setDisabled(u.menuStop, u.hosting == nil)
+	setDisabled(u.menuAddrs, u.hosting == nil)
+	setDisabled(u.menuAway, !connected || s.plain)
+	if u.hosting != nil {
+		u.hostLabel.SetText(u.hosting.summary())
+		u.hostBar.Show()
+	} else {
+		u.hostBar.Hide()
+	}
+	if connected && !s.stopped {
+		u.entry.Enable()
+		u.sendBtn.Enable()
+	} else {
+		u.entry.Disable()
+		u.sendBtn.Disable()
+	}
+	u.refreshMenu()
+}
+
+func setDisabled(m *fyne.MenuItem, off bool) {
+	if m != nil {
+		m.Disabled = off
+	}
+}
+
+// updateTitle shows the room, the server and the connection state, with
+// the unread count in front while the window is not focused.
+func (u *UI) updateTitle() {
+	title := "Parley"
+	if s := u.sess; s != nil {
+		title += " — " + s.room() + " @ " + s.addr + " — " + s.stateWord()
+	} else {
+		title += " — not connected"
+	}
+	if u.unread > 0 && !u.focused {
+		title = fmt.Sprintf("(%d) %s", u.unread, title)
+	}
+	if u.win.Title() != title {
+		u.win.SetTitle(title)
+	}
+}
+
+// Close leaves the chat and stops hosting, waiting (a few seconds at
+// most) for the connections to close cleanly. It is what Quit does
+// before the app exits; main may call it on a signal.
+func (u *UI) Close() {
+	if u.closed {
+		return
+	}
+	u.closed = true
+	u.dialGen++
+	if u.dialing != nil {
+		u.dialing()
+	}
+	var wg sync.WaitGroup
+	if s := u.sess; s != nil {
+		u.sess = nil
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.c.Close()
+			<-s.done
+		}()
+	}
+	if h := u.hosting; h != nil {
+		u.hosting = nil
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.stop()
+		}()
+	}
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(stopTimeout + time.Second):
+		u.log.Warn("connections did not close in time")
+	}
+}
+
+// quit is the Quit menu item and the window's close button.
+func (u *UI) quit() {
+	u.Close()
+	u.app.Quit()
+}
+
+// byteSize formats a byte count for people.
+func byteSize(n int) string {
+	switch {
+	case n >= 10<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,671 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+	"github.com/gorilla/websocket"
+
+	"parley/net/client"
+	"parley/net/wire"
+	"parley/server"
+	"parley/ui"
+)
+
+// waitFor runs the pumps (the test's stand-in for Fyne's main loop) until
+// cond holds, failing after a deadline.
+func waitFor(t *testing.T, what string, cond func() bool, pumps ...*ui.Pump) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		for _, p := range pumps {
+			p.Run()
+		}
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// settle runs the pumps for a while, for checks that something does not
+// happen.
+func settle(d time.Duration, pumps ...*ui.Pump) {
+	end := time.Now().Add(d)
+	for time.Now().Before(end) {
+		for _, p := range pumps {
+			p.Run()
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// typeAndSend types text into the compose box as a user would and
+// presses Enter.
+func typeAndSend(u *ui.UI, text string) {
+	e := u.Compose()
+	test.Type(e, text)
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+}
+
+// startServer runs a real server on a loopback port (0: any) and returns
+// it with its address.
+func startServer(t *testing.T, port int) (*server.Server, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(server.Config{Room: "Testroom", Rate: -1})
+	go srv.Serve(ln)
+	t.Cleanup(func() { stopServer(srv, wire.ByeShutdown) })
+	return srv, ln.Addr().String()
+}
+
+func stopServer(srv *server.Server, reason wire.ByeReason) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	srv.Shutdown(ctx, reason, "")
+}
+
+// peer is a headless client for the other side of a conversation.
+type peer struct {
+	c    *client.Client
+	mu   sync.Mutex
+	msgs []wire.Msg
+}
+
+func dialPeer(t *testing.T, addr, nick string) *peer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, client.Config{Addr: addr, Nick: nick, MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("peer %s: %v", nick, err)
+	}
+	p := &peer{c: c}
+	go func() {
+		for ev := range c.Events() {
+			if m, ok := ev.(client.Message); ok {
+				p.mu.Lock()
+				p.msgs = append(p.msgs, m.Msg)
+				p.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() { c.Close() })
+	return p
+}
+
+func (p *peer) count(text string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, m := range p.msgs {
+		if m.Text == text {
+			n++
+		}
+	}
+	return n
+}
+
+func (p *peer) send(t *testing.T, text string) {
+	t.Helper()
+	if _, err := p.c.Send(text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newUI(t *testing.T, opts ui.Options) (*ui.UI, *ui.Pump) {
+	t.Helper()
+	u, p := ui.NewTest(fyne.CurrentApp(), opts)
+	u.Window().Resize(fyne.NewSize(800, 500))
+	t.Cleanup(func() {
+		u.Close()
+		p.Run()
+		u.Window().Close()
+	})
+	return u, p
+}
+
+// remembered makes the app remember a server, so that no connect dialog
+// opens at start.
+func remembered(a fyne.App) {
+	a.Preferences().SetString("addr", "127.0.0.1:1")
+	a.Preferences().SetString("nick", "someone")
+}
+
+func TestComposeKeys(t *testing.T) {
+	test.NewTempApp(t)
+	e := ui.NewComposeEntry()
+	w := test.NewTempWindow(t, e)
+	w.Resize(fyne.NewSize(400, 200))
+	w.Canvas().Focus(e)
+	var sent []string
+	e.OnSend = func(s string) {
+		sent = append(sent, s)
+		e.SetText("")
+	}
+	test.Type(e, "first line")
+	e.KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	e.KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	if len(sent) != 0 {
+		t.Fatalf("Shift+Enter sent %q", sent)
+	}
+	test.Type(e, "second line")
+	if e.Text != "first line\nsecond line" {
+		t.Fatalf("text after Shift+Enter = %q", e.Text)
+	}
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnter}) // keypad Enter sends too
+	if len(sent) != 1 || sent[0] != "first line\nsecond line" {
+		t.Fatalf("Enter sent %q", sent)
+	}
+	if e.Text != "" {
+		t.Errorf("box not cleared: %q", e.Text)
+	}
+
+	// A line too long to wrap quickly scrolls sideways instead, until it
+	// is gone.
+	clip := fyne.CurrentApp().Clipboard()
+	clip.SetContent(strings.Repeat("y", 5000))
+	e.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
+	if len(e.Text) != 5000 || e.Wrapping != fyne.TextWrapOff {
+		t.Errorf("after pasting 5000 bytes: %d bytes, wrapping %v", len(e.Text), e.Wrapping)
+	}
+	e.SetText("short")
+	if e.Wrapping != fyne.TextWrapWord {
+		t.Errorf("wrapping %v after the long line went", e.Wrapping)
+	}
+
+	e.Disable()
+	test.Type(e, "x")
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if len(sent) != 1 {
+		t.Errorf("a disabled box sent %q", sent)
+	}
+}
+
+func TestConnectDialogValidates(t *testing.T) {
+	test.NewTempApp(t)
+	u, _ := newUI(t, ui.Options{})
+	addr, nick, dlg := u.ConnectForm()
+	if dlg == nil {
+		t.Fatal("no connect dialog at start with nothing remembered")
+	}
+	tests := []struct {
+		addr, nick       string
+		addrErr, nickErr string // substrings; "" means valid
+	}{
+		{"127.0.0.1:2000", "alice", "", ""},
+		{"chat.example.org", "Zoë_2", "", ""},
+		{"ws://[::1]:2000/", "bob", "", ""},
+		{"", "alice", "empty", ""},
+		{"host name", "alice", "spaces", ""},
+		{"ftp://x.example", "alice", "not a chat address", ""},
+		{"127.0.0.1:99999", "alice", "port", ""},
+		{"127.0.0.1:2000", "", "", "empty"},
+		{"127.0.0.1:2000", "two words", "", "only letters"},
+		{"127.0.0.1:2000", "-dash", "", "start"},
+		{"127.0.0.1:2000", strings.Repeat("n", 33), "", "longer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr+"/"+tt.nick, func(t *testing.T) {
+			addr.SetText(tt.addr)
+			nick.SetText(tt.nick)
+			check := func(field string, err error, want string) {
+				switch {
+				case want == "" && err != nil:
+					t.Errorf("%s: unexpected error %v", field, err)
+				case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+					t.Errorf("%s: error %v, want one mentioning %q", field, err, want)
+				}
+			}
+			check("address", addr.Validate(), tt.addrErr)
+			check("nickname", nick.Validate(), tt.nickErr)
+			if tt.addrErr != "" || tt.nickErr != "" {
+				dlg.Submit() // refused: the Connect button is disabled
+				if _, _, d := u.ConnectForm(); d == nil {
+					t.Fatal("an invalid form was submitted")
+				}
+			}
+		})
+	}
+}
+
+// TestHostAndJoin is the main path: one window hosts, a second joins, and
+// they talk by typing.
+func TestHostAndJoin(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	host, hp := newUI(t, ui.Options{})
+	host.StartHosting(0, false, "Lounge", "alice")
+	waitFor(t, "the host to join its own chat", host.Connected, hp)
+	if !strings.Contains(host.HostSummary(), "Lounge") {
+		t.Errorf("hosting bar = %q", host.HostSummary())
+	}
+
+	guest, gp := newUI(t, ui.Options{})
+	guest.Dial(host.HostAddr(), "bob")
+	waitFor(t, "the guest to join", guest.Connected, hp, gp)
+	waitFor(t, "both to see each other", func() bool {
+		return strings.Join(host.Users(), ",") == "alice,bob" && strings.Join(guest.Users(), ",") == "alice,bob"
+	}, hp, gp)
+	if title := guest.Window().Title(); !strings.Contains(title, "Lounge") || !strings.Contains(title, host.HostAddr()) || !strings.Contains(title, "connected") {
+		t.Errorf("guest title = %q", title)
+	}
+
+	typeAndSend(host, "hello bob, see https://example.com/x")
+	if host.Compose().Text != "" {
+		t.Errorf("compose box not cleared after sending: %q", host.Compose().Text)
+	}
+	waitFor(t, "bob to get alice's message", func() bool {
+		return guest.Count("chat alice: hello bob, see https://example.com/x") == 1
+	}, hp, gp)
+	waitFor(t, "alice's own message to be delivered", func() bool {
+		return host.Count("chat alice: hello bob") == 1 && host.Count("[pending]") == 0
+	}, hp, gp)
+
+	typeAndSend(guest, "hi alice")
+	waitFor(t, "alice to get bob's reply", func() bool { return host.Count("chat bob: hi alice") == 1 }, hp, gp)
+	if host.Count("alice: hello bob") != 1 || guest.Count("bob: hi alice") != 1 {
+		t.Errorf("messages duplicated:\nhost %q\nguest %q", host.Lines(), guest.Lines())
+	}
+	if host.Count("event : bob joined") != 1 {
+		t.Errorf("host did not show bob joining: %q", host.Lines())
+	}
+
+	// Stopping asks nothing here (the test calls the action behind the
+	// confirmation) and tells the guest the chat is over.
+	host.StopHosting()
+	waitFor(t, "the guest to hear the host ended the chat", func() bool {
+		return guest.Count("The host ended the chat") == 1
+	}, hp, gp)
+	waitFor(t, "the guest to stop", func() bool { return strings.Contains(guest.Window().Title(), "disconnected") }, gp)
+	if !guest.Compose().Disabled() {
+		t.Error("the compose box stays enabled in a chat that ended")
+	}
+}
+
+func TestSendRefusals(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	_, addr := startServer(t, 0)
+	u, p := newUI(t, ui.Options{})
+	u.Dial(addr, "carol")
+	waitFor(t, "joining", u.Connected, p)
+	before := len(u.Lines())
+
+	typeAndSend(u, "   \n  ")
+	if len(u.Lines()) != before {
+		t.Errorf("an empty message was sent: %q", u.Lines()[before:])
+	}
+
+	long := strings.Repeat("x", wire.DefaultMaxText+1)
+	u.Compose().SetText(long)
+	u.Compose().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if h := u.Hint(); !strings.Contains(h, "too long") || !strings.Contains(h, "16 KB") {
+		t.Errorf("hint for a long message = %q", h)
+	}
+	if u.Compose().Text != long {
+		t.Error("a refused message was cleared from the box")
+	}
+	test.Type(u.Compose(), "!")
+	if u.Hint() != "" {
+		t.Errorf("hint stays after editing: %q", u.Hint())
+	}
+	u.Compose().SetText("/nosuch")
+	u.Compose().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if !strings.Contains(u.Hint(), "Unknown command") {
+		t.Errorf("hint for an unknown command = %q", u.Hint())
+	}
+	u.Compose().SetText("//slash")
+	test.Tap(u.SendButton())
+	waitFor(t, "the //-escaped message", func() bool { return u.Count("chat carol: /slash") == 1 }, p)
+}
+
+func TestConnectFailuresExplained(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	_, addr := startServer(t, 0)
+	taker := dialPeer(t, addr, "dave")
+	_ = taker
+
+	// A port nothing listens on.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+
+	// An HTTP server that is not a chat server.
+	web := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "hello") })}
+	wl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go web.Serve(wl)
+	t.Cleanup(func() { web.Close() })
+
+	tests := []struct {
+		name, addr, nick, want string
+	}{
+		{"refused", closed, "erin", "Nobody is hosting a chat at"},
+		{"nick taken", addr, "Dave", "already called Dave"},
+		{"not a chat server", wl.Addr().String(), "erin", "not a chat server"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, p := newUI(t, ui.Options{})
+			u.Dial(tt.addr, tt.nick)
+			waitFor(t, "the failure to be explained", func() bool { return u.Count(tt.want) == 1 }, p)
+			if u.Connected() {
+				t.Error("connected anyway")
+			}
+			// The connect dialog opens again once the explanation is
+			// dismissed; here the explanation is still up.
+			if _, _, d := u.ConnectForm(); d != nil {
+				t.Error("connect dialog shown over the explanation")
+			}
+		})
+	}
+}
+
+// TestServerRestart drops the server in the middle of a conversation,
+// sends while it is down, and checks that after the restart every message
+// is there exactly once.
+func TestServerRestart(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	srv, addr := startServer(t, 0)
+	_, portStr, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(portStr)
+
+	u, p := newUI(t, ui.Options{})
+	u.Dial(addr, "frank")
+	waitFor(t, "joining", u.Connected, p)
+	bob := dialPeer(t, addr, "bob")
+	bob.send(t, "before the restart")
+	typeAndSend(u, "frank before")
+	waitFor(t, "the first messages", func() bool {
+		return u.Count("bob: before the restart") == 1 && u.Count("frank: frank before") == 1 && u.Count("[pending]") == 0
+	}, p)
+
+	stopServer(srv, wire.ByeShutdown)
+	waitFor(t, "the drop to show", func() bool {
+		return u.Count("You were disconnected") == 1 && strings.Contains(u.Window().Title(), "reconnecting")
+	}, p)
+	if u.Compose().Disabled() {
+		t.Fatal("compose box disabled while reconnecting")
+	}
+	typeAndSend(u, "sent while the server was down")
+	waitFor(t, "the message to wait as pending", func() bool {
+		return u.Count("frank: sent while the server was down [pending]") == 1
+	}, p)
+
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := server.New(server.Config{Room: "Testroom", Rate: -1})
+	go srv2.Serve(ln)
+	t.Cleanup(func() { stopServer(srv2, wire.ByeShutdown) })
+
+	waitFor(t, "the reconnect", func() bool {
+		return u.Connected() && u.Count("The server restarted") == 1
+	}, p)
+	waitFor(t, "the pending message to be delivered", func() bool {
+		return u.Count("frank: sent while the server was down") == 1 && u.Count("[pending]") == 0
+	}, p)
+	waitFor(t, "bob to get it once", func() bool { return bob.count("sent while the server was down") == 1 }, p)
+	bob.send(t, "after the restart")
+	waitFor(t, "bob's new message", func() bool { return u.Count("bob: after the restart") == 1 }, p)
+	settle(200*time.Millisecond, p)
+	for _, text := range []string{"bob: before the restart", "frank: frank before", "frank: sent while the server was down", "bob: after the restart"} {
+		if n := u.Count(text); n != 1 {
+			t.Errorf("%q shown %d times:\n%s", text, n, strings.Join(u.Lines(), "\n"))
+		}
+	}
+	if bob.count("sent while the server was down") != 1 {
+		t.Errorf("bob got the outbox message %d times", bob.count("sent while the server was down"))
+	}
+	waitFor(t, "the user list to come back", func() bool {
+		return strings.Join(u.Users(), ",") == "bob,frank"
+	}, p)
+}
+
+func TestUnreadAndNotifications(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	_, addr := startServer(t, 0)
+	var mu sync.Mutex
+	var notes []*fyne.Notification
+	u, p := newUI(t, ui.Options{Notify: func(n *fyne.Notification) {
+		mu.Lock()
+		notes = append(notes, n)
+		mu.Unlock()
+	}})
+	noted := func() []*fyne.Notification {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]*fyne.Notification(nil), notes...)
+	}
+	u.SetNotifyEvery(300 * time.Millisecond)
+	u.Dial(addr, "gina")
+	waitFor(t, "joining", u.Connected, p)
+	bob := dialPeer(t, addr, "bob")
+
+	// Focused: nothing counts as unread.
+	bob.send(t, "seen at once")
+	waitFor(t, "the first message", func() bool { return u.Count("seen at once") == 1 }, p)
+	if u.Unread() != 0 || len(noted()) != 0 {
+		t.Fatalf("focused window: unread %d, notifications %d", u.Unread(), len(noted()))
+	}
+
+	u.SetFocused(false)
+	for i := 1; i <= 3; i++ {
+		bob.send(t, fmt.Sprintf("unseen %d, gina", i))
+	}
+	waitFor(t, "three unread", func() bool { return u.Unread() == 3 }, p)
+	if title := u.Window().Title(); !strings.HasPrefix(title, "(3) Parley") {
+		t.Errorf("title = %q", title)
+	}
+	waitFor(t, "the held messages to be announced together", func() bool { return len(noted()) == 2 }, p)
+	n := noted()
+	if n[0].Title != "bob in Testroom" || n[0].Content != "unseen 1, gina" {
+		t.Errorf("first notification = %+v", *n[0])
+	}
+	if n[1].Title != "Testroom" || n[1].Content != "2 new messages, the latest from bob" {
+		t.Errorf("second notification = %+v", *n[1])
+	}
+	typeAndSend(u, "own messages do not count")
+	settle(400*time.Millisecond, p)
+	if u.Unread() != 3 || len(noted()) != 2 {
+		t.Errorf("own message: unread %d, notifications %d", u.Unread(), len(noted()))
+	}
+	// The mention was marked.
+	l := u.Log()
+	if e := l.At(l.Len() - 2); !e.Mention {
+		t.Errorf("message naming gina not marked as a mention: %+v", *e)
+	}
+
+	u.SetFocused(true)
+	if u.Unread() != 0 || strings.HasPrefix(u.Window().Title(), "(") {
+		t.Errorf("after focus: unread %d, title %q", u.Unread(), u.Window().Title())
+	}
+
+	// Turned off in preferences: counted, not announced.
+	ui.ToggleNotifications(u)
+	if a.Preferences().Bool("notify") {
+		t.Error("the notification setting was not saved")
+	}
+	u.SetFocused(false)
+	bob.send(t, "quiet")
+	waitFor(t, "the quiet message", func() bool { return u.Unread() == 1 }, p)
+	settle(400*time.Millisecond, p)
+	if len(noted()) != 2 {
+		t.Errorf("notifications while turned off: %d", len(noted()))
+	}
+}
+
+// plainServer is the teaching chat server in miniature: it greets, then
+// sends every text message to every client, sender included.
+func plainServer(t *testing.T) string {
+	t.Helper()
+	var mu sync.Mutex
+	conns := map[*websocket.Conn]bool{}
+	up := websocket.Upgrader{}
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		mu.Lock()
+		conns[c] = true
+		mu.Unlock()
+		c.WriteMessage(websocket.TextMessage, []byte(wire.Greeting))
+		defer func() {
+			mu.Lock()
+			delete(conns, c)
+			mu.Unlock()
+			c.Close()
+		}()
+		for {
+			_, data, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			for o := range conns {
+				o.WriteMessage(websocket.TextMessage, data)
+			}
+			mu.Unlock()
+		}
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hs.Serve(ln)
+	t.Cleanup(func() {
+		hs.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	return ln.Addr().String()
+}
+
+func TestPlainServer(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	addr := plainServer(t)
+	u, p := newUI(t, ui.Options{})
+	u.Dial(addr, "hank")
+	waitFor(t, "joining the plain server", u.Connected, p)
+	if !u.Plain() || u.Count("plain-text chat server") != 1 || u.Count("Server: "+wire.Greeting) != 1 {
+		t.Fatalf("plain mode not explained:\n%s", strings.Join(u.Lines(), "\n"))
+	}
+	typeAndSend(u, "hello plain world")
+	waitFor(t, "the echo to confirm the message", func() bool {
+		return u.Count("chat hank: hello plain world") == 1 && u.Count("[pending]") == 0
+	}, p)
+
+	// Someone else on the plain server: a raw WebSocket client.
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ws.WriteMessage(websocket.TextMessage, []byte("ivy: hi from a plain client"))
+	ws.WriteMessage(websocket.TextMessage, []byte("a line with no sender"))
+	waitFor(t, "the plain lines", func() bool {
+		return u.Count("chat ivy: hi from a plain client") == 1 && u.Count("chat : a line with no sender") == 1
+	}, p)
+	if !strings.Contains(u.Status(), "plain-text server") {
+		t.Errorf("status = %q", u.Status())
+	}
+}
+
+func TestHostPortInUse(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	u, p := newUI(t, ui.Options{})
+	u.StartHosting(port, false, "Room", "ken")
+	p.Run()
+	if u.Hosting() || u.Count(fmt.Sprintf("Port %d is already in use", port)) != 1 {
+		t.Errorf("port in use not explained:\n%s", strings.Join(u.Lines(), "\n"))
+	}
+}
+
+func TestHostOnNetworkAddresses(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	u, p := newUI(t, ui.Options{})
+	u.StartHosting(0, true, "Room", "lea")
+	waitFor(t, "hosting", u.Connected, p)
+	for _, addr := range u.HostAddrs() {
+		if _, err := client.ParseAddr(addr); err != nil {
+			t.Errorf("shared address %q does not parse: %v", addr, err)
+		}
+		host, _, _ := net.SplitHostPort(addr)
+		if ip := net.ParseIP(strings.Split(host, "%")[0]); ip == nil || ip.IsLoopback() {
+			t.Errorf("shared address %q is loopback or not an IP", addr)
+		}
+	}
+	t.Logf("addresses: %q; bar: %q", u.HostAddrs(), u.HostSummary())
+}
+
+func TestDisconnect(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	_, addr := startServer(t, 0)
+	bob := dialPeer(t, addr, "bob")
+	u, p := newUI(t, ui.Options{})
+	u.Dial(addr, "mia")
+	waitFor(t, "joining", u.Connected, p)
+	u.Disconnect()
+	if u.Connected() || !strings.Contains(u.Window().Title(), "not connected") || len(u.Users()) != 0 {
+		t.Errorf("after Disconnect: title %q users %q", u.Window().Title(), u.Users())
+	}
+	bob.send(t, "after mia left")
+	settle(200*time.Millisecond, p)
+	if u.Count("after mia left") != 0 {
+		t.Error("a message arrived after Disconnect")
+	}
+	if a.Preferences().String("addr") != addr || a.Preferences().StringList("recent")[0] != addr {
+		t.Errorf("address not remembered: %q %q", a.Preferences().String("addr"), a.Preferences().StringList("recent"))
+	}
+}
+
+func TestCommandLineConnect(t *testing.T) {
+	test.NewTempApp(t)
+	_, addr := startServer(t, 0)
+	u, p := newUI(t, ui.Options{Connect: addr, Nick: "nora"})
+	waitFor(t, "joining from the command line", u.Connected, p)
+	if _, _, d := u.ConnectForm(); d != nil {
+		t.Error("connect dialog shown although -connect was given")
+	}
+}

@@ -1,0 +1,172 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"parley/net/wire"
+)
+
+// userList is the panel of people in the room. Changes are collected and
+// the panel redrawn once per flush.
+type userList struct {
+	byFold map[string]wire.User
+	sorted []wire.User
+	self   string // folded own nickname
+	plain  bool   // plain-text server: nobody is known
+	dirty  bool
+
+	header *widget.Label
+	note   *widget.Label
+	list   *widget.List
+	panel  fyne.CanvasObject
+}
+
+func newUserList() *userList {
+	l := &userList{byFold: make(map[string]wire.User)}
+	l.header = widget.NewLabelWithStyle("People", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.note = widget.NewLabel("")
+	l.note.Wrapping = fyne.TextWrapWord
+	l.note.Importance = widget.LowImportance
+	l.note.Hide()
+	l.list = widget.NewList(
+		func() int { return len(l.sorted) },
+		func() fyne.CanvasObject {
+			dot := canvas.NewCircle(theme.Color(theme.ColorNameSuccess))
+			holder := container.NewCenter(container.NewGridWrap(fyne.NewSize(8, 8), dot))
+			name := widget.NewLabel("")
+			name.Truncation = fyne.TextTruncateEllipsis
+			return container.NewBorder(nil, nil, holder, nil, name)
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id >= len(l.sorted) {
+				return
+			}
+			u := l.sorted[id]
+			c := o.(*fyne.Container)
+			name := c.Objects[0].(*widget.Label)
+			dot := c.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*canvas.Circle)
+			text := u.Nick
+			switch {
+			case u.Plain:
+				text += " (plain)"
+			case u.Status == wire.Away:
+				text += " (away)"
+			case u.Status != "" && u.Status != wire.Active:
+				text += " (" + string(u.Status) + ")"
+			}
+			if wire.FoldNick(u.Nick) == l.self {
+				text += " — you"
+			}
+			name.TextStyle.Bold = wire.FoldNick(u.Nick) == l.self
+			name.SetText(text)
+			col := theme.ColorNameSuccess
+			if u.Status == wire.Away || u.Plain {
+				col = theme.ColorNamePlaceHolder
+			}
+			dot.FillColor = theme.Color(col)
+			dot.Refresh()
+		})
+	l.list.OnSelected = func(id widget.ListItemID) { l.list.Unselect(id) }
+	l.panel = container.NewBorder(container.NewVBox(l.header, l.note), nil, nil, nil, l.list)
+	return l
+}
+
+// set replaces the whole list, as a welcome does.
+func (l *userList) set(users []wire.User, self string) {
+	clear(l.byFold)
+	for _, u := range users {
+		l.byFold[wire.FoldNick(u.Nick)] = u
+	}
+	l.self = wire.FoldNick(self)
+	l.plain = false
+	l.dirty = true
+}
+
+// setPlain says that a plain server has no user list.
+func (l *userList) setPlain() {
+	clear(l.byFold)
+	l.plain = true
+	l.dirty = true
+}
+
+// clear empties the list while disconnected.
+func (l *userList) clear() {
+	clear(l.byFold)
+	l.dirty = true
+}
+
+func (l *userList) join(u wire.User) {
+	l.byFold[wire.FoldNick(u.Nick)] = u
+	l.dirty = true
+}
+
+func (l *userList) leave(nick string) {
+	delete(l.byFold, wire.FoldNick(nick))
+	l.dirty = true
+}
+
+func (l *userList) rename(from, to string, self bool) {
+	u, ok := l.byFold[wire.FoldNick(from)]
+	if !ok {
+		u = wire.User{Status: wire.Active}
+	}
+	delete(l.byFold, wire.FoldNick(from))
+	u.Nick = to
+	l.byFold[wire.FoldNick(to)] = u
+	if self {
+		l.self = wire.FoldNick(to)
+	}
+	l.dirty = true
+}
+
+func (l *userList) status(nick string, p wire.Presence) {
+	if u, ok := l.byFold[wire.FoldNick(nick)]; ok {
+		u.Status = p
+		l.byFold[wire.FoldNick(nick)] = u
+		l.dirty = true
+	}
+}
+
+// names returns the nicknames shown, in order (for tests and the title).
+func (l *userList) names() []string {
+	out := make([]string, len(l.sorted))
+	for i, u := range l.sorted {
+		out[i] = u.Nick
+	}
+	return out
+}
+
+// flush redraws the panel if anything changed.
+func (l *userList) flush() {
+	if !l.dirty {
+		return
+	}
+	l.dirty = false
+	l.sorted = l.sorted[:0]
+	for _, u := range l.byFold {
+		l.sorted = append(l.sorted, u)
+	}
+	sort.Slice(l.sorted, func(i, j int) bool {
+		a, b := wire.FoldNick(l.sorted[i].Nick), wire.FoldNick(l.sorted[j].Nick)
+		if a != b {
+			return a < b
+		}
+		return l.sorted[i].Nick < l.sorted[j].Nick
+	})
+	if l.plain {
+		l.header.SetText("People")
+		l.note.SetText("A plain-text server does not say who is here.")
+		l.note.Show()
+	} else {
+		l.header.SetText(fmt.Sprintf("People — %d", len(l.sorted)))
+		l.note.Hide()
+	}
+	l.list.Refresh()
+}
