@@ -27,6 +27,8 @@ type peer struct {
 	id   uint64
 	raw  net.Conn        // the hijacked connection: only the flusher writes to it
 	ws   *websocket.Conn // read side only: its writes land in the queue
+	br   *bufio.Reader   // ws's read buffer, nil if gorilla brought its own
+	rw   readWaiter
 	rich bool
 	ip   string // the key counted against MaxConnsPerIP, "" when exempt
 	addr string // remote address, for logs
@@ -41,13 +43,15 @@ type peer struct {
 
 	// Outbound queue and connection state, guarded by mu.
 	mu        sync.Mutex
-	q         [][]byte // frames waiting for the flusher
-	qbytes    int      // bytes in q
-	flushing  bool     // a flusher goroutine is running
-	hold      bool     // the welcome is being encoded: do not flush yet
-	closing   bool     // our close frame is queued: accept no more frames
-	dead      bool     // raw is closed
-	reason    string   // the leave reason; the first cause wins
+	q         [][]byte    // frames waiting for the flusher
+	spare     [][]byte    // the flusher's last batch, emptied, to become q again
+	bufs      net.Buffers // the flusher's view of its batch, kept so WriteTo does not allocate
+	qbytes    int         // bytes in q
+	flushing  bool        // a flusher goroutine is running
+	hold      bool        // the welcome is being encoded: do not flush yet
+	closing   bool        // our close frame is queued: accept no more frames
+	dead      bool        // raw is closed
+	reason    string      // the leave reason; the first cause wins
 	sent      chan struct{}
 	sentDone  bool // sent is closed
 	ping      *time.Timer
@@ -250,13 +254,21 @@ func (p *peer) release(welcome []byte) {
 // flush writes the queue until it is empty, one vectored write per batch,
 // then exits: an idle peer has no writer goroutine.
 func (p *peer) flush() {
-	var batch [][]byte
+	p.mu.Lock()
+	batch := p.spare
+	p.spare = nil
+	p.mu.Unlock()
 	for {
 		p.mu.Lock()
 		if len(p.q) == 0 || p.dead {
 			p.flushing = false
+			// Keep the two slices for the next burst, unless this one
+			// was large: an idle peer should not hold its peak.
 			if cap(p.q) > 64 {
-				p.q = nil // a burst is over: do not keep its slice
+				p.q = nil
+			}
+			if cap(batch) <= 64 {
+				p.spare = batch[:0]
 			}
 			p.mu.Unlock()
 			return
@@ -267,8 +279,9 @@ func (p *peer) flush() {
 		p.mu.Unlock()
 
 		p.raw.SetWriteDeadline(time.Now().Add(p.s.cfg.WriteTimeout))
-		bufs := net.Buffers(batch)
-		_, err := bufs.WriteTo(p.raw)
+		p.bufs = batch
+		_, err := p.bufs.WriteTo(p.raw) // writev; consumes p.bufs, not batch
+		p.bufs = nil
 		clear(batch)
 		if err != nil {
 			p.writeFailed(err)
@@ -326,7 +339,7 @@ func (p *peer) cut() {
 	p.dead = true
 	p.closing = true
 	clear(p.q)
-	p.q, p.qbytes = nil, 0
+	p.q, p.qbytes, p.spare = nil, 0, nil
 	p.markSentLocked()
 	if p.ping != nil {
 		p.ping.Stop()
@@ -379,6 +392,12 @@ func (p *peer) read() {
 	p.raw.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
 	var err error
 	for {
+		if p.br != nil && p.br.Buffered() == 0 {
+			// Wait on a shallow stack: see readWaiter.
+			if err = p.rw.wait(); err != nil {
+				break
+			}
+		}
 		var typ int
 		var data []byte
 		typ, data, err = p.ws.ReadMessage()
@@ -468,10 +487,12 @@ func (p *peer) queued() (int, int) {
 }
 
 // hijacker wraps the ResponseWriter handed to the Upgrader so that the
-// connection gorilla/websocket gets is a conn.
+// connection gorilla/websocket gets is a conn, read through a small buffer
+// the server can see.
 type hijacker struct {
 	http.ResponseWriter
 	conn *conn
+	br   *bufio.Reader
 }
 
 // Hijack implements http.Hijacker.
@@ -481,6 +502,12 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	h.conn = &conn{Conn: c}
+	if brw.Reader.Buffered() == 0 {
+		// The Upgrader (ReadBufferSize 0) adopts this reader as its own,
+		// instead of the HTTP server's 4 KiB one.
+		h.br = bufio.NewReaderSize(h.conn, readBufferSize)
+		brw = bufio.NewReadWriter(h.br, brw.Writer)
+	}
 	return h.conn, brw, nil
 }
 

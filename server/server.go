@@ -90,9 +90,10 @@ func New(cfg Config) *Server {
 	}
 	s.up = websocket.Upgrader{
 		HandshakeTimeout: cfg.HandshakeTimeout,
-		// A small read buffer and no write buffer: the server frames its
-		// own writes, so gorilla never needs one.
-		ReadBufferSize:    readBufferSize,
+		// ReadBufferSize 0 makes gorilla adopt the small read buffer the
+		// hijacker hands it; the pool keeps gorilla from allocating a
+		// write buffer it would never use, as the server frames its own
+		// writes.
 		WriteBufferPool:   noWriteBuffers{},
 		Subprotocols:      []string{wire.Subprotocol},
 		CheckOrigin:       s.checkOrigin,
@@ -307,6 +308,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s:    s,
 		raw:  h.conn.Conn,
 		ws:   ws,
+		br:   h.br,
+		rw:   newReadWaiter(h.conn.Conn),
 		rich: ws.Subprotocol() == wire.Subprotocol,
 		ip:   key,
 		addr: r.RemoteAddr,

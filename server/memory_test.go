@@ -1,0 +1,106 @@
+package server_test
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"parley/net/wire"
+	"parley/server"
+)
+
+// idleConnBudget is the most heap and stack an idle plain connection may
+// cost the server, raw client included. The target for the whole process
+// is 6 KB of RSS per connection; heap and stack are most of it.
+const idleConnBudget = 6 << 10
+
+// TestIdleMemory opens 2,000 idle plain connections and measures what they
+// cost in heap and goroutine stacks. The clients are bare sockets that did
+// the handshake by hand, so nearly all of the cost is the server's.
+func TestIdleMemory(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector inflates stacks; make test runs this without -race")
+	}
+	if testing.Short() {
+		t.Skip("opens 2,000 connections")
+	}
+	const n = 2000
+	srv, url := start(t, server.Config{MaxConns: -1, Logger: slog.New(slog.DiscardHandler)})
+	addr := strings.TrimPrefix(url, "ws://")
+
+	before := memUse()
+	conns := make([]net.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := 0; i < n; i++ {
+		c, err := rawHandshake(addr)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		conns = append(conns, c)
+	}
+	waitFor(t, "every connection", func() bool { return srv.Stats().Conns == n })
+	waitFor(t, "the writers to exit", func() bool {
+		return runtime.NumGoroutine() < n+n/20+50
+	})
+	after := memUse()
+	per := (after - before) / n
+	t.Logf("%d idle connections: %d bytes of heap and stack each", n, per)
+	if per > idleConnBudget {
+		t.Fatalf("an idle connection costs %d bytes of heap and stack, budget %d", per, idleConnBudget)
+	}
+	runtime.KeepAlive(conns)
+}
+
+// memUse returns the bytes of heap objects and goroutine stacks in use
+// after a full collection.
+func memUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc + m.StackInuse
+}
+
+// rawHandshake opens a plain WebSocket connection with a hand-written
+// handshake and reads the greeting, leaving a bare socket behind.
+func rawHandshake(addr string) (net.Conn, error) {
+	c, err := net.DialTimeout("tcp", addr, wait)
+	if err != nil {
+		return nil, err
+	}
+	var key [16]byte
+	rand.Read(key[:])
+	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n", addr, base64.StdEncoding.EncodeToString(key[:]))
+	c.SetReadDeadline(time.Now().Add(wait))
+	br := bufio.NewReaderSize(c, 512)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		c.Close()
+		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	frame := make([]byte, 2+len(wire.Greeting))
+	if _, err := io.ReadFull(br, frame); err != nil || string(frame[2:]) != wire.Greeting {
+		c.Close()
+		return nil, fmt.Errorf("greeting %q: %v", frame, err)
+	}
+	c.SetReadDeadline(time.Time{})
+	return c, nil
+}

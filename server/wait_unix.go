@@ -1,0 +1,49 @@
+//go:build unix
+
+package server
+
+import (
+	"net"
+	"syscall"
+)
+
+// readWaiter waits until a connection has input, without reading it.
+//
+// An idle connection's reader spends its life waiting for input. Waiting
+// inside gorilla/websocket's read path takes a deep call stack that the
+// runtime cannot shrink; waiting here first takes a shallow one that the
+// garbage collector shrinks to the minimum, which is most of what an idle
+// connection costs.
+type readWaiter struct {
+	rc syscall.RawConn
+}
+
+func newReadWaiter(c net.Conn) readWaiter {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return readWaiter{}
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return readWaiter{}
+	}
+	return readWaiter{rc: rc}
+}
+
+// wait returns when the connection has input or an error to report, or
+// with the error of its read deadline or of its closing.
+func (w readWaiter) wait() error {
+	if w.rc == nil {
+		return nil
+	}
+	return w.rc.Read(hasInput)
+}
+
+// hasInput peeks at the socket without blocking: false means nothing to
+// read yet, and the poller waits for input before asking again. An end of
+// file or an error counts as input, for the reader to find.
+func hasInput(fd uintptr) bool {
+	var b [1]byte
+	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	return err != syscall.EAGAIN && err != syscall.EWOULDBLOCK && err != syscall.EINTR
+}
