@@ -5,6 +5,11 @@
 // types exactly once through an outbox. Everything that happens reaches the
 // caller as Events on one channel.
 //
+// Plain-text servers have no message ids, so there delivery is at least
+// once rather than exactly once: a line written just before a drop and
+// not yet echoed is written again after the reconnect. Lines that a plain
+// server never echoes count as delivered after Config.PlainEchoWait.
+//
 // A Client runs, per connection, one reader goroutine and one writer
 // goroutine (every write, pings and close frames included, happens in the
 // writer), plus one goroutine for its lifetime that dispatches frames,

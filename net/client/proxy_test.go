@@ -12,7 +12,7 @@ import (
 // fall silent without a FIN, or lose one direction.
 type proxy struct {
 	ln     net.Listener
-	target string
+	target atomic.Value // string: where new connections go
 
 	reject     atomic.Bool // close new connections at once
 	silent     atomic.Bool // accept new connections and relay nothing
@@ -30,7 +30,8 @@ func newProxy(t *testing.T, target string) *proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	p := &proxy{ln: ln, conns: map[net.Conn]bool{}}
+	p.target.Store(target)
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(p.close)
@@ -55,7 +56,7 @@ func (p *proxy) accept() {
 		if p.silent.Load() {
 			continue // held open, never answered, closed by cut or close
 		}
-		s, err := net.Dial("tcp", p.target)
+		s, err := net.Dial("tcp", p.target.Load().(string))
 		if err != nil {
 			c.Close()
 			continue

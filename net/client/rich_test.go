@@ -781,3 +781,57 @@ func TestCloseOnDeadLink(t *testing.T) {
 		t.Logf("Close on a dead link took %s", took.Round(time.Millisecond))
 	}
 }
+
+// The server is killed, not shut down: the connections just break, no
+// goodbye. A new server instance comes up; everything typed meanwhile is
+// delivered exactly once.
+func TestRichServerKilled(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	px := newProxy(t, srv.addr)
+	alice, ra := dial(t, fastConfig(t, px.addr(), "alice"))
+	bob, rb := dial(t, fastConfig(t, px.addr(), "bob"))
+	next[client.Connected](t, ra, nil)
+	next[client.Connected](t, rb, nil)
+	bob.Send("before")
+	next(t, ra, isMsg("before"))
+
+	px.reject.Store(true)
+	px.cut()
+	for _, r := range []*recorder{ra, rb} {
+		if d := next[client.Disconnected](t, r, nil); !errors.Is(d.Err, client.ErrConnLost) || d.Bye != nil {
+			t.Errorf("Disconnected = %+v, want a lost connection without goodbye", d)
+		}
+	}
+	srv.stop(t, wire.ByeShutdown) // nobody hears it: the "process" is gone
+	alice.Send("alice typed this while the server was down")
+	bob.Send("bob typed this while the server was down")
+	alice.Send("and this")
+
+	srv2 := startServer(t, "127.0.0.1:0", server.Config{})
+	px.target.Store(srv2.addr)
+	px.reject.Store(false)
+	want := []string{"alice typed this while the server was down", "bob typed this while the server was down", "and this"}
+	for name, r := range map[string]*recorder{"alice": ra, "bob": rb} {
+		if c := next(t, r, func(c client.Connected) bool { return true }); !c.Reset {
+			t.Errorf("%s: Connected = %+v, want Reset", name, c)
+		}
+		waitFor(t, name+" to see the outage messages", 10*time.Second, func() bool {
+			texts := r.texts(nil)
+			return count(texts, want[0]) > 0 && count(texts, want[1]) > 0 && count(texts, want[2]) > 0
+		})
+		if got := filter(r.texts(nil), "a"); !slices.Equal(got, []string{want[0], want[2]}) {
+			t.Errorf("%s saw alice's messages as %q: out of order", name, got)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	for name, r := range map[string]*recorder{"alice": ra, "bob": rb} {
+		for _, s := range append(want, "before") {
+			if n := count(r.texts(nil), s); n != 1 {
+				t.Errorf("%s saw %q %d times", name, s, n)
+			}
+		}
+	}
+	if st := srv2.Stats(); st.LastID != 3 {
+		t.Errorf("the new server broadcast %d messages, want 3", st.LastID)
+	}
+}
