@@ -203,9 +203,9 @@ type Client struct {
 // Dial connects to cfg.Addr and joins as cfg.Nick. It returns once the
 // first connection is ready, or with the reason it is not: errors wrap
 // ErrBadAddress, ErrRefused, ErrUnreachable, ErrTimeout, ErrNotChatServer,
-// ErrBusy, ErrVersion, ErrNickTaken or ErrNickInvalid (the latter two wrap
-// the server's *ServerError). ctx bounds this first attempt only; the
-// Client then lives, reconnecting as needed, until Close.
+// ErrBusy, ErrVersion, ErrNickTaken or ErrNickInvalid; a refusal by the
+// server also wraps its *ServerError. ctx bounds this first attempt only;
+// the Client then lives, reconnecting as needed, until Close.
 //
 // The first events are Connected and the backlog.
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
@@ -265,7 +265,8 @@ func defaultLimits(l wire.Limits) wire.Limits {
 // is dropped: when the channel's buffer is full the client stops reading
 // from the server until there is room, so a consumer that falls far behind
 // is eventually dropped by the server as slow (and the client then
-// reconnects and resumes). The channel is closed by Close.
+// reconnects and resumes). After a Disconnected with Retry zero no more
+// events come. The channel is closed by Close.
 func (c *Client) Events() <-chan Event { return c.events }
 
 // Send validates text against the server's limits (errors wrap
@@ -319,8 +320,9 @@ func (c *Client) Pending() []Pending {
 }
 
 // SetNick asks the server for a new nickname. It returns once the request
-// is written; the result comes as a Renamed event with Self set, or a
-// Failed event (ErrNickTaken, ErrNickInvalid) with an empty CID.
+// is queued for the current connection (ErrNotConnected while there is
+// none); the result comes as a Renamed event with Self set, or a Failed
+// event (ErrNickTaken, ErrNickInvalid) with an empty CID.
 func (c *Client) SetNick(nick string) error {
 	n, err := wire.CheckNick(nick)
 	if err != nil {

@@ -7,7 +7,9 @@ import (
 )
 
 // Event is something that happened on a Client's connection. The concrete
-// types are the structs of this file; a type switch over them is the
+// types are this package's structs Connected, Disconnected, Message,
+// Joined, Left, Renamed, StatusChanged, Failed and Notice; a type switch
+// over them is the
 // intended use. The set is sealed: only this package implements Event.
 type Event interface {
 	event()
@@ -107,8 +109,7 @@ type Failed struct {
 	Err error
 }
 
-// Notice is a line of information: from the server, or from the client
-// itself (a nickname changed on reconnect).
+// Notice is a line of information from the server itself.
 type Notice struct {
 	Text string
 }
