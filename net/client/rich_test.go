@@ -835,3 +835,31 @@ func TestRichServerKilled(t *testing.T) {
 		t.Errorf("the new server broadcast %d messages, want 3", st.LastID)
 	}
 }
+
+// A full backlog (500 messages of 700 bytes, within the server's 512 KiB
+// cap on history) arrives in one welcome frame far larger than any chat
+// message; the client takes it whole.
+func TestRichLargeBacklog(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{Rate: -1})
+	bob, rb := dial(t, fastConfig(t, srv.addr, "bob"))
+	next[client.Connected](t, rb, nil)
+	pad := strings.Repeat("x", 696)
+	for i := range 500 {
+		if _, err := bob.Send(fmt.Sprintf("%03d %s", i, pad)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "500 echoes", 20*time.Second, func() bool { return len(rb.texts(nil)) == 500 })
+
+	_, rc := dial(t, fastConfig(t, srv.addr, "carol"))
+	c := next[client.Connected](t, rc, nil)
+	if c.Backlog != 500 {
+		t.Fatalf("backlog of %d messages, want 500", c.Backlog)
+	}
+	for i := range 500 {
+		m := next[client.Message](t, rc, nil)
+		if !m.Backlog || !strings.HasPrefix(m.Msg.Text, fmt.Sprintf("%03d ", i)) {
+			t.Fatalf("backlog message %d = %.10q (backlog %v)", i, m.Msg.Text, m.Backlog)
+		}
+	}
+}
