@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -65,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		jsonOut      = fs.String("json", "", "also write the results as JSON to this file")
 		verbose      = fs.Bool("v", false, "log progress")
 		cpuProfile   = fs.String("cpuprofile", "", "write the load generator's own CPU profile to this file")
+		pprofURL     = fs.String("pprof-url", "", "the server's net/http/pprof base URL (bench/profserver): save its CPU profile of the sending window and its heap after the ramp")
+		pprofDir     = fs.String("pprof-dir", ".", "directory for the profiles of -pprof-url")
 
 		compare   = fs.Bool("compare", false, "compare Parley and gorilla's chat example side by side (starts both)")
 		parleyCmd = fs.String("parley", "./parley-server -server -addr {addr}", "compare: Parley's command; {addr} is replaced")
@@ -88,6 +91,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	cfg := config{
 		Addr: *addr, Path: *path, Proto: *proto, PID: *pid, Sources: *sources,
 		RampTimeout: *rampTimeout, DialConc: *dialConc, Drain: *drain, Logger: log,
+		ProfileURL: *pprofURL, ProfileDir: *pprofDir,
+	}
+	if cfg.ProfileURL != "" {
+		u, err := url.Parse(cfg.ProfileURL)
+		if err != nil {
+			return fmt.Errorf("-pprof-url: %w", err)
+		}
+		if err := checkLoopback(u.Host); err != nil {
+			return fmt.Errorf("-pprof-url: %w", err)
+		}
 	}
 	if cfg.Proto != "plain" && cfg.Proto != "rich" {
 		return fmt.Errorf("-proto %q: want plain or rich", cfg.Proto)

@@ -8,8 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -29,7 +32,12 @@ type config struct {
 	RampTimeout time.Duration // bounds connecting and joining
 	DialConc    int           // connections being opened at once
 	Drain       time.Duration // longest wait for stragglers after sending
-	Logger      *slog.Logger
+	// ProfileURL, when set, is the server's net/http/pprof base URL: the
+	// run saves a CPU profile of the sending window and a heap profile
+	// after the ramp into ProfileDir.
+	ProfileURL string
+	ProfileDir string
+	Logger     *slog.Logger
 }
 
 // result is what one run measured.
@@ -171,6 +179,10 @@ func runScenario(ctx context.Context, sc scenario, cfg config) (*result, error) 
 		sleepCtx(ctx, sc.Settle)
 	}
 	res.RSSAfterKB = readRSS(cfg.PID)
+	if cfg.ProfileURL != "" {
+		r.saveProfile(ctx, "/debug/pprof/heap?gc=1", "heap.pprof")
+		r.saveProfile(ctx, "/debug/pprof/heap?debug=1", "memstats.txt")
+	}
 	if cfg.PID > 0 && res.Clients > 0 {
 		res.RSSPerConn = float64(res.RSSAfterKB-res.RSSBeforeKB) / float64(res.Clients)
 	}
@@ -351,6 +363,14 @@ func (r *runner) load(ctx context.Context, res *result) {
 	cpu0, gen0, sys0 := readCPU(r.cfg.PID), selfCPU(), readSysBusy()
 	d0, t0 := r.delivered.Load(), time.Now()
 	var wg sync.WaitGroup
+	if r.cfg.ProfileURL != "" {
+		secs := max(1, int(r.sc.Duration.Seconds())-1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.saveProfile(ctx, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), "cpu.pprof")
+		}()
+	}
 	for _, s := range r.senders {
 		wg.Add(1)
 		go func() {
@@ -400,6 +420,42 @@ func (r *runner) load(ctx context.Context, res *result) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// saveProfile fetches one pprof endpoint into ProfileDir, named after the
+// scenario; a failure is logged, not fatal.
+func (r *runner) saveProfile(ctx context.Context, path, name string) {
+	ctx, cancel := context.WithTimeout(ctx, r.sc.Duration+30*time.Second)
+	defer cancel()
+	file := filepath.Join(r.cfg.ProfileDir, r.sc.Name+"-"+name)
+	err := func() error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(r.cfg.ProfileURL, "/")+path, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s: %s", path, resp.Status)
+		}
+		f, err := os.Create(file)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(f, resp.Body); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}()
+	if err != nil {
+		r.log.Warn("profile not saved", "path", path, "err", err)
+		return
+	}
+	r.log.Info("profile saved", "file", file)
 }
 
 // stallTimeout is how long a sender waits for its window to reopen before

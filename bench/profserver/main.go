@@ -1,0 +1,69 @@
+// Command profserver is Parley's headless server with net/http/pprof on a
+// second listener, for profiling the server under the load generator:
+//
+//	go build -o /tmp/profserver ./bench/profserver
+//	/tmp/profserver -addr 127.0.0.1:2000 -pprof 127.0.0.1:6060 &
+//	go run ./bench -scenario bigroom -addr 127.0.0.1:2000 -pid $! \
+//	    -pprof-url http://127.0.0.1:6060 -pprof-dir /tmp/prof
+//
+// It runs the same server.Run as parley -server with the defaults, the
+// rate limit off as make bench runs it; only the pprof listener is added.
+// The shipped binary has no pprof endpoint at all.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"parley/server"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:2000", "chat server address")
+	pprofAddr := flag.String("pprof", "127.0.0.1:6060", "pprof address (loopback only)")
+	rate := flag.Float64("rate", 0, "messages per second per client; 0 for no limit")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := run(*addr, *pprofAddr, *rate, log); err != nil {
+		fmt.Fprintln(os.Stderr, "profserver:", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr, pprofAddr string, rate float64, log *slog.Logger) error {
+	host, _, err := net.SplitHostPort(pprofAddr)
+	if err != nil {
+		return fmt.Errorf("-pprof: %w", err)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("-pprof %s: profiles are served on loopback only", pprofAddr)
+	}
+	ln, err := net.Listen("tcp", pprofAddr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	go http.Serve(ln, mux)
+
+	if rate <= 0 {
+		rate = -1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = server.Run(ctx, server.Config{Addr: addr, Rate: rate, Logger: log})
+	if errors.Is(err, server.ErrClosed) {
+		return nil
+	}
+	return err
+}
