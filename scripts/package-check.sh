@@ -13,6 +13,9 @@
 #          with wrestool; the icon, the version information (FyneApp.toml's
 #          version and build) and the manifest must be there.
 # server   `file` on each static binary; runs the linux/amd64 one with -version.
+# ok cannot fail, so `test && ok ... || bad ...` is an if-then-else here;
+# sed indents multi-line output.
+# shellcheck disable=SC2015,SC2001
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
