@@ -22,6 +22,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"parley/server"
@@ -31,7 +32,11 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:2000", "chat server address")
 	pprofAddr := flag.String("pprof", "127.0.0.1:6060", "pprof address (loopback only)")
 	rate := flag.Float64("rate", 0, "messages per second per client; 0 for no limit")
+	memRate := flag.Int("memprofilerate", 0, "runtime.MemProfileRate: 1 records every allocation, for exact heap accounting per connection (0: Go's default, one sample per 512 KB)")
 	flag.Parse()
+	if *memRate > 0 {
+		runtime.MemProfileRate = *memRate
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if err := run(*addr, *pprofAddr, *rate, log); err != nil {
 		fmt.Fprintln(os.Stderr, "profserver:", err)
