@@ -1,0 +1,43 @@
+//go:build !nogui
+
+package main
+
+import (
+	"context"
+	"io"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"parley/ui"
+)
+
+// hasGUI tells -version whether this build has the window.
+const hasGUI = true
+
+// runGUI opens the chat window and returns when it closes. A signal closes
+// it as the Quit menu item does: the chat is left and hosting stopped
+// cleanly first.
+func runGUI(ctx context.Context, o guiOptions, stderr io.Writer) int {
+	a := app.NewWithID(o.ID)
+	u := ui.New(a, ui.Options{
+		Connect: o.Connect,
+		Nick:    o.Nick,
+		Host:    o.Host,
+		Port:    o.Port,
+		Local:   o.Local,
+		Room:    o.Room,
+		Logger:  o.Logger,
+		Version: o.Version,
+	})
+	stop := context.AfterFunc(ctx, func() {
+		o.Logger.Info("signal: closing the window")
+		fyne.Do(func() {
+			u.Close()
+			a.Quit()
+		})
+	})
+	defer stop()
+	u.Window().ShowAndRun()
+	return 0
+}

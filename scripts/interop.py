@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""Interop check: a WebSocket client nobody here wrote talks to Parley.
+
+Runs the headless binary given as the argument on a free loopback port,
+with DISPLAY unset, and drives it with Debian's python3-websockets: two
+plain-text clients and one rich client (subprotocol parley.v1) chat with
+each other; then SIGTERM must close every client with 1001 and the
+process must exit 0. Every step is bounded in time.
+
+Usage: /usr/bin/python3 scripts/interop.py ./parley-server
+"""
+
+import asyncio
+import json
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+
+import websockets
+
+GREETING = "Welcome to chat! Type a message"
+STEP = 10  # seconds any one step may take
+
+passed = 0
+failed = 0
+
+
+def check(what, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"  ok    {what}")
+    else:
+        failed += 1
+        print(f"  FAIL  {what} {detail}")
+
+
+def start_server(binary):
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    proc = subprocess.Popen(
+        [binary, "-server", "-addr", "127.0.0.1:0", "-room", "Interop"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env)
+    deadline = time.monotonic() + STEP
+    seen = b""
+    fd = proc.stderr.fileno()
+    with selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if not sel.select(timeout=deadline - time.monotonic()):
+                break
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            seen += chunk
+            m = re.search(rb'listening.* addr=(\S+)', seen)
+            if m:
+                return proc, m.group(1).decode()
+    proc.kill()
+    proc.wait()
+    raise SystemExit(f"interop: {binary} did not start; it said: {seen.decode(errors='replace')}")
+
+
+async def recv(ws):
+    return await asyncio.wait_for(ws.recv(), STEP)
+
+
+async def recv_rich(ws, want):
+    """Reads rich frames until one of type want, skipping presence events."""
+    while True:
+        f = json.loads(await recv(ws))
+        if f["type"] == want:
+            return f
+        if f["type"] not in ("join", "leave", "rename", "status"):
+            raise AssertionError(f"got {f}, want a {want}")
+
+
+async def closed(ws):
+    """Reads until the close and returns the frames before it."""
+    frames = []
+    try:
+        while True:
+            frames.append(await recv(ws))
+    except websockets.ConnectionClosed:
+        pass
+    return frames
+
+
+async def chat(url, proc):
+    a = await websockets.connect(url)
+    b = await websockets.connect(url)
+    r = await websockets.connect(url, subprotocols=["parley.v1"])
+    check("plain clients get no subprotocol", a.subprotocol is None and b.subprotocol is None)
+    check("rich client gets parley.v1", r.subprotocol == "parley.v1")
+    check("plain greeting", await recv(a) == GREETING)
+    check("plain greeting (second client)", await recv(b) == GREETING)
+
+    await r.send(json.dumps({"type": "hello", "v": 1, "nick": "pyrich", "agent": "interop.py"}))
+    w = await recv_rich(r, "welcome")
+    users = sorted(u["nick"] for u in w["users"])
+    check("rich welcome", w["nick"] == "pyrich" and w["room"] == "Interop" and users == ["guest-1", "guest-2", "pyrich"], w)
+
+    await a.send("hello from a")
+    check("plain sender gets its own message", await recv(a) == "guest-1: hello from a")
+    check("plain to plain", await recv(b) == "guest-1: hello from a")
+    m = await recv_rich(r, "msg")
+    check("plain to rich", m["from"] == "guest-1" and m["text"] == "hello from a" and m["id"] == 1, m)
+
+    await b.send("/nick bee")
+    check("plain /nick", await recv(b) == "* you are now bee")
+    await b.send("multi\nline")
+    want = "bee: multi\n     line"
+    check("multi-line to plain sender", await recv(b) == want)
+    check("multi-line to plain", await recv(a) == want)
+    m = await recv_rich(r, "msg")
+    check("rename and multi-line to rich", m["from"] == "bee" and m["text"] == "multi\nline", m)
+
+    await r.send(json.dumps({"type": "send", "cid": "py-1", "text": "hi from rich"}))
+    m = await recv_rich(r, "msg")
+    check("rich sender gets its echo with its cid", m["text"] == "hi from rich" and m["cid"] == "py-1", m)
+    check("rich to plain", await recv(a) == "pyrich: hi from rich")
+    check("rich to plain (second client)", await recv(b) == "pyrich: hi from rich")
+
+    await a.send("/who")
+    check("plain /who", await recv(a) == "* 3 here: bee, guest-1, pyrich")
+
+    # SIGTERM: every client is told and closed with 1001; the process exits 0.
+    proc.send_signal(signal.SIGTERM)
+    fa, fb, fr = await asyncio.gather(closed(a), closed(b), closed(r))
+    check("plain farewell", fa[-1:] == ["* The server is shutting down."], fa)
+    check("plain close 1001", a.close_code == 1001 and b.close_code == 1001, (a.close_code, b.close_code))
+    bye = json.loads(fr[-1]) if fr else {}
+    check("rich bye", bye.get("type") == "bye" and bye.get("reason") == "shutdown", fr)
+    check("rich close 1001", r.close_code == 1001, r.close_code)
+
+
+def main():
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__)
+    binary = sys.argv[1]
+    print(f"interop: python3-websockets {websockets.__version__} against {binary}")
+    proc, addr = start_server(binary)
+    try:
+        asyncio.run(asyncio.wait_for(chat(f"ws://{addr}/", proc), 6 * STEP))
+    except Exception as e:  # report, then still reap the server
+        check("chat ran to the end", False, repr(e))
+    try:
+        code = proc.wait(timeout=STEP)
+        check("server exits 0 after SIGTERM", code == 0, code)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        check("server exits after SIGTERM", False, "still running")
+    print(f"interop: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
