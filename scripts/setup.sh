@@ -5,7 +5,7 @@
 #   scripts/setup.sh package    plus the Windows cross-compiler
 set -euo pipefail
 
-want=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
+want=(make gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
       libxinerama-dev libxi-dev libxxf86vm-dev)
 for extra in "$@"; do
   case "$extra" in
