@@ -160,11 +160,12 @@ func (c *comparison) runOne(ctx context.Context, round int, sc scenario, t targe
 func waitQuiet(ctx context.Context, limit time.Duration, threshold float64) float64 {
 	deadline := time.Now().Add(limit)
 	for {
-		b0, t0 := readSysBusy(), time.Now()
+		b0, t0 := readSysTimes(), time.Now()
 		if !sleepCtx(ctx, 500*time.Millisecond) {
 			return 0
 		}
-		busy := 100 * (readSysBusy() - b0).Seconds() / time.Since(t0).Seconds()
+		b1 := readSysTimes()
+		busy := 100 * (b1.Busy + b1.Softirq - b0.Busy - b0.Softirq).Seconds() / time.Since(t0).Seconds()
 		if busy <= threshold || time.Now().After(deadline) {
 			return busy
 		}
@@ -244,6 +245,13 @@ func tableRows(sc string) []metric {
 	scpu := metric{Name: "server CPU %", Fmt: "%.0f", Get: func(r *result) float64 { return r.ServerCPU }}
 	gcpu := metric{Name: "generator CPU %", Fmt: "%.0f", Get: func(r *result) float64 { return r.GenCPU }}
 	ocpu := metric{Name: "other CPU %", Fmt: "%.0f", Get: func(r *result) float64 { return r.OtherCPU }}
+	eff := metric{Name: "deliveries/server CPU-s", Fmt: "%.0f", Get: func(r *result) float64 {
+		if r.ServerCPU <= 0 {
+			return 0
+		}
+		return r.Rate / (r.ServerCPU / 100)
+	}}
+	icpu := metric{Name: "softirq CPU %", Fmt: "%.0f", Get: func(r *result) float64 { return r.SoftirqCPU }}
 	held := metric{Name: "conns held", Fmt: "%.0f", Get: func(r *result) float64 { return float64(r.Held) }}
 	rss := metric{Name: "RSS KB/conn", Fmt: "%.1f", Get: func(r *result) float64 { return r.RSSPerConn }}
 	ramp := metric{Name: "ramp s", Fmt: "%.1f", Get: func(r *result) float64 { return r.RampSec }}
@@ -255,21 +263,21 @@ func tableRows(sc string) []metric {
 	switch sc {
 	case "chatroom":
 		p99.Target = atMost(5, " ms")
-		return []metric{rate, p50, p99, maxl, lost, reord, evict, scpu, gcpu, ocpu}
+		return []metric{rate, p50, p99, maxl, lost, reord, evict, scpu, gcpu, icpu, ocpu}
 	case "fanout":
 		rate.Target = func(_, ratio float64) (string, bool) { return "≥ 2× gorilla", ratio >= 2 }
 		lost.Target, evict.Target = zero, zero
 		perFrame.Target = func(p, _ float64) (string, bool) { return "1", p == 1 }
-		return []metric{rate, p50, p99, lost, reord, evict, perFrame, scpu, gcpu, ocpu}
+		return []metric{rate, eff, p50, p99, lost, reord, evict, perFrame, scpu, gcpu, icpu, ocpu}
 	case "bigroom":
 		p99.Target = atMost(10, " ms")
-		return []metric{rate, p50, p99, maxl, lost, evict, scpu, gcpu, ocpu}
+		return []metric{rate, eff, p50, p99, maxl, lost, evict, scpu, gcpu, icpu, ocpu}
 	case "idle":
 		rss.Target = atMost(6, " KB")
 		return []metric{held, rss, ramp}
 	case "large":
 		held.Target = func(p, _ float64) (string, bool) { return "10000", p >= 10000 }
-		return []metric{held, rss, ramp, p50, p99, lost, evict}
+		return []metric{held, rss, ramp, p50, p99, lost, evict, scpu, eff}
 	}
 	return []metric{rate, p50, p99, lost, evict}
 }

@@ -243,7 +243,7 @@ func printResult(w io.Writer, sc scenario, r *result) {
 		fmt.Fprintf(tw, "rate\t%.0f deliveries/s\n", r.Rate)
 		fmt.Fprintf(tw, "latency\tp50 %.3f ms, p99 %.3f ms, max %.3f ms (%d samples)\n", r.P50, r.P99, r.Max, r.Latency)
 		fmt.Fprintf(tw, "frames\t%d with payloads, %d with more than one, at most %d in one\n", r.Frames, r.MultiFrames, r.MaxPerFrame)
-		fmt.Fprintf(tw, "cpu\tserver %.0f%%, generator %.0f%%, everything else %.0f%% of one core\n", r.ServerCPU, r.GenCPU, r.OtherCPU)
+		fmt.Fprintf(tw, "cpu\tserver %.0f%%, generator %.0f%%, softirq %.0f%%, everything else %.0f%% of one core\n", r.ServerCPU, r.GenCPU, r.SoftirqCPU, r.OtherCPU)
 	}
 	fmt.Fprintf(tw, "other\t%d non-payload lines, %d error frames, %d stalled senders, %d send errors\n", r.Other, r.ErrorFrames, r.Stalls, r.SendErrs)
 	if r.RSSBeforeKB > 0 {

@@ -148,8 +148,8 @@ func TestParseProc(t *testing.T) {
 	// user nice system idle iowait irq softirq steal: idle and iowait
 	// are not busy.
 	sys := "cpu  100 1 20 5000 7 2 3 4 0 0\ncpu0 50 0 10 2500 3 1 1 2 0 0\n"
-	if got := parseStatBusy([]byte(sys)); got != 1300*time.Millisecond {
-		t.Errorf("parseStatBusy = %v, want 1.3s (130 ticks)", got)
+	if got := parseSysTimes([]byte(sys)); got.Busy != 1270*time.Millisecond || got.Softirq != 30*time.Millisecond {
+		t.Errorf("parseSysTimes = %+v, want busy 1.27s (127 ticks), softirq 30ms", got)
 	}
 }
 

@@ -81,30 +81,40 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// readSysBusy returns the CPU time all CPUs together have spent busy
-// (user, nice, system, irq, softirq, steal), from /proc/stat: compared
-// with the server's and the generator's own CPU time over the same
-// window, it tells how much other work (a compiler, a neighbour VM) ran
-// during a measurement.
-func readSysBusy() time.Duration {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0
-	}
-	return parseStatBusy(b)
+// sysTimes is the machine-wide CPU time from /proc/stat, all CPUs
+// together.
+type sysTimes struct {
+	// Busy is user, nice, system, irq and steal time: compared with the
+	// server's and the generator's own CPU time over the same window, it
+	// tells how much other work (a compiler, a neighbour VM) ran during a
+	// measurement.
+	Busy time.Duration
+	// Softirq is interrupt-context time, kept apart because on loopback
+	// most of it is the test's own TCP traffic: with IRQ time accounting
+	// (this kernel has it) it is charged to no process.
+	Softirq time.Duration
 }
 
-// parseStatBusy reads the "cpu " line of /proc/stat.
-func parseStatBusy(stat []byte) time.Duration {
+// readSysTimes reads /proc/stat; zero when it cannot.
+func readSysTimes() sysTimes {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return sysTimes{}
+	}
+	return parseSysTimes(b)
+}
+
+// parseSysTimes reads the "cpu " line of /proc/stat.
+func parseSysTimes(stat []byte) sysTimes {
 	line, _, _ := bytes.Cut(stat, []byte("\n"))
 	f := bytes.Fields(line)
 	if len(f) < 9 || string(f[0]) != "cpu" {
-		return 0
+		return sysTimes{}
 	}
-	var ticks int64
-	for _, i := range []int{1, 2, 3, 6, 7, 8} { // user nice system irq softirq steal
+	tick := func(i int) time.Duration {
 		v, _ := strconv.ParseInt(string(f[i]), 10, 64)
-		ticks += v
+		return time.Duration(v) * time.Second / clockTick
 	}
-	return time.Duration(ticks) * time.Second / clockTick
+	// user nice system idle iowait irq softirq steal
+	return sysTimes{Busy: tick(1) + tick(2) + tick(3) + tick(6) + tick(8), Softirq: tick(7)}
 }

@@ -75,6 +75,9 @@ type result struct {
 	RSSPerConn  float64 `json:"rss_per_conn_kb"`
 	ServerCPU   float64 `json:"server_cpu_pct"` // of one core, over the sending window
 	GenCPU      float64 `json:"generator_cpu_pct"`
+	// SoftirqCPU is the machine's softirq time over the sending window, in
+	// % of one core: mostly the loopback TCP traffic of the test itself.
+	SoftirqCPU float64 `json:"softirq_cpu_pct"`
 	// OtherCPU is the CPU time everything else on the machine used over
 	// the sending window, in % of one core: noise in the measurement.
 	OtherCPU float64 `json:"other_cpu_pct"`
@@ -360,7 +363,7 @@ func (r *runner) frame(dst []byte, seq uint64, payload []byte) []byte {
 func (r *runner) load(ctx context.Context, res *result) {
 	sendCtx, stop := context.WithTimeout(ctx, r.sc.Duration)
 	defer stop()
-	cpu0, gen0, sys0 := readCPU(r.cfg.PID), selfCPU(), readSysBusy()
+	cpu0, gen0, sys0 := readCPU(r.cfg.PID), selfCPU(), readSysTimes()
 	d0, t0 := r.delivered.Load(), time.Now()
 	var wg sync.WaitGroup
 	if r.cfg.ProfileURL != "" {
@@ -380,7 +383,7 @@ func (r *runner) load(ctx context.Context, res *result) {
 	}
 	<-sendCtx.Done()
 	d1, t1 := r.delivered.Load(), time.Now()
-	cpu1, gen1, sys1 := readCPU(r.cfg.PID), selfCPU(), readSysBusy()
+	cpu1, gen1, sys1 := readCPU(r.cfg.PID), selfCPU(), readSysTimes()
 	wg.Wait()
 	secs := t1.Sub(t0).Seconds()
 	res.Rate = float64(d1-d0) / secs
@@ -388,8 +391,9 @@ func (r *runner) load(ctx context.Context, res *result) {
 		res.ServerCPU = 100 * (cpu1 - cpu0).Seconds() / secs
 	}
 	res.GenCPU = 100 * (gen1 - gen0).Seconds() / secs
+	res.SoftirqCPU = 100 * (sys1.Softirq - sys0.Softirq).Seconds() / secs
 	if r.cfg.PID > 0 {
-		res.OtherCPU = max(0, 100*(sys1-sys0-(cpu1-cpu0)-(gen1-gen0)).Seconds()/secs)
+		res.OtherCPU = max(0, 100*(sys1.Busy-sys0.Busy-(cpu1-cpu0)-(gen1-gen0)).Seconds()/secs)
 	}
 
 	for _, s := range r.senders {
