@@ -6,6 +6,7 @@
 #   make test      set up, then gofmt, go vet, go test -race, the builds, the interop check
 #   make build     the app with its window (cgo, Fyne): ./parley
 #   make server    the static headless server, no GUI: ./parley-server
+#   make bench     load benchmark against gorilla's chat example (~10 min; docs/PERFORMANCE.md)
 #   make clean
 
 GO     ?= go
@@ -14,7 +15,7 @@ SERVER := parley-server
 # Fyne reads the locale from LANG; the C locale gives it no language.
 UTF8   := LANG=en_US.UTF-8
 
-.PHONY: all build server run test setup setup-test fmt-check vet unit memory interop ui-smoke clean
+.PHONY: all build server bench run test setup setup-test fmt-check vet unit memory interop ui-smoke clean
 
 all: build
 
@@ -32,6 +33,12 @@ server:
 
 run: build
 	$(UTF8) ./$(APP) $(ARGS)
+
+# The headless server and gorilla's examples/chat (built from the module
+# cache in a temporary folder) under the same loads, interleaved over
+# ROUNDS rounds (default 3); prints the side-by-side table.
+bench: server
+	PARLEY_BIN=./$(SERVER) scripts/bench.sh
 
 test: setup-test fmt-check vet unit memory interop ui-smoke
 	@echo "make test: all checks passed"

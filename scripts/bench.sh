@@ -7,6 +7,8 @@
 #   SCENARIOS=chatroom,fanout scripts/bench.sh
 #   RICH=1 scripts/bench.sh          also Parley in rich mode (parley.v1)
 #   PIN=0 scripts/bench.sh           no CPU pinning
+#   PARLEY_BIN=./parley-server scripts/bench.sh   use this server binary (make bench does)
+#   Extra arguments go to the load generator: scripts/bench.sh -duration 4s
 #
 # Pinning: with two or more cores, each server runs on CPU 0 and the load
 # generator on CPU 1 (taskset), so that neither steals the other's core
@@ -27,8 +29,13 @@ work=$(mktemp -d /tmp/parley-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 echo "bench: building Parley's headless server, the peer and the load generator" >&2
-CGO_ENABLED=0 go build -trimpath -tags nogui -o "$work/parley-server" .
-CGO_ENABLED=0 go build -trimpath -o "$work/bench" ./bench
+if [ -n "${PARLEY_BIN:-}" ]; then
+  # make bench has built it already (make server).
+  cp "$PARLEY_BIN" "$work/parley-server"
+else
+  CGO_ENABLED=0 go build -tags nogui -o "$work/parley-server" .
+fi
+CGO_ENABLED=0 go build -o "$work/bench" ./bench
 
 go mod download "$GORILLA"
 src="$(go env GOMODCACHE)/github.com/gorilla/websocket@v1.5.3/examples/chat"
