@@ -82,5 +82,8 @@ ui-smoke: interop
 	@echo "== ui smoke test: not written yet"
 # ---------------------------------------------------------------------
 
+bench:
+	scripts/bench.sh
+
 clean:
 	rm -f $(APP) $(SERVER)

@@ -60,6 +60,7 @@ type Server struct {
 	guests   int // the N of the last guest-N
 	nextConn uint64
 	closing  bool
+	farewell ending        // how Shutdown ends connections
 	drained  chan struct{} // closed when conns is empty after Shutdown began
 
 	evictions atomic.Uint64
@@ -183,9 +184,15 @@ func (s *Server) Shutdown(ctx context.Context, reason wire.ByeReason, text strin
 	if text == "" {
 		text = "The server is shutting down."
 	}
+	e := ending{
+		code: websocket.CloseGoingAway, text: text, leave: leaveShutdown,
+		rich:  mustJSONFrame(wire.Bye{Reason: reason, Text: text}),
+		plain: textFrame(wire.PlainNotice(text)),
+	}
 	s.mu.Lock()
 	if !s.closing {
 		s.closing = true
+		s.farewell = e
 		s.drained = make(chan struct{})
 		if len(s.conns) == 0 {
 			close(s.drained)
@@ -201,11 +208,6 @@ func (s *Server) Shutdown(ctx context.Context, reason wire.ByeReason, text strin
 	hsDone := make(chan error, 1)
 	go func() { hsDone <- s.hs.Shutdown(ctx) }()
 
-	e := ending{
-		code: websocket.CloseGoingAway, text: text, leave: leaveShutdown,
-		rich:  mustJSONFrame(wire.Bye{Reason: reason, Text: text}),
-		plain: textFrame(wire.PlainNotice(text)),
-	}
 	for _, p := range peers {
 		p.end(e)
 	}
@@ -404,12 +406,12 @@ func (s *Server) register(p *peer) {
 	s.nextConn++
 	p.id = s.nextConn
 	if s.closing {
-		s.mu.Unlock()
-		// Shutdown has already sent its farewells: this one is too late.
-		p.end(ending{code: websocket.CloseGoingAway, text: "server is shutting down", leave: leaveShutdown})
-		s.mu.Lock()
+		// Upgraded while Shutdown was sending its farewells: this one
+		// gets the same, and Shutdown waits for it too.
 		s.conns[p] = struct{}{}
+		e := s.farewell
 		s.mu.Unlock()
+		p.end(e)
 		return
 	}
 	s.conns[p] = struct{}{}
