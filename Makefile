@@ -82,8 +82,5 @@ ui-smoke: interop
 	@echo "== ui smoke test: not written yet"
 # ---------------------------------------------------------------------
 
-bench:
-	scripts/bench.sh
-
 clean:
 	rm -f $(APP) $(SERVER)
