@@ -7,6 +7,7 @@
 #   make build     the app with its window (cgo, Fyne): ./parley
 #   make server    the static headless server, no GUI: ./parley-server
 #   make bench     load benchmark against gorilla's chat example (~10 min; docs/PERFORMANCE.md)
+#   make package   release packages into dist/; make package-check, make install (see below)
 #   make clean
 
 GO     ?= go
@@ -80,6 +81,40 @@ interop: server
 # target only says so.
 ui-smoke: interop
 	@echo "== ui smoke test: not written yet"
+# ---------------------------------------------------------------------
+
+# ---------------------------------------------------------------------
+# Packages (README, "Installing"). Cold cgo builds take minutes each, so
+# none of this is part of make test.
+#   make package        Linux .tar.xz, Windows .exe and static servers into dist/
+#   make package-check  inspect every package in dist/ (listing, -version, resources)
+#   make install        the Linux package into ~/.local, or as root /usr/local
+#   make uninstall      remove it again
+.PHONY: package package-linux package-windows package-server package-check install uninstall
+
+package: package-linux package-windows package-server
+
+package-linux: setup
+	scripts/package.sh linux
+
+# The set-up's package set brings the mingw-w64 cross-compiler.
+package-windows:
+	scripts/setup.sh package
+	scripts/package.sh windows
+
+package-server:
+	scripts/package.sh server
+
+package-check:
+	scripts/setup.sh package
+	scripts/package-check.sh
+
+install:
+	@test -f dist/parley-$$(scripts/package-version.sh)-linux-amd64.tar.xz || $(MAKE) package-linux
+	scripts/package-install.sh install
+
+uninstall:
+	scripts/package-install.sh uninstall
 # ---------------------------------------------------------------------
 
 clean:
