@@ -63,10 +63,12 @@ install)
   done
   refresh
   echo "install: Parley $version installed under $where"
-  case ":$PATH:" in
-    *":$where/bin:"*) ;;
-    *) echo "install: note: $where/bin is not on your PATH; the menu entry works regardless" ;;
-  esac
+  if [ -z "$DESTDIR" ]; then
+    case ":$PATH:" in
+      *":$where/bin:"*) ;;
+      *) echo "install: note: $where/bin is not on your PATH; the menu entry works regardless" ;;
+    esac
+  fi
   ;;
 uninstall)
   removed=0
