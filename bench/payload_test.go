@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -169,5 +171,57 @@ func BenchmarkParseRich(b *testing.B) {
 		if _, k := parseRich(frame); k != richMsg {
 			b.Fatal("not a msg")
 		}
+	}
+}
+
+// loopReader repeats a byte stream forever.
+type loopReader struct {
+	data []byte
+	off  int
+}
+
+func (l *loopReader) Read(p []byte) (int, error) {
+	n := copy(p, l.data[l.off:])
+	l.off = (l.off + n) % len(l.data)
+	return n, nil
+}
+
+// stampReader stamps reads as stampConn does, for a reader that is not a
+// connection.
+type stampReader struct {
+	r io.Reader
+	s *stampConn
+}
+
+func (s *stampReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.s.at = int64(time.Since(s.s.base))
+	return n, err
+}
+
+// BenchmarkReceive is the generator's cost per delivery above the
+// kernel: frame header, parse, histogram and counters, for Parley's plain
+// lines, as one reader goroutine sees them.
+func BenchmarkReceive(b *testing.B) {
+	var stream []byte
+	for i := range 1000 {
+		line := "b1: " + string(appendPayload(nil, 1, uint64(i+1), 123456789, 64))
+		stream = append(stream, 0x81, byte(len(line)))
+		stream = append(stream, line...)
+	}
+	r := &runner{sc: scenario{Senders: 2}}
+	r.senders = []*sender{{}, {}}
+	r.nrecv.Store(1)
+	c := &client{last: make([]uint64, 2)}
+	stamp := &stampConn{base: time.Now()}
+	ws := &wsConn{stamp: stamp, br: bufio.NewReaderSize(&stampReader{&loopReader{data: stream}, stamp}, 32<<10)}
+	b.ReportAllocs()
+	for b.Loop() {
+		_, p, err := ws.readMessage()
+		if err != nil {
+			b.Fatal(err)
+		}
+		now := ws.receivedAt()
+		eachPlain(p, func(d delivery) { r.deliver(c, d, now) })
 	}
 }

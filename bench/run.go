@@ -242,7 +242,7 @@ func (r *runner) connect(ctx context.Context, res *result) error {
 			if ip4 && sources > 1 {
 				d.LocalAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+i%sources))}
 			}
-			ws, err := dialWS(ctx, d, r.cfg.Addr, r.cfg.Path, proto, rbuf)
+			ws, err := dialWS(ctx, d, r.cfg.Addr, r.cfg.Path, proto, rbuf, r.base)
 			if err == nil && proto != "" && ws.proto != proto {
 				ws.c.Close()
 				err = fmt.Errorf("server did not select subprotocol %s", proto)
@@ -546,7 +546,7 @@ func (r *runner) read(c *client) {
 			}
 			return
 		}
-		now := r.now()
+		now := c.ws.receivedAt()
 		if op != opText {
 			c.other++
 			continue

@@ -61,10 +61,30 @@ func (e *closeError) Error() string {
 	return fmt.Sprintf("close %d: %s", e.Code, e.Reason)
 }
 
+// stampConn notes when each read returned data, on the run's monotonic
+// clock. Frames that arrived in one read left the socket at the same
+// instant, so that is their receipt time, whatever the order in which
+// they are then parsed; and the clock is read once per read instead of
+// once per frame (a clock read costs as much as parsing a frame here).
+type stampConn struct {
+	net.Conn
+	base time.Time
+	at   int64 // nanoseconds since base of the last read that returned data
+}
+
+func (s *stampConn) Read(p []byte) (int, error) {
+	n, err := s.Conn.Read(p)
+	if n > 0 {
+		s.at = int64(time.Since(s.base))
+	}
+	return n, err
+}
+
 // wsConn is one client connection. One goroutine reads (readMessage); any
 // goroutine may write, writes are serialised by wmu.
 type wsConn struct {
 	c        net.Conn
+	stamp    *stampConn // c, as br reads it
 	br       *bufio.Reader
 	proto    string // the subprotocol the server selected
 	pending  int    // bytes of the last returned frame still in br
@@ -76,8 +96,9 @@ type wsConn struct {
 
 // dialWS opens a WebSocket connection to ws://addr+path, offering the
 // subprotocol proto when it is not empty. rbuf is the read buffer size: a
-// frame up to that size is parsed without a copy.
-func dialWS(ctx context.Context, d *net.Dialer, addr, path, proto string, rbuf int) (*wsConn, error) {
+// frame up to that size is parsed without a copy. base is the zero of the
+// receipt times that receivedAt reports.
+func dialWS(ctx context.Context, d *net.Dialer, addr, path, proto string, rbuf int, base time.Time) (*wsConn, error) {
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
@@ -85,7 +106,7 @@ func dialWS(ctx context.Context, d *net.Dialer, addr, path, proto string, rbuf i
 	if dl, ok := ctx.Deadline(); ok {
 		c.SetDeadline(dl)
 	}
-	ws, err := handshake(c, addr, path, proto, rbuf)
+	ws, err := handshake(&stampConn{Conn: c, base: base}, addr, path, proto, rbuf)
 	if err != nil {
 		c.Close()
 		return nil, err
@@ -94,7 +115,7 @@ func dialWS(ctx context.Context, d *net.Dialer, addr, path, proto string, rbuf i
 	return ws, nil
 }
 
-func handshake(c net.Conn, addr, path, proto string, rbuf int) (*wsConn, error) {
+func handshake(c *stampConn, addr, path, proto string, rbuf int) (*wsConn, error) {
 	var nonce [16]byte
 	rand.Read(nonce[:])
 	key := base64.StdEncoding.EncodeToString(nonce[:])
@@ -124,7 +145,8 @@ func handshake(c net.Conn, addr, path, proto string, rbuf int) (*wsConn, error) 
 	var seed [4]byte
 	rand.Read(seed[:])
 	return &wsConn{
-		c:        c,
+		c:        c.Conn,
+		stamp:    c,
 		br:       br,
 		proto:    resp.Header.Get("Sec-WebSocket-Protocol"),
 		maskSeed: binary.LittleEndian.Uint32(seed[:]) | 1,
@@ -210,6 +232,10 @@ func (w *wsConn) readMessage() (op byte, p []byte, err error) {
 		assembling = true
 	}
 }
+
+// receivedAt returns when the bytes of the message readMessage returned
+// last came off the socket, in nanoseconds since dialWS's base.
+func (w *wsConn) receivedAt() int64 { return w.stamp.at }
 
 // readHeader reads one frame header.
 func (w *wsConn) readHeader() (fin bool, op byte, n uint64, mask []byte, err error) {

@@ -62,7 +62,7 @@ func echoServer(t *testing.T, pongs chan<- string) string {
 func dialTest(t *testing.T, addr, path, proto string, rbuf int) (*wsConn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	ws, err := dialWS(ctx, &net.Dialer{}, addr, path, proto, rbuf)
+	ws, err := dialWS(ctx, &net.Dialer{}, addr, path, proto, rbuf, time.Now())
 	if err == nil {
 		t.Cleanup(ws.close)
 		ws.c.SetReadDeadline(time.Now().Add(5 * time.Second))
