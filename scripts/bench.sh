@@ -8,6 +8,9 @@
 #   RICH=1 scripts/bench.sh          also Parley in rich mode (parley.v1)
 #   PIN=0 scripts/bench.sh           no CPU pinning
 #   PARLEY_BIN=./parley-server scripts/bench.sh   use this server binary (make bench does)
+#   PROFILE=/tmp/prof scripts/bench.sh   instead: each scenario once against
+#                                    bench/profserver, saving Parley's CPU and heap
+#                                    profiles there (go tool pprof -top …)
 #   Extra arguments go to the load generator: scripts/bench.sh -duration 4s
 #
 # Pinning: with two or more cores, each server runs on CPU 0 and the load
@@ -63,6 +66,36 @@ if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ]; then
 fi
 if [ "${RICH:-0}" = 1 ]; then
   extra+=(-rich)
+fi
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+if [ -n "${PROFILE:-}" ]; then
+  # Profile Parley under each scenario: the same server code with pprof on
+  # a second loopback port (bench/profserver), pinned like the comparison.
+  go build -o "$work/profserver" ./bench/profserver
+  mkdir -p "$PROFILE"
+  pin0=()
+  if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ]; then pin0=(taskset -c 0); fi
+  for sc in ${SCENARIOS//,/ }; do
+    port=$(free_port)
+    pport=$(free_port)
+    "${pin0[@]}" "$work/profserver" -addr "127.0.0.1:$port" -pprof "127.0.0.1:$pport" \
+      ${PROFSERVER_FLAGS:-} 2>"$PROFILE/$sc-server.log" &
+    pid=$!
+    for _ in $(seq 50); do
+      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+      sleep 0.1
+    done
+    "${run[@]}" -v -scenario "$sc" -addr "127.0.0.1:$port" -pid "$pid" \
+      -pprof-url "http://127.0.0.1:$pport" -pprof-dir "$PROFILE" "$@" | tee "$PROFILE/$sc.txt"
+    kill "$pid"
+    wait "$pid" || true
+  done
+  echo "bench: profiles in $PROFILE (read them with go tool pprof -top FILE)" >&2
+  exit 0
 fi
 
 echo "bench: $(nproc) CPUs, $(go version | cut -d' ' -f3), rounds=$ROUNDS, pinning=$PIN" >&2
