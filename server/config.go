@@ -125,8 +125,10 @@ const (
 	// sessionTTL is how long a session outlives its last connection.
 	sessionTTL = 30 * time.Minute
 	// readBufferSize is the per-connection read buffer. Messages may be
-	// larger; a small buffer keeps idle connections cheap.
-	readBufferSize = 512
+	// larger (they are read past it); a small buffer keeps idle
+	// connections cheap. gorilla/websocket adopts a hijacked reader only
+	// if it is over 256 bytes, and peeks at most 125 at once.
+	readBufferSize = 320
 )
 
 // withDefaults returns c with every zero field set to its default.

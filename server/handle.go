@@ -52,7 +52,7 @@ func (s *Server) allow(p *peer, cid string) bool {
 	}
 	s.limited.Add(1)
 	if ok, _ := p.strikes.take(now); !ok {
-		s.log.Info("closing a flooding client", "conn", p.id, "addr", p.addr)
+		s.log.Info("closing a flooding client", "conn", p.id, "addr", p.raw.RemoteAddr())
 		p.end(endFlood)
 		return false
 	}
@@ -160,7 +160,7 @@ func (s *Server) hello(p *peer, h wire.Hello) {
 		s.log.Debug("session taken over", "conn", r.old.id, "by", p.id, "nick", r.welcome.Nick)
 		r.old.end(endReplaced)
 	}
-	s.log.Debug("joined", "conn", p.id, "addr", p.addr, "nick", r.welcome.Nick,
+	s.log.Debug("joined", "conn", p.id, "addr", p.raw.RemoteAddr(), "nick", r.welcome.Nick,
 		"resumed", r.welcome.Resumed, "gap", r.welcome.Gap, "agent", h.Agent)
 	sortUsers(r.welcome.Users)
 	p.release(mustJSONFrame(*r.welcome))

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/gorilla/websocket"
 
@@ -52,7 +53,7 @@ func (c *memConn) SetWriteDeadline(time.Time) error { return nil }
 // upgrade, without a reader goroutine: the test calls s.handle itself.
 func memPeer(s *Server, rich, record bool) (*peer, *memConn) {
 	c := &memConn{record: record}
-	p := &peer{s: s, raw: c, rich: rich, addr: "memory"}
+	p := &peer{s: s, raw: c, rich: rich}
 	if s.cfg.Rate > 0 {
 		now := time.Now()
 		p.limit = newBucket(s.cfg.Rate, float64(s.cfg.Burst), now)
@@ -295,5 +296,42 @@ func BenchmarkBroadcast(b *testing.B) {
 			drain(b, s)
 			b.ReportMetric(float64(b.N*tc.n)/time.Since(start).Seconds(), "deliveries/s")
 		})
+	}
+}
+
+func TestBucket(t *testing.T) {
+	now := time.Now()
+	b := newBucket(10, 3, now)
+	for i := 0; i < 3; i++ {
+		if ok, _ := b.take(now); !ok {
+			t.Fatalf("token %d of the burst refused", i+1)
+		}
+	}
+	ok, wait := b.take(now)
+	if ok || wait != 100*time.Millisecond {
+		t.Fatalf("over the burst: ok=%v wait=%v, want refused, 100ms", ok, wait)
+	}
+	if ok, _ := b.take(now.Add(100 * time.Millisecond)); !ok {
+		t.Fatal("refused after a token came back")
+	}
+	if ok, _ := b.take(now.Add(150 * time.Millisecond)); ok {
+		t.Fatal("half a token was enough")
+	}
+	// Idle time refills to the burst and no further.
+	later := now.Add(time.Hour)
+	for i := 0; i < 3; i++ {
+		if ok, _ := b.take(later); !ok {
+			t.Fatalf("after an hour, token %d refused", i+1)
+		}
+	}
+	if ok, _ := b.take(later); ok {
+		t.Fatal("the bucket held more than its burst")
+	}
+}
+
+func TestPeerSize(t *testing.T) {
+	// Every idle connection holds one peer: keep it in a small size class.
+	if n := unsafe.Sizeof(peer{}); n > 384 {
+		t.Fatalf("peer is %d bytes", n)
 	}
 }

@@ -13,19 +13,24 @@ type bucket struct {
 	rate   float64 // tokens per second
 	burst  float64 // capacity
 	tokens float64
-	last   time.Time
+	last   int64 // monotonic nanoseconds since clockBase
 }
 
+// clockBase anchors the buckets' monotonic clock; an int64 offset from it
+// is a third of the size of a time.Time, in every connection.
+var clockBase = time.Now()
+
 func newBucket(rate, burst float64, now time.Time) bucket {
-	return bucket{rate: rate, burst: burst, tokens: burst, last: now}
+	return bucket{rate: rate, burst: burst, tokens: burst, last: int64(now.Sub(clockBase))}
 }
 
 // take spends one token if there is one. Otherwise it reports how long
 // until there will be.
 func (b *bucket) take(now time.Time) (bool, time.Duration) {
-	if d := now.Sub(b.last); d > 0 {
-		b.tokens = min(b.burst, b.tokens+d.Seconds()*b.rate)
-		b.last = now
+	t := int64(now.Sub(clockBase))
+	if d := t - b.last; d > 0 {
+		b.tokens = min(b.burst, b.tokens+time.Duration(d).Seconds()*b.rate)
+		b.last = t
 	}
 	if b.tokens >= 1 {
 		b.tokens--

@@ -31,7 +31,6 @@ type peer struct {
 	rw   readWaiter
 	rich bool
 	ip   string // the key counted against MaxConnsPerIP, "" when exempt
-	addr string // remote address, for logs
 
 	// Room state, guarded by s.mu.
 	joined bool
@@ -136,7 +135,7 @@ func (p *peer) enqueue(f []byte) {
 		start := p.endLocked(endSlow)
 		p.mu.Unlock()
 		p.s.evictions.Add(1)
-		p.s.log.Warn("dropping slow consumer", "conn", p.id, "addr", p.addr,
+		p.s.log.Warn("dropping slow consumer", "conn", p.id, "addr", p.raw.RemoteAddr(),
 			"queued_frames", frames, "queued_bytes", n)
 		if start {
 			go p.flush()
@@ -322,9 +321,9 @@ func (p *peer) writeFailed(err error) {
 	p.mu.Unlock()
 	if timeout {
 		p.s.evictions.Add(1)
-		p.s.log.Warn("dropping slow consumer", "conn", p.id, "addr", p.addr, "err", err)
+		p.s.log.Warn("dropping slow consumer", "conn", p.id, "addr", p.raw.RemoteAddr(), "err", err)
 	} else {
-		p.s.log.Debug("write failed", "conn", p.id, "addr", p.addr, "err", err)
+		p.s.log.Debug("write failed", "conn", p.id, "addr", p.raw.RemoteAddr(), "err", err)
 	}
 	p.cut()
 }
@@ -457,7 +456,7 @@ func (p *peer) finish(err error) {
 	p.cut()
 	p.s.unregister(p)
 	if err != nil && !handshakeDone {
-		p.s.log.Debug("connection ended", "conn", p.id, "addr", p.addr, "err", err)
+		p.s.log.Debug("connection ended", "conn", p.id, "addr", p.raw.RemoteAddr(), "err", err)
 	}
 }
 

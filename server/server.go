@@ -314,7 +314,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rw:   newReadWaiter(h.conn.Conn),
 		rich: ws.Subprotocol() == wire.Subprotocol,
 		ip:   key,
-		addr: r.RemoteAddr,
 	}
 	if s.cfg.Rate > 0 {
 		now := time.Now()
@@ -419,7 +418,7 @@ func (s *Server) register(p *peer) {
 		s.joinPlainLocked(p)
 	}
 	s.mu.Unlock()
-	s.log.Debug("connected", "conn", p.id, "addr", p.addr, "rich", p.rich)
+	s.log.Debug("connected", "conn", p.id, "addr", p.raw.RemoteAddr(), "rich", p.rich)
 	p.startPings()
 	if p.rich {
 		p.mu.Lock()
@@ -453,7 +452,7 @@ func (s *Server) helloTimedOut(p *peer) {
 	joined := p.joined
 	s.mu.Unlock()
 	if !joined {
-		s.log.Debug("no hello in time", "conn", p.id, "addr", p.addr)
+		s.log.Debug("no hello in time", "conn", p.id, "addr", p.raw.RemoteAddr())
 		p.end(endNoHello)
 	}
 }
