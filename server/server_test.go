@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"runtime"
 	"slices"
@@ -1003,5 +1004,98 @@ func TestRun(t *testing.T) {
 		}
 	case <-time.After(wait):
 		t.Fatal("Run did not return")
+	}
+}
+
+// Serve takes several listeners at once; Shutdown closes them all and
+// Serve returns ErrClosed.
+func TestServeListeners(t *testing.T) {
+	srv := server.New(server.Config{Logger: testLogger(t)})
+	var lns []net.Listener
+	for _, addr := range []string{"127.0.0.1:0", "[::1]:0"} {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Logf("no %s here: %v", addr, err)
+			continue
+		}
+		lns = append(lns, ln)
+	}
+	if len(lns) == 0 {
+		t.Fatal("no loopback listener")
+	}
+	served := make(chan error, len(lns))
+	for _, ln := range lns {
+		go func() { served <- srv.Serve(ln) }()
+	}
+	var clients []*client
+	for _, ln := range lns {
+		c := plain(t, "ws://"+ln.Addr().String()+"/")
+		clients = append(clients, c)
+	}
+	clients[0].say("across listeners")
+	for _, c := range clients {
+		if got := c.text(); got != "guest-1: across listeners" {
+			t.Fatalf("got %q", got)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(ctx, wire.ByeShutdown, "") }()
+	for _, c := range clients {
+		c.expectClose(websocket.CloseGoingAway)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	for range lns {
+		select {
+		case err := <-served:
+			if !errors.Is(err, server.ErrClosed) {
+				t.Fatalf("Serve returned %v, want ErrClosed", err)
+			}
+		case <-time.After(wait):
+			t.Fatal("Serve did not return")
+		}
+	}
+}
+
+// A client that never finishes its HTTP request is cut after the
+// handshake timeout, and others get in meanwhile.
+func TestSlowHandshake(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	srv := server.New(server.Config{HandshakeTimeout: timeout, Logger: testLogger(t)})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		srv.Shutdown(ctx, wire.ByeShutdown, "")
+	})
+	addr := ln.Addr().String()
+	slow, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	fmt.Fprintf(slow, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n", addr) // and never the rest
+	started := time.Now()
+
+	c := plain(t, "ws://"+addr+"/")
+	c.say("in anyway")
+	if got := c.text(); got != "guest-1: in anyway" {
+		t.Fatalf("got %q", got)
+	}
+
+	slow.SetReadDeadline(time.Now().Add(wait))
+	_, err = io.ReadAll(slow)
+	if err != nil {
+		t.Fatalf("the half-open connection was not closed: %v", err)
+	}
+	if d := time.Since(started); d > timeout+2*time.Second {
+		t.Fatalf("closed after %v, with a %v timeout", d, timeout)
 	}
 }
