@@ -42,20 +42,23 @@ type peer struct {
 
 	// Outbound queue and connection state, guarded by mu.
 	mu        sync.Mutex
-	q         [][]byte    // frames waiting for the flusher
-	spare     [][]byte    // the flusher's last batch, emptied, to become q again
-	bufs      net.Buffers // the flusher's view of its batch, kept so WriteTo does not allocate
-	qbytes    int         // bytes in q
-	flushing  bool        // a flusher goroutine is running
-	hold      bool        // the welcome is being encoded: do not flush yet
-	closing   bool        // our close frame is queued: accept no more frames
-	dead      bool        // raw is closed
-	reason    string      // the leave reason; the first cause wins
-	sent      chan struct{}
-	sentDone  bool // sent is closed
+	q         [][]byte      // frames waiting for the flusher
+	spare     [][]byte      // the flusher's last batch, emptied, to become q again
+	qbytes    int           // bytes in q
+	flushing  bool          // a flusher goroutine is running
+	hold      bool          // the welcome is being encoded: do not flush yet
+	closing   bool          // our close frame is queued: accept no more frames
+	dead      bool          // raw is closed
+	reason    string        // the leave reason; the first cause wins
+	sent      chan struct{} // closed once the close frame is written or never will be
+	sentDone  bool          // sent is closed
 	ping      *time.Timer
 	grace     *time.Timer
 	helloWait *time.Timer
+
+	// Flusher-owned: its view of the batch being written, kept here so
+	// that the vectored write does not allocate.
+	bufs net.Buffers
 
 	// Reader-owned state.
 	limit   bucket
