@@ -68,6 +68,7 @@ func (u *UI) showConnectWith(addr, nick string) {
 	u.connect = cd
 	cd.dlg.Resize(fyne.NewSize(480, cd.dlg.MinSize().Height))
 	cd.dlg.Show()
+	validateAll(a, n)
 	if addr != "" && checkAddr(addr) == nil {
 		u.win.Canvas().Focus(n)
 	} else {
@@ -84,6 +85,16 @@ func checkAddr(s string) error {
 	}
 	msg := strings.TrimPrefix(err.Error(), client.ErrBadAddress.Error()+": ")
 	return errors.New(msg)
+}
+
+// validateAll tells a shown form the real state of its fields. Fyne's
+// form counts a field that starts invalid and was never edited as valid
+// once another field turns valid, which would enable the confirm button
+// with an empty nickname; a real validation error avoids that.
+func validateAll(entries ...fyne.Validatable) {
+	for _, e := range entries {
+		e.Validate()
+	}
 }
 
 func checkNick(s string) error {

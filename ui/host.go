@@ -119,6 +119,7 @@ func (u *UI) showHost() {
 	nick.OnSubmitted = func(string) { d.Submit() }
 	d.Resize(fyne.NewSize(480, d.MinSize().Height))
 	d.Show()
+	validateAll(port, room, nick)
 }
 
 func parsePort(s string) (int, error) {

@@ -389,10 +389,8 @@ func (r *lineRow) show(ln Line, e *Entry) {
 
 	style := widget.RichTextStyle{Inline: true, ColorName: theme.ColorNameForeground}
 	switch {
-	case e.Kind == KindEvent:
+	case e.Kind == KindEvent, e.Kind == KindInfo:
 		style.ColorName, style.TextStyle.Italic = theme.ColorNamePlaceHolder, true
-	case e.Kind == KindInfo:
-		style.ColorName = theme.ColorNameSuccess
 	case e.Kind == KindWarn:
 		style.ColorName = theme.ColorNameWarning
 	case e.Kind == KindError, e.State == Failed:
@@ -414,7 +412,7 @@ func (r *lineRow) sender(e *Entry) (string, color.Color) {
 	case KindEvent:
 		return "*", m.color(theme.ColorNamePlaceHolder)
 	case KindInfo:
-		return "--", m.color(theme.ColorNameSuccess)
+		return "--", m.color(theme.ColorNamePrimary)
 	case KindWarn:
 		return "!", m.color(theme.ColorNameWarning)
 	case KindError:

@@ -177,6 +177,7 @@ func (s *session) apply(ev client.Event) bool {
 	now := u.now().UnixMilli()
 	switch ev := ev.(type) {
 	case client.Connected:
+		u.log.Info("connected", "addr", s.addr, "plain", ev.Plain, "resumed", ev.Resumed, "reset", ev.Reset, "gap", ev.Gap)
 		s.connected, s.retry, s.plain = true, 0, ev.Plain
 		s.backlog = ev.Backlog
 		if ev.Plain {
@@ -210,6 +211,7 @@ func (s *session) apply(ev client.Event) bool {
 		return true
 
 	case client.Disconnected:
+		u.log.Info("disconnected", "addr", s.addr, "err", ev.Err, "retry", ev.Retry)
 		wasConnected := s.connected
 		s.connected = false
 		s.retry = ev.Retry
@@ -285,6 +287,9 @@ func (s *session) message(ev client.Message) {
 	u := s.u
 	m := u.msgs
 	msg := ev.Msg
+	// The text stays out of the logs; its size is enough to match a
+	// message in tests.
+	u.log.Debug("message received", "id", msg.ID, "from", msg.From, "own", ev.Own, "raw", ev.Raw, "bytes", len(msg.Text))
 	if ev.Own && msg.CID != "" {
 		if _, textChanged, ok := m.log.Confirm(msg); ok {
 			m.changed(textChanged)

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"github.com/gorilla/websocket"
 
 	"parley/net/client"
@@ -148,6 +149,29 @@ func remembered(a fyne.App) {
 	a.Preferences().SetString("nick", "someone")
 }
 
+// findButton finds the button labelled text among o and its descendants.
+func findButton(o fyne.CanvasObject, text string) *widget.Button {
+	switch o := o.(type) {
+	case *widget.Button:
+		if o.Text == text {
+			return o
+		}
+	case *fyne.Container:
+		for _, c := range o.Objects {
+			if b := findButton(c, text); b != nil {
+				return b
+			}
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(o).Objects() {
+			if b := findButton(c, text); b != nil {
+				return b
+			}
+		}
+	}
+	return nil
+}
+
 func TestComposeKeys(t *testing.T) {
 	test.NewTempApp(t)
 	e := ui.NewComposeEntry()
@@ -205,6 +229,20 @@ func TestConnectDialogValidates(t *testing.T) {
 	addr, nick, dlg := u.ConnectForm()
 	if dlg == nil {
 		t.Fatal("no connect dialog at start with nothing remembered")
+	}
+	connect := findButton(u.Window().Canvas().Overlays().Top(), "Connect")
+	if connect == nil || !connect.Disabled() {
+		t.Fatal("the Connect button is missing or enabled on an empty form")
+	}
+	// Typing a valid address leaves the untouched, empty nickname
+	// invalid.
+	test.Type(addr, "127.0.0.1:2000")
+	if !connect.Disabled() {
+		t.Fatal("Connect enabled with no nickname")
+	}
+	test.Type(nick, "alice")
+	if connect.Disabled() {
+		t.Fatal("Connect disabled on a valid form")
 	}
 	tests := []struct {
 		addr, nick       string
