@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# End-to-end smoke test of the real app in a virtual display (make test
+# runs it). Two windows on one machine: alice hosts (-host -local), bob
+# joins (-connect). Each types a message on the keyboard with xdotool; a
+# headless third participant (carol, scripts/chatpeer, the real client)
+# must receive both, and each window's own log must show the other's
+# message arriving. Then alice quits, which must tell bob the host ended
+# the chat, and both processes must exit cleanly. Bounded: the whole run
+# is cut off after E2E_TIMEOUT seconds (default 180).
+#
+#   scripts/e2e.sh                 builds the app into a temporary folder
+#   PARLEY_BIN=./parley scripts/e2e.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test >/dev/null
+if [ -z "${E2E_BOUNDED:-}" ]; then
+  E2E_BOUNDED=1 exec timeout --kill-after=15 "${E2E_TIMEOUT:-180}" "$0" "$@"
+fi
+
+tmp=$(mktemp -d)
+# shellcheck source=scripts/xvfb.sh
+. scripts/xvfb.sh
+cleanup() {
+  local status=$?
+  stop_all
+  stop_xvfb
+  if [ $status -ne 0 ]; then
+    for f in "$tmp"/*.log; do
+      [ -e "$f" ] || continue
+      echo "---- $(basename "$f")" >&2
+      tail -n 30 "$f" >&2
+    done
+  fi
+  rm -rf "$tmp"
+  exit $status
+}
+trap cleanup EXIT
+trap 'echo "e2e: timed out or interrupted" >&2; exit 1' TERM INT
+
+fail() {
+  echo "e2e: FAIL: $*" >&2
+  exit 1
+}
+
+bin=${PARLEY_BIN:-}
+if [ -z "$bin" ]; then
+  echo "e2e: building"
+  go build -o "$tmp/parley" .
+  bin=$tmp/parley
+fi
+go build -o "$tmp/chatpeer" ./scripts/chatpeer
+start_xvfb
+port=$(free_port)
+export LANG=en_US.UTF-8
+
+mkdir -p "$tmp/alice" "$tmp/bob"
+HOME=$tmp/alice "$bin" -host -local -port "$port" -nick alice -room E2E -log-level debug >"$tmp/alice.log" 2>&1 &
+alice=$!
+pids+=($alice)
+wait_port "$port" 30 || fail "alice's window did not start hosting on port $port"
+HOME=$tmp/bob "$bin" -connect "127.0.0.1:$port" -nick bob -log-level debug >"$tmp/bob.log" 2>&1 &
+bob=$!
+pids+=($bob)
+
+from_bob="hello from bob's keyboard $RANDOM"
+from_alice="and alice types back $RANDOM"
+"$tmp/chatpeer" -addr "127.0.0.1:$port" -nick carol -wait-user bob \
+  -expect "$from_bob" -expect "$from_alice" -timeout 90s >"$tmp/carol.log" 2>&1 &
+carol=$!
+pids+=($carol)
+
+alice_win=$(window_of "$alice" 30) || fail "alice has no window"
+bob_win=$(window_of "$bob" 30) || fail "bob has no window"
+for _ in $(seq 1 300); do
+  grep -q '^ready' "$tmp/carol.log" && break
+  kill -0 "$carol" 2>/dev/null || fail "carol gave up before bob joined"
+  sleep 0.1
+done
+grep -q '^ready' "$tmp/carol.log" || fail "bob never joined"
+echo "e2e: both windows in the chat on port $port; typing"
+
+type_into "$bob_win" "$from_bob"
+type_into "$alice_win" "$from_alice"
+wait "$carol" || fail "carol did not receive both typed messages"
+echo "e2e: carol received both: $(grep -c '^got' "$tmp/carol.log") messages"
+
+# Each window saw the other's message (the log holds sizes, not text).
+seen() { # LOG FROM BYTES
+  grep 'msg="message received"' "$1" | grep "from=$2 " | grep "own=false" | grep -q "bytes=$3\$"
+}
+for _ in $(seq 1 100); do
+  seen "$tmp/alice.log" bob ${#from_bob} && seen "$tmp/bob.log" alice ${#from_alice} && break
+  sleep 0.1
+done
+seen "$tmp/alice.log" bob ${#from_bob} || fail "alice's window did not receive bob's message"
+seen "$tmp/bob.log" alice ${#from_alice} || fail "bob's window did not receive alice's message"
+echo "e2e: each window received the other's message"
+
+# Quitting the host ends the chat for bob, who is told so and stays put.
+kill -TERM "$alice"
+for _ in $(seq 1 100); do kill -0 "$alice" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$alice" 2>/dev/null && fail "alice did not quit within 10 s of SIGTERM"
+wait "$alice" || fail "alice exited with status $?"
+for _ in $(seq 1 100); do
+  grep -q 'the host ended the chat' "$tmp/bob.log" && break
+  sleep 0.1
+done
+grep -q 'the host ended the chat' "$tmp/bob.log" || fail "bob was not told the host ended the chat"
+kill -0 "$bob" 2>/dev/null || fail "bob's window closed when the host left"
+kill -TERM "$bob"
+for _ in $(seq 1 100); do kill -0 "$bob" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$bob" 2>/dev/null && fail "bob did not quit within 10 s of SIGTERM"
+wait "$bob" || fail "bob exited with status $?"
+pids=()
+echo "e2e: PASS"
