@@ -112,4 +112,48 @@ for _ in $(seq 1 100); do kill -0 "$bob" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$bob" 2>/dev/null && fail "bob did not quit within 10 s of SIGTERM"
 wait "$bob" || fail "bob exited with status $?"
 pids=()
+echo "e2e: part 1 passed: typed messages crossed both ways; quitting the host ended the chat"
+
+# Part 2: the server restarts under a window.
+port=$(free_port)
+"$bin" -server -addr "127.0.0.1:$port" -room Restart >"$tmp/server1.log" 2>&1 &
+srv=$!
+pids+=($srv)
+wait_port "$port" 30 || fail "the headless server did not start"
+mkdir -p "$tmp/dan"
+HOME=$tmp/dan "$bin" -connect "127.0.0.1:$port" -nick dan -log-level debug >"$tmp/dan.log" 2>&1 &
+dan=$!
+pids+=($dan)
+dan_win=$(window_of "$dan" 30) || fail "dan has no window"
+wait_log() { # LOG PATTERN SECONDS
+  local i
+  for i in $(seq 1 $(($3 * 10))); do
+    grep -q -- "$2" "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+wait_log "$tmp/dan.log" 'msg=connected addr=' 30 || fail "dan's window did not join"
+kill -TERM "$srv"
+wait "$srv" || fail "the server did not stop cleanly"
+wait_log "$tmp/dan.log" 'msg=disconnected addr=.*retry=[1-9]' 15 || fail "dan's window did not notice the server going"
+down="typed while the server was down $RANDOM"
+type_into "$dan_win" "$down"
+"$bin" -server -addr "127.0.0.1:$port" -room Restart >"$tmp/server2.log" 2>&1 &
+pids+=($!)
+wait_port "$port" 30 || fail "the headless server did not start again"
+after="from the new server $RANDOM"
+"$tmp/chatpeer" -addr "127.0.0.1:$port" -nick eve -wait-user dan -expect "$down" -say "$after" -linger 2s \
+  -timeout 60s >"$tmp/eve.log" 2>&1 || fail "eve did not get dan's message from after the restart"
+wait_log "$tmp/dan.log" 'msg=connected addr=.*reset=true' 5 || fail "dan's window did not report the restart"
+count() { # LOG FROM OWN BYTES
+  grep 'msg="message received"' "$1" | grep "from=$2 " | grep "own=$3" | grep -c "bytes=$4\$" || true
+}
+wait_log "$tmp/dan.log" "from=eve own=false raw=false bytes=${#after}\$" 10 || fail "dan's window did not get eve's message"
+sleep 1
+n=$(count "$tmp/dan.log" dan true ${#down})
+[ "$n" = 1 ] || fail "dan's own message came back $n times, want 1"
+n=$(count "$tmp/dan.log" eve false ${#after})
+[ "$n" = 1 ] || fail "eve's message arrived $n times, want 1"
+echo "e2e: part 2 passed: the window recovered from a server restart; nothing lost or doubled"
 echo "e2e: PASS"
