@@ -79,6 +79,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		logDir    = fs.String("logdir", "", "compare: directory for the servers' logs (default: a temporary one)")
 		quiet     = fs.Duration("quiet", 20*time.Second, "compare: before each run, wait up to this long for the machine to be idle (0: don't)")
 		quietCPU  = fs.Float64("quiet-cpu", 25, "compare: idle means at most this % of one core busy")
+		retries   = fs.Int("retries", 2, "compare: repeat a run that other work disturbed by more than -quiet-cpu up to this many times")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -166,7 +167,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		cmp := &comparison{
 			Scenarios: scs, Targets: targets, Rounds: *rounds, ServerCPU: *serverCPU,
-			LogDir: *logDir, QuietWait: *quiet, QuietCPU: *quietCPU, Base: cfg, Log: log,
+			LogDir: *logDir, QuietWait: *quiet, QuietCPU: *quietCPU, Retries: *retries, Base: cfg, Log: log,
 		}
 		budget := *hard
 		if budget == 0 {
