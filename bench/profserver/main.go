@@ -37,7 +37,7 @@ func main() {
 	if *memRate > 0 {
 		runtime.MemProfileRate = *memRate
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil)) // info, as parley -server logs
 	if err := run(*addr, *pprofAddr, *rate, log); err != nil {
 		fmt.Fprintln(os.Stderr, "profserver:", err)
 		os.Exit(1)
