@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +20,20 @@ import (
 // events: one display frame at 60 Hz. A burst of messages is drawn with
 // one list refresh per frame, however many arrive in it.
 const frame = 17 * time.Millisecond
+
+// floodFrame replaces frame while messages flood in (a batch of more than
+// floodBatch events): nobody reads 1,000 messages a second, and every
+// list refresh repaints the window, which without a GPU costs the UI
+// goroutine more than the messages do. Drawing at 20 Hz then leaves it
+// free to answer the user.
+const (
+	floodFrame = 50 * time.Millisecond
+	floodBatch = 16
+)
+
+// maxBatch bounds the events one flush applies (a few milliseconds of
+// work), for when the window falls far behind, say after a stall.
+const maxBatch = 2000
 
 // chatClient is what the window needs of a connection; *client.Client
 // has it.
@@ -52,12 +69,31 @@ type session struct {
 	queue     []client.Event
 	scheduled bool
 	last      time.Time
+	due       time.Time     // when the scheduled flush should run
+	interval  time.Duration // frame, or floodFrame during a flood
 	done      chan struct{}
+
+	// load measures the UI goroutine under the flow of events; see
+	// loadStats.
+	load loadStats
 }
+
+// loadStats measures, over a few seconds, how the UI goroutine keeps up
+// with the events: how many flushes and events, the longest flush (the
+// widget work of one batch), and the longest delay between when a flush
+// was due and when it ran, which is what a user sees as a stall (it
+// includes the frames Fyne draws meanwhile). It is logged at debug level.
+type loadStats struct {
+	flushes, events   int
+	maxWork, maxDelay time.Duration
+}
+
+// loadEvery is how often loadStats are logged while events flow.
+const loadEvery = 5 * time.Second
 
 // newSession starts draining c's events into the window.
 func newSession(u *UI, c chatClient, addr string) *session {
-	s := &session{u: u, c: c, addr: addr, done: make(chan struct{})}
+	s := &session{u: u, c: c, addr: addr, interval: frame, done: make(chan struct{})}
 	go s.pump()
 	return s
 }
@@ -71,7 +107,10 @@ func (s *session) pump() {
 		s.queue = append(s.queue, ev)
 		schedule := !s.scheduled
 		s.scheduled = true
-		wait := frame - time.Since(s.last)
+		wait := max(s.interval-time.Since(s.last), 0)
+		if schedule {
+			s.due = time.Now().Add(wait)
+		}
 		s.mu.Unlock()
 		if !schedule {
 			continue
@@ -87,15 +126,32 @@ func (s *session) pump() {
 // flush applies the queued events on the UI goroutine, then refreshes
 // the list and the window state once.
 func (s *session) flush() {
+	start := time.Now()
 	s.mu.Lock()
 	batch := s.queue
 	s.queue = nil
-	s.scheduled = false
-	s.last = time.Now()
+	if len(batch) > maxBatch {
+		// Far behind: take a bounded bite now, the rest a frame later, so
+		// that no flush holds the UI goroutine for long.
+		s.queue = append([]client.Event(nil), batch[maxBatch:]...)
+		batch = batch[:maxBatch]
+	}
+	s.last = start
+	delay := start.Sub(s.due)
+	s.interval = frame
+	if len(batch) > floodBatch {
+		s.interval = floodFrame
+	}
+	s.scheduled = len(s.queue) > 0
+	if s.scheduled {
+		s.due = start.Add(s.interval)
+		time.AfterFunc(s.interval, func() { s.u.do(s.flush) })
+	}
 	s.mu.Unlock()
 	if s.u.sess != s {
 		return // a session the user already left
 	}
+	defer s.measure(start, delay, len(batch))
 	stateChanged := false
 	for _, ev := range batch {
 		if s.apply(ev) {
@@ -109,6 +165,34 @@ func (s *session) flush() {
 	} else {
 		s.u.updateTitle()
 	}
+}
+
+// measure records one flush in the load statistics. The first flush of a
+// period schedules their logging loadEvery later.
+func (s *session) measure(start time.Time, delay time.Duration, events int) {
+	l := &s.load
+	if l.flushes == 0 {
+		time.AfterFunc(loadEvery, func() { s.u.do(s.logLoad) })
+	}
+	l.flushes++
+	l.events += events
+	l.maxWork = max(l.maxWork, time.Since(start))
+	l.maxDelay = max(l.maxDelay, delay)
+}
+
+// logLoad logs and resets the load statistics.
+func (s *session) logLoad() {
+	l := s.load
+	s.load = loadStats{}
+	if !s.u.log.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s.u.log.Debug("ui load", "flushes", l.flushes, "events", l.events,
+		"max_flush", l.maxWork.Round(time.Microsecond), "max_delay", l.maxDelay.Round(time.Microsecond),
+		"messages", s.u.msgs.log.Len(), "lines", s.u.msgs.lay.Len(),
+		"heap_mib", ms.HeapAlloc>>20, "gc", ms.NumGC)
 }
 
 // close ends the connection; the pump ends with the events channel.

@@ -39,19 +39,21 @@ func main() {
 	gap := flag.Duration("gap", 300*time.Millisecond, "pause between said lines")
 	timeout := flag.Duration("timeout", 60*time.Second, "give up after this long")
 	linger := flag.Duration("linger", 0, "stay in the room this long after the rest (or until a signal)")
+	floodN := flag.Int("flood", 0, "after the said lines, send this many numbered `messages`")
+	floodRate := flag.Int("rate", 1000, "messages per second for -flood")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout+*linger)
 	defer cancel()
-	if err := run(ctx, *addr, *nick, *waitUser, say, expect, *gap, *timeout, *linger); err != nil {
+	if err := run(ctx, *addr, *nick, *waitUser, say, expect, *gap, *timeout, *linger, *floodN, *floodRate); err != nil {
 		fmt.Fprintln(os.Stderr, "chatpeer:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, addr, nick, waitUser string, say, expect []string, gap, timeout, linger time.Duration) error {
+func run(ctx context.Context, addr, nick, waitUser string, say, expect []string, gap, timeout, linger time.Duration, floodN, floodRate int) error {
 	deadline := time.After(timeout)
 	c, err := dial(ctx, addr, nick)
 	if err != nil {
@@ -129,6 +131,11 @@ func run(ctx context.Context, addr, nick, waitUser string, say, expect []string,
 			return fmt.Errorf("sending %q: %w", line, err)
 		}
 	}
+	if floodN > 0 {
+		if err := flood(ctx, c, floodN, floodRate); err != nil {
+			return err
+		}
+	}
 	for len(want) > 0 {
 		if err := next(); err != nil {
 			missing := make([]string, 0, len(want))
@@ -154,6 +161,54 @@ func run(ctx context.Context, addr, nick, waitUser string, say, expect []string,
 			}
 		}
 	}
+	return nil
+}
+
+// flood sends n numbered messages at rate per second, in steps of 10 ms,
+// discarding incoming events meanwhile so that the client keeps reading.
+func flood(ctx context.Context, c *client.Client, n, rate int) error {
+	stop := make(chan struct{})
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		for {
+			select {
+			case _, ok := <-c.Events():
+				if !ok {
+					return
+				}
+			case <-stop:
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		<-drained
+	}()
+	start := time.Now()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	sent := 0
+	for sent < n {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("flood: %d of %d sent: %w", sent, n, ctx.Err())
+		case <-tick.C:
+		}
+		due := min(n, int(time.Since(start).Seconds()*float64(rate)))
+		for sent < due {
+			_, err := c.Send(fmt.Sprintf("flood message %d of %d: the quick brown fox jumps over the lazy dog", sent+1, n))
+			if errors.Is(err, client.ErrOutboxFull) {
+				break // the server is behind; try again next tick
+			}
+			if err != nil {
+				return fmt.Errorf("flood: %w", err)
+			}
+			sent++
+		}
+	}
+	fmt.Printf("flooded %d messages in %s\n", n, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"parley/net/client"
+	"parley/net/wire"
+)
+
+// fakeClient is a chatClient whose events the test writes.
+type fakeClient struct {
+	events chan client.Event
+	once   sync.Once
+}
+
+func (f *fakeClient) Events() <-chan client.Event   { return f.events }
+func (f *fakeClient) Send(string) (string, error)   { return "", nil }
+func (f *fakeClient) SetNick(string) error          { return nil }
+func (f *fakeClient) SetStatus(wire.Presence) error { return nil }
+func (f *fakeClient) Nick() string                  { return "me" }
+func (f *fakeClient) Plain() bool                   { return false }
+func (f *fakeClient) Limits() wire.Limits           { return wire.Limits{MaxText: wire.DefaultMaxText} }
+func (f *fakeClient) Close() error                  { f.once.Do(func() { close(f.events) }); return nil }
+
+// TestFloodIsBatched sends a burst of messages through a session and
+// checks that they are applied in few batches: never more than one per
+// frame of elapsed time, and all of them in order.
+func TestFloodIsBatched(t *testing.T) {
+	a := test.NewTempApp(t)
+	a.Preferences().SetString(prefAddr, "x:1")
+	a.Preferences().SetString(prefNick, "me")
+	var mu sync.Mutex
+	var queued []func()
+	flushes := 0
+	do := func(f func()) {
+		mu.Lock()
+		queued = append(queued, f)
+		mu.Unlock()
+	}
+	u := newUI(a, Options{MaxMessages: 100000}, do)
+	fc := &fakeClient{events: make(chan client.Event, 64)}
+	u.joined(fc, "x:1", "me")
+	before := u.msgs.log.Len()
+
+	const n = 5000
+	start := time.Now()
+	go func() {
+		fc.events <- client.Connected{Welcome: wire.Welcome{Nick: "me", Room: "R", Users: []wire.User{{Nick: "me"}, {Nick: "bob"}}}}
+		for i := 1; i <= n; i++ {
+			fc.events <- client.Message{Msg: wire.Msg{ID: uint64(i), Time: time.Now().UnixMilli(), From: "bob", Text: "flood"}}
+		}
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for u.msgs.log.Len() < before+n+1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d messages applied", u.msgs.log.Len()-before, n)
+		}
+		mu.Lock()
+		q := queued
+		queued = nil
+		mu.Unlock()
+		for _, f := range q {
+			f()
+			flushes++
+		}
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	if limit := int(elapsed/frame) + 2; flushes > limit {
+		t.Errorf("%d flushes for %d messages in %v: more than one per frame (limit %d)", flushes, n, elapsed, limit)
+	}
+	if flushes > n/10 {
+		t.Errorf("%d flushes for %d messages: not batched", flushes, n)
+	}
+	for i := 0; i < n; i++ {
+		if e := u.msgs.log.At(u.msgs.log.Len() - n + i); e.ID != uint64(i+1) {
+			t.Fatalf("message %d has id %d: out of order", i+1, e.ID)
+		}
+	}
+	t.Logf("%d messages in %d flushes over %v", n, flushes, elapsed)
+	u.Close()
+}
