@@ -29,6 +29,8 @@ func runGUI(ctx context.Context, o guiOptions, stderr io.Writer) int {
 		Room:    o.Room,
 		Logger:  o.Logger,
 		Version: o.Version,
+
+		MaxMessages: o.MaxMessages,
 	})
 	stop := context.AfterFunc(ctx, func() {
 		o.Logger.Info("signal: closing the window")

@@ -65,6 +65,8 @@ type guiOptions struct {
 	Local   bool
 	Room    string
 	Logger  *slog.Logger
+	// MaxMessages bounds the messages the window keeps (0: its default).
+	MaxMessages int
 }
 
 // listFlag is a flag that may be repeated or given a comma-separated list.
@@ -113,6 +115,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		host      = fs.Bool("host", false, "host a chat at once, in the window")
 		port      = fs.Int("port", 0, "`port` to host on with -host (default 2000)")
 		localOnly = fs.Bool("local", false, "with -host, let only this computer join")
+		maxMsgs   = fs.Int("max-messages", 0, "most `messages` the window keeps in memory (default 10000)")
 		origins   listFlag
 	)
 	fs.Var(&origins, "allow-origin", "a browser `origin` allowed besides the server's own (repeat, or a comma list; * for any)")
@@ -171,7 +174,7 @@ gracefully: every client is told, and closed with code 1001.
 		return runGUI(ctx, guiOptions{
 			ID: info.Details.ID, Version: info.Details.Version,
 			Connect: *connect, Nick: *nick, Host: *host, Port: *port, Local: *localOnly,
-			Room: *room, Logger: log,
+			Room: *room, Logger: log, MaxMessages: *maxMsgs,
 		}, stderr)
 	}
 
