@@ -49,7 +49,7 @@ func FuzzDecode(f *testing.F) {
 // valid UTF-8, holds no control character but LF and tab, has no CR, and
 // cleaning twice changes nothing.
 func FuzzCleanText(f *testing.F) {
-	for _, s := range []string{"hi", "a\r\nb", "\x1b[31m", "\u202e", "\xff\xfe", " x "} {
+	for _, s := range []string{"hi", "a\r\nb", "\x1b[31m", "\u202e", "\xff\xfe", " x ", "a\u2028b\u0085c"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -58,7 +58,8 @@ func FuzzCleanText(f *testing.F) {
 			t.Fatalf("CleanText(%q) = %q is not valid UTF-8", s, c)
 		}
 		for _, r := range c {
-			if (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) {
+			if (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) ||
+				r == 0x2028 || r == 0x2029 {
 				t.Fatalf("CleanText(%q) = %q keeps %U", s, c, r)
 			}
 		}

@@ -58,11 +58,13 @@ func FoldNick(s string) string {
 	return strings.ToLower(s)
 }
 
-// CleanText makes chat text safe to show anywhere: CR LF and lone CR
-// become LF; other control characters (C0 but tab and LF, DEL, C1, which
-// carry terminal escape sequences) and bidirectional overrides are
-// removed; blank lines and spaces at either end are trimmed. It does not
-// check the length; CheckText does.
+// CleanText makes chat text safe to show anywhere: CR LF, lone CR and the
+// Unicode line breaks (NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR) become
+// LF, so that a line break is always one a plain-text line can indent;
+// other control characters (C0 but tab and LF, DEL, C1, which carry
+// terminal escape sequences) and bidirectional overrides are removed;
+// blank lines and spaces at either end are trimmed. It does not check the
+// length; CheckText does.
 func CleanText(s string) string {
 	if isClean(s) {
 		return trimBlank(s)
@@ -80,6 +82,10 @@ func CleanText(s string) string {
 			b.WriteByte('\n')
 		case r == '\n' || r == '\t':
 			b.WriteRune(r)
+		case lineBreak(r):
+			// Browsers and some terminals start a new line here: make it
+			// one that PlainLine indents, not a line of its own.
+			b.WriteByte('\n')
 		case r == utf8.RuneError && size == 1:
 			b.WriteRune(utf8.RuneError)
 		case dropRune(r):
@@ -97,7 +103,7 @@ func isClean(s string) bool {
 		c := s[i]
 		if c >= utf8.RuneSelf {
 			for _, r := range s[i:] {
-				if r == utf8.RuneError || r == '\r' || (r != '\n' && r != '\t' && dropRune(r)) {
+				if r == utf8.RuneError || r == '\r' || lineBreak(r) || (r != '\n' && r != '\t' && dropRune(r)) {
 					return false
 				}
 			}
@@ -108,6 +114,12 @@ func isClean(s string) bool {
 		}
 	}
 	return true
+}
+
+// lineBreak reports whether r is a Unicode line break other than CR and
+// LF: NEL (a C1 control), LINE SEPARATOR or PARAGRAPH SEPARATOR.
+func lineBreak(r rune) bool {
+	return r == 0x85 || r == 0x2028 || r == 0x2029
 }
 
 // dropRune reports whether r is a control or a bidirectional formatting

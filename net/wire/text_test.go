@@ -69,7 +69,7 @@ func TestCleanText(t *testing.T) {
 		{"lone cr", "a\rbob: fake", "a\nbob: fake"},
 		{"escape sequence", "red \x1b[31mtext\x1b[0m", "red [31mtext[0m"},
 		{"bell and nul", "a\x07b\x00c", "abc"},
-		{"del and c1", "a\x7fb\u0085c\u009bd", "abcd"},
+		{"del and c1", "a\x7fb\u0085c\u009bd", "ab\ncd"}, // NEL is a line break
 		{"bidi override", "abc\u202edcba", "abcdcba"},
 		{"isolates", "\u2066x\u2069", "x"},
 		{"bom", "\ufeffhi", "hi"},
