@@ -34,4 +34,10 @@ const (
 	// CodeRateLimited: the message was dropped for going over the rate
 	// limit; Error.RetryMS says when to try again.
 	CodeRateLimited Code = "rate_limited"
+	// CodeDuplicate: the send repeats a cid this session already sent,
+	// whose message has since left the backlog, so the server cannot
+	// send it again. The message was delivered, as Error.ID: the client
+	// counts its send as done. (While the backlog still holds it, the
+	// server answers a repeated cid with the original msg instead.)
+	CodeDuplicate Code = "duplicate"
 )

@@ -217,6 +217,8 @@ type Error struct {
 	CID string `json:"cid,omitempty"`
 	// RetryMS, for rate_limited, says when a retry may succeed.
 	RetryMS int64 `json:"retry_ms,omitempty"`
+	// ID, for duplicate, is the id the message was broadcast with.
+	ID uint64 `json:"id,omitempty"`
 }
 
 // Notice is a line of text from the server itself.
@@ -406,7 +408,7 @@ func Decode(data []byte) (Frame, error) {
 	case TypeRename:
 		return Rename{Time: e.Time, Nick: e.Nick, To: e.To}, nil
 	case TypeError:
-		return Error{Code: e.Code, Text: e.Text, CID: e.CID, RetryMS: e.RetryMS}, nil
+		return Error{Code: e.Code, Text: e.Text, CID: e.CID, RetryMS: e.RetryMS, ID: e.ID}, nil
 	case TypeNotice:
 		return Notice{Text: e.Text}, nil
 	case TypeBye:

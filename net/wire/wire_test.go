@@ -39,6 +39,7 @@ var frames = []struct {
 	{"leave", wire.Leave{Time: 2, Nick: "carol", Reason: "timeout"}},
 	{"rename", wire.Rename{Time: 3, Nick: "guest-2", To: "dave"}},
 	{"error", wire.Error{Code: wire.CodeRateLimited, Text: "slow down", CID: "c-3", RetryMS: 250}},
+	{"error_duplicate", wire.Error{Code: wire.CodeDuplicate, Text: "already sent as message 7", CID: "c-1", ID: 7}},
 	{"notice", wire.Notice{Text: "The server restarts in a minute"}},
 	{"bye", wire.Bye{Reason: wire.ByeEnded, Text: "The host ended the chat"}},
 }
