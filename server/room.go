@@ -233,7 +233,9 @@ func sortUsers(users []wire.User) {
 
 // post broadcasts a chat message from p, whose text is already checked.
 // A rich client's repeated cid is not broadcast again: the original is
-// sent to that client alone, while the backlog still holds it.
+// sent to that client alone while the backlog still holds it, and error
+// duplicate with its id after that, so that the client's send never stays
+// pending.
 func (s *Server) post(p *peer, text, cid string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -245,6 +247,9 @@ func (s *Server) post(p *peer, text, cid string) {
 			s.dupes.Add(1)
 			if m, ok := s.backlog.get(id); ok {
 				p.enqueue(mustJSONFrame(m))
+			} else {
+				p.enqueue(mustJSONFrame(wire.Error{Code: wire.CodeDuplicate, CID: cid, ID: id,
+					Text: "already sent as message " + strconv.FormatUint(id, 10)}))
 			}
 			return
 		}

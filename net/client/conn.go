@@ -753,7 +753,9 @@ const minRetry = 100 * time.Millisecond
 // onError handles an Error frame. A refused outbox item leaves the outbox
 // and is reported, except when it was only too fast: then it stays pending
 // and goes again when the server says it may, so nothing typed is lost to
-// the rate limit.
+// the rate limit. An item the server calls a duplicate was delivered
+// before (its echo was lost with a connection, and the server no longer
+// holds the message to send it again): it is reported as delivered.
 func (c *Client) onError(e wire.Error) {
 	se := &ServerError{Frame: e}
 	if e.CID != "" {
@@ -761,6 +763,14 @@ func (c *Client) onError(e wire.Error) {
 		for i, it := range c.outbox {
 			if it.cid != e.CID {
 				continue
+			}
+			if e.Code == wire.CodeDuplicate {
+				c.outbox = append(c.outbox[:i], c.outbox[i+1:]...)
+				m := wire.Msg{ID: e.ID, From: c.nick, Text: it.text, CID: it.cid}
+				c.mu.Unlock()
+				c.log.Debug("message was delivered before", "cid", e.CID, "id", e.ID)
+				c.emit(Message{Msg: m, Own: true})
+				return
 			}
 			if e.Code == wire.CodeRateLimited {
 				it.sentGen = 0
@@ -774,6 +784,11 @@ func (c *Client) onError(e wire.Error) {
 			break
 		}
 		c.mu.Unlock()
+	}
+	if e.Code == wire.CodeDuplicate {
+		// Not pending (any more): nothing failed.
+		c.log.Debug("duplicate of a message no longer pending", "cid", e.CID)
+		return
 	}
 	c.emit(Failed{CID: e.CID, Err: se})
 }

@@ -68,7 +68,9 @@ type Message struct {
 	Msg wire.Msg
 	// Own is true for a message this user sent. When Msg.CID names an
 	// item of Pending, this message is its delivery: the item is gone
-	// from the outbox.
+	// from the outbox. A delivery the server confirmed with error
+	// duplicate (it had broadcast the message before the echo was lost,
+	// and no longer holds it) carries the item's own text and no time.
 	Own bool
 	// Raw is true for a plain-mode line: Msg.Text is the line as the
 	// server sent it, and the sender, id and time are unknown (Msg.Time
