@@ -1,0 +1,452 @@
+package server_test
+
+// Faults, with Parley's own client (net/client) against the real server:
+// the server killed and restarted mid-chat, the host ending the chat, a
+// client vanishing. net/client's own tests cover the client's side of
+// these alone (TestRichServerKilled through a proxy, TestRichServerRestart,
+// TestRichByeEndedNoReconnect, TestRichDeadServerNoticed); these add the
+// server's side: a real kill of every connection, plain clients, and what
+// the others in the room see.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	netclient "parley/net/client"
+	"parley/net/wire"
+	"parley/server"
+)
+
+// recorder drains a net/client Client's events into a list.
+type recorder struct {
+	mu   sync.Mutex
+	evs  []netclient.Event
+	done chan struct{}
+}
+
+func record(t testing.TB, c *netclient.Client) *recorder {
+	r := &recorder{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		for ev := range c.Events() {
+			r.mu.Lock()
+			r.evs = append(r.evs, ev)
+			r.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		c.Close()
+		<-r.done
+	})
+	return r
+}
+
+func (r *recorder) events() []netclient.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.evs)
+}
+
+// texts returns the text of every chat message, live or from a
+// welcome's backlog, in order.
+func (r *recorder) texts() []string {
+	var out []string
+	for _, ev := range r.events() {
+		if m, ok := ev.(netclient.Message); ok {
+			out = append(out, m.Msg.Text)
+		}
+	}
+	return out
+}
+
+// find waits up to d for an event that match accepts.
+func find[E netclient.Event](t testing.TB, r *recorder, d time.Duration, match func(E) bool) (E, bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		for _, ev := range r.events() {
+			if e, ok := ev.(E); ok && (match == nil || match(e)) {
+				return e, true
+			}
+		}
+		if time.Now().After(deadline) {
+			var zero E
+			return zero, false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// clientConfig is a net/client configuration with short timeouts.
+func clientConfig(t testing.TB, addr, nick string) netclient.Config {
+	return netclient.Config{
+		Addr:         addr,
+		Nick:         nick,
+		Logger:       quietLogger(t),
+		DialTimeout:  2 * time.Second,
+		MinBackoff:   20 * time.Millisecond,
+		MaxBackoff:   200 * time.Millisecond,
+		PingInterval: 500 * time.Millisecond,
+		PongTimeout:  1500 * time.Millisecond,
+	}
+}
+
+func dialClient(t testing.TB, cfg netclient.Config) (*netclient.Client, *recorder) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	c, err := netclient.Dial(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Dial %s as %s: %v", cfg.Addr, cfg.Nick, err)
+	}
+	return c, record(t, c)
+}
+
+// killable is a listener whose server can be killed like a process: the
+// listener closes and every connection it accepted is reset, with no
+// close frame and no FIN.
+type killable struct {
+	net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func (k *killable) Accept() (net.Conn, error) {
+	c, err := k.Listener.Accept()
+	if err == nil {
+		k.mu.Lock()
+		k.conns = append(k.conns, c)
+		k.mu.Unlock()
+	}
+	return c, err
+}
+
+func (k *killable) kill() {
+	k.Listener.Close()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, c := range k.conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetLinger(0) // close with a reset
+		}
+		c.Close()
+	}
+}
+
+// serveKillable runs a new server on addr until the test ends or kill.
+func serveKillable(t testing.TB, addr string, cfg server.Config) (*server.Server, *killable) {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	for range 50 { // the port of a killed server may take a moment
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &killable{Listener: ln}
+	srv := server.New(cfg)
+	go srv.Serve(k)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		srv.Shutdown(ctx, wire.ByeShutdown, "")
+		k.kill()
+	})
+	return srv, k
+}
+
+// The server is killed mid-chat (no close frames: the listener closes and
+// every connection is reset) while two users keep typing, and a new server
+// comes up on the same address. Both clients reconnect by themselves;
+// every message typed, before, during and after the outage, reaches both
+// of them exactly once and in order, and nothing stays pending.
+func TestFaultServerKilled(t *testing.T) {
+	cfg := secConfig(t)
+	srv1, k1 := serveKillable(t, "127.0.0.1:0", cfg)
+	addr := k1.Addr().String()
+	alice, ra := dialClient(t, clientConfig(t, addr, "alice"))
+	bob, rb := dialClient(t, clientConfig(t, addr, "bob"))
+
+	const n = 40
+	var typed sync.WaitGroup
+	var sent [2]atomic.Int64
+	typist := func(i int, c *netclient.Client, name string) {
+		defer typed.Done()
+		for j := range n {
+			if _, err := c.Send(fmt.Sprintf("%s %02d", name, j)); err != nil {
+				t.Errorf("%s: Send %d: %v", name, j, err)
+				return
+			}
+			sent[i].Add(1)
+			time.Sleep(15 * time.Millisecond)
+		}
+	}
+	typed.Add(2)
+	go typist(0, alice, "alice")
+	go typist(1, bob, "bob")
+
+	waitFor(t, "some messages before the kill", func() bool { return srv1.Stats().LastID >= 10 })
+	k1.kill()
+	killedAt := sent[0].Load()
+	time.Sleep(300 * time.Millisecond) // the outage; they keep typing
+	duringOutage := sent[0].Load() - killedAt
+	srv2, _ := serveKillable(t, addr, cfg)
+	typed.Wait()
+
+	var want []string
+	for j := range n {
+		want = append(want, fmt.Sprintf("alice %02d", j), fmt.Sprintf("bob %02d", j))
+	}
+	for name, r := range map[string]*recorder{"alice": ra, "bob": rb} {
+		deadline := time.Now().Add(4 * wait)
+		for len(r.texts()) < len(want) && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond) // room for a duplicate to show
+		got := r.texts()
+		for _, s := range want {
+			if c := count(got, s); c != 1 {
+				t.Errorf("%s saw %q %d times", name, s, c)
+			}
+		}
+		for _, who := range []string{"alice ", "bob "} {
+			if seq := filter(got, who); !slices.IsSorted(seq) {
+				t.Errorf("%s saw %s's messages out of order: %q", name, who, seq)
+			}
+		}
+		d, ok := find(t, r, 0, func(d netclient.Disconnected) bool { return true })
+		if !ok || !errors.Is(d.Err, netclient.ErrConnLost) || d.Bye != nil || d.Retry <= 0 {
+			t.Errorf("%s: Disconnected = %+v, want a lost connection, no goodbye, a retry", name, d)
+		}
+		if c, ok := find(t, r, 0, func(c netclient.Connected) bool { return c.Reset }); !ok || c.Welcome.Epoch != srv2.Epoch() {
+			t.Errorf("%s: no reconnect to the new server (%+v)", name, c)
+		}
+	}
+	for name, c := range map[string]*netclient.Client{"alice": alice, "bob": bob} {
+		if p := c.Pending(); len(p) != 0 {
+			t.Errorf("%s still has %d messages pending: %+v", name, len(p), p)
+		}
+	}
+	// The new server broadcast what the old one never did, and what it
+	// did whose echo was lost; the clients dropped the second kind.
+	st1, st2 := srv1.Stats(), srv2.Stats()
+	t.Logf("old server: %d messages; new server: %d; alice typed %d during the outage", st1.LastID, st2.LastID, duringOutage)
+	if st1.LastID+st2.LastID < 2*n {
+		t.Errorf("the servers broadcast %d+%d messages, fewer than the %d typed", st1.LastID, st2.LastID, 2*n)
+	}
+	if duringOutage == 0 {
+		t.Error("nothing was typed during the outage: the test did not test it")
+	}
+	waitFor(t, "the killed server to let go of its connections", func() bool { return srv1.Stats().Conns == 0 })
+}
+
+func count(list []string, s string) int {
+	n := 0
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
+}
+
+func filter(list []string, prefix string) []string {
+	var out []string
+	for _, x := range list {
+		if strings.HasPrefix(x, prefix) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// countDials returns a NetDial that counts its calls.
+func countDials(n *atomic.Int64) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		n.Add(1)
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+}
+
+// The host ends the chat: rich clients are told (bye ended), report it
+// once and never dial again; a plain WebSocket client gets the host's
+// words and close 1001; a Parley client in plain mode, which cannot be
+// told, retries with a bounded backoff instead of spinning.
+func TestFaultHostEnded(t *testing.T) {
+	cfg := secConfig(t)
+	srv, k := serveKillable(t, "127.0.0.1:0", cfg)
+	addr := k.Addr().String()
+
+	var dials [2]atomic.Int64
+	var recs [2]*recorder
+	var clients [2]*netclient.Client
+	for i, nick := range []string{"alice", "bob"} {
+		cc := clientConfig(t, addr, nick)
+		cc.NetDial = countDials(&dials[i])
+		clients[i], recs[i] = dialClient(t, cc)
+	}
+	plainWS := dialPeer(t, nil, "ws://"+addr, "", false)
+
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	start := time.Now()
+	if err := srv.Shutdown(ctx, wire.ByeEnded, "The host ended the chat."); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Shutdown took %v", d)
+	}
+	for i, r := range recs {
+		d, ok := find(t, r, wait, func(d netclient.Disconnected) bool { return true })
+		if !ok || !errors.Is(d.Err, netclient.ErrEnded) || d.Retry != 0 || d.Bye == nil || d.Bye.Reason != wire.ByeEnded {
+			t.Errorf("client %d: Disconnected = %+v, want ErrEnded, bye ended, no retry", i, d)
+		}
+	}
+	ce := plainWS.closeError(t, wait)
+	all := plainWS.in.all()
+	if ce.Code != websocket.CloseGoingAway || len(all) == 0 || all[len(all)-1].raw != "* The host ended the chat." {
+		t.Errorf("plain client: %q then close %d, want the host's words and 1001", all, ce.Code)
+	}
+
+	// A plain-mode Parley client cannot tell an end from a restart.
+	var plainDials atomic.Int64
+	plainSrv := newPlainEcho(t)
+	pc := clientConfig(t, plainSrv.addr(), "carol")
+	pc.NetDial = countDials(&plainDials)
+	pc.MinBackoff, pc.MaxBackoff = 50*time.Millisecond, 400*time.Millisecond
+	_, rp := dialClient(t, pc)
+	plainSrv.close()
+
+	time.Sleep(1500 * time.Millisecond)
+	for i := range dials {
+		if n := dials[i].Load(); n != 1 {
+			t.Errorf("client %d dialed %d times; after the end it must not dial again", i, n)
+		}
+		if _, err := clients[i].Send("anyone?"); !errors.Is(err, netclient.ErrEnded) {
+			t.Errorf("client %d: Send after the end: %v, want ErrEnded", i, err)
+		}
+	}
+	// Backoff 50ms doubling to 400ms, with jitter: about 5 attempts in
+	// 1.5s, never dozens.
+	if n := plainDials.Load() - 1; n < 2 || n > 15 {
+		t.Errorf("the plain-mode client redialed %d times in 1.5s (backoff 50..400ms)", n)
+	}
+	if _, ok := find(t, rp, 0, func(d netclient.Disconnected) bool { return d.Retry > 0 }); !ok {
+		t.Error("the plain-mode client reported no retry")
+	}
+}
+
+// plainEcho is the original teaching server in miniature: no
+// subprotocol, a greeting, every text frame echoed. Killing it ends its
+// clients without a word, as the teaching server's exit would.
+type plainEcho struct {
+	k  *killable
+	hs *http.Server
+}
+
+func newPlainEcho(t testing.TB) *plainEcho {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &plainEcho{k: &killable{Listener: ln}}
+	up := websocket.Upgrader{}
+	p.hs = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		ws.WriteMessage(websocket.TextMessage, []byte(wire.Greeting))
+		for {
+			typ, data, err := ws.ReadMessage()
+			if err != nil || ws.WriteMessage(typ, data) != nil {
+				return
+			}
+		}
+	})}
+	go p.hs.Serve(p.k)
+	t.Cleanup(func() { p.k.kill(); p.hs.Close() })
+	return p
+}
+
+func (p *plainEcho) addr() string { return "ws://" + p.k.Addr().String() + "/" }
+func (p *plainEcho) close()       { p.k.kill() }
+
+// A client vanishes: behind a link that falls silent (no FIN), the others
+// see it leave within the server's pong timeout; with a reset, at once.
+// Its client comes back by itself in both cases.
+func TestFaultClientVanishes(t *testing.T) {
+	const ping, pong = 100 * time.Millisecond, 600 * time.Millisecond
+	cfg := secConfig(t)
+	cfg.PingInterval, cfg.PongTimeout = ping, pong
+	srv, k := serveKillable(t, "127.0.0.1:0", cfg)
+	addr := k.Addr().String()
+	_, ra := dialClient(t, clientConfig(t, addr, "alice"))
+
+	rl := newRelay(t, addr)
+	_, rc := dialClient(t, clientConfig(t, rl.addr(), "carol"))
+	var dconns []net.Conn
+	var mu sync.Mutex
+	dc := clientConfig(t, addr, "dave")
+	dc.NetDial = func(ctx context.Context, network, a string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, a)
+		if err == nil {
+			mu.Lock()
+			dconns = append(dconns, c)
+			mu.Unlock()
+		}
+		return c, err
+	}
+	_, rd := dialClient(t, dc)
+	for _, nick := range []string{"carol", "dave"} {
+		if _, ok := find(t, ra, wait, func(j netclient.Joined) bool { return j.Nick == nick }); !ok {
+			t.Fatalf("alice did not see %s join", nick)
+		}
+	}
+
+	rl.silent.Store(true)
+	silentAt := time.Now()
+	if l, ok := find(t, ra, wait, func(l netclient.Left) bool { return l.Nick == "carol" }); !ok || l.Reason != "timeout" {
+		t.Errorf("carol's leave: %+v, want reason timeout", l)
+	} else if d := time.Since(silentAt); d > pong+500*time.Millisecond {
+		t.Errorf("carol left %v after her link fell silent; pong timeout %v", d, pong)
+	}
+
+	mu.Lock()
+	victim := dconns[0].(*net.TCPConn)
+	mu.Unlock()
+	victim.SetLinger(0)
+	victim.Close()
+	resetAt := time.Now()
+	if l, ok := find(t, ra, wait, func(l netclient.Left) bool { return l.Nick == "dave" }); !ok || l.Reason != "lost" {
+		t.Errorf("dave's leave: %+v, want reason lost", l)
+	} else if d := time.Since(resetAt); d > 500*time.Millisecond {
+		t.Errorf("dave left %v after his connection was reset", d)
+	}
+	// Dave's client notices and comes back; carol's too, once her link
+	// works again.
+	if _, ok := find(t, rd, wait, func(c netclient.Connected) bool { return c.Resumed }); !ok {
+		t.Error("dave did not come back")
+	}
+	rl.silent.Store(false)
+	if _, ok := find(t, rc, 2*wait, func(c netclient.Connected) bool { return c.Resumed }); !ok {
+		t.Error("carol did not come back")
+	}
+	waitFor(t, "all three back", func() bool { return srv.Stats().Conns == 3 })
+}
