@@ -28,7 +28,6 @@ type messageList struct {
 	list *widget.List
 	jump *widget.Button
 	body *fyne.Container
-	th   *listTheme
 
 	// shown is the number of lines the list showed at the last flush;
 	// dropped counts lines removed from the front since then, added
@@ -40,8 +39,9 @@ type messageList struct {
 	// dirty is set when something needs a list refresh at the next flush.
 	dirty bool
 	// gen changes when every row must be drawn again (theme, column
-	// widths, an entry's state), so that rows can skip redundant updates.
-	gen uint64
+	// widths, an entry's state), so that rows can skip redundant updates;
+	// shownGen is the gen of the last list refresh.
+	gen, shownGen uint64
 
 	cols columns
 	// advance caches the width of each rune below U+0300 at the current
@@ -56,15 +56,16 @@ type messageList struct {
 // columns are the measured geometry of a row, recomputed when the theme
 // changes.
 type columns struct {
-	textSize, innerPad, gap float32
-	timeW, nickW, rowH      float32
-	bodyX                   float32
+	textSize, gap, pad float32
+	timeW, nickW, rowH float32
+	bodyX, scrollBar   float32
+	linkPad            float32 // a Hyperlink's padding around its text
 }
 
 var _ fyne.Widget = (*messageList)(nil)
 
 func newMessageList(log *Log) *messageList {
-	m := &messageList{log: log, th: &listTheme{}, now: time.Now}
+	m := &messageList{log: log, now: time.Now}
 	m.lay = NewLayout(m.measure)
 	m.list = widget.NewList(m.lay.Len, m.createRow, m.updateRow)
 	m.list.HideSeparators = true
@@ -74,7 +75,7 @@ func newMessageList(log *Log) *messageList {
 	m.jump.Hide()
 	over := container.NewVBox(layout.NewSpacer(),
 		container.NewHBox(layout.NewSpacer(), m.jump, widget.NewLabel("")))
-	m.body = container.NewStack(container.NewThemeOverride(m.list, m.th), over)
+	m.body = container.NewStack(m.list, over)
 	m.ExtendBaseWidget(m)
 	m.measureColumns()
 	return m
@@ -99,6 +100,7 @@ func (m *messageList) Refresh() {
 		m.relayout(true)
 	}
 	m.gen++
+	m.list.Refresh()
 	m.BaseWidget.Refresh()
 }
 
@@ -131,18 +133,20 @@ func (m *messageList) measure(s string) float32 {
 // measureColumns works out the row geometry from the theme and reports
 // whether it changed.
 func (m *messageList) measureColumns() bool {
-	th := m.th
+	th := fyne.CurrentApp().Settings().Theme()
 	c := columns{
-		textSize: th.Size(theme.SizeNameText),
-		innerPad: th.Size(theme.SizeNameInnerPadding),
-		gap:      th.base().Size(theme.SizeNamePadding),
+		textSize:  th.Size(theme.SizeNameText),
+		gap:       th.Size(theme.SizeNamePadding),
+		pad:       th.Size(theme.SizeNamePadding),
+		scrollBar: th.Size(theme.SizeNameScrollBar),
+		linkPad:   th.Size(theme.SizeNameInnerPadding),
 	}
 	c.timeW = fyne.MeasureText("00:00", c.textSize, fyne.TextStyle{}).Width
 	c.nickW = fyne.MeasureText("nicknamenick", c.textSize, fyne.TextStyle{Bold: true}).Width
-	lineH := fyne.MeasureText("Mg", c.textSize, fyne.TextStyle{}).Height
-	c.rowH = float32(int(lineH + 2*c.innerPad + 0.99))
-	// The body's RichText pads its text by innerPad on the left.
-	c.bodyX = c.gap + c.timeW + 2*c.gap + c.nickW + 2*c.gap - c.innerPad
+	// A row is one line of text high; the list puts pad between rows,
+	// which makes the line spacing of a multi-line message.
+	c.rowH = float32(int(fyne.MeasureText("Mg", c.textSize, fyne.TextStyle{}).Height + 0.99))
+	c.bodyX = c.gap + c.timeW + 2*c.gap + c.nickW + 2*c.gap
 	changed := c != m.cols
 	if changed {
 		m.advance = [len(m.advance)]float32{}
@@ -153,8 +157,7 @@ func (m *messageList) measureColumns() bool {
 
 // textWidth is the width a line of text may take in the current size.
 func (m *messageList) textWidth() float32 {
-	w := m.Size().Width - m.cols.bodyX - 2*m.cols.innerPad -
-		m.th.base().Size(theme.SizeNameScrollBar) - 1
+	w := m.Size().Width - m.cols.bodyX - m.cols.gap - m.cols.scrollBar
 	if w < m.cols.textSize {
 		w = m.cols.textSize // too narrow to matter; still progress
 	}
@@ -163,13 +166,13 @@ func (m *messageList) textWidth() float32 {
 
 // pitch is the distance between two rows.
 func (m *messageList) pitch() float32 {
-	return m.cols.rowH + m.th.Size(theme.SizeNamePadding)
+	return m.cols.rowH + m.cols.pad
 }
 
 // atBottom reports whether the view shows the last line, judged with n
 // lines in the list.
 func (m *messageList) atBottom(n int) bool {
-	content := float32(n)*m.pitch() - m.th.Size(theme.SizeNamePadding)
+	content := float32(n)*m.pitch() - m.cols.pad
 	view := m.list.Size().Height
 	return content <= view || m.list.GetScrollOffset() >= content-view-m.pitch()
 }
@@ -241,9 +244,18 @@ func (m *messageList) changed(textChanged bool) {
 	m.dirty = true
 }
 
-// flush shows what was appended since the last flush with one list
-// refresh. If the view was at the bottom it stays there; otherwise it
-// stays on the lines it showed and the jump button counts new messages.
+// flush shows what was appended since the last flush. If the view was
+// at the bottom it stays there; otherwise it stays on the lines it showed
+// and the jump button counts new messages.
+//
+// At the bottom, when only new lines came, the list is scrolled rather
+// than refreshed: a scroll sets up just the rows that come into view,
+// with rows recycled from those that left, whereas a refresh redraws every
+// row and throws away the recycled ones, so that the next scroll creates
+// new ones (and Fyne keeps each for a minute): under a flood that is
+// hundreds of rows a second. A refresh is still needed when rows change
+// in place: lines dropped at the front shift every row, a state changed,
+// or the lines did not fill the view before.
 func (m *messageList) flush() {
 	if !m.dirty {
 		return
@@ -251,7 +263,14 @@ func (m *messageList) flush() {
 	m.dirty = false
 	bottom := m.atBottom(m.shown)
 	offset := m.list.GetScrollOffset()
+	filled := float32(m.shown)*m.pitch() > m.list.Size().Height
 	m.shown = m.lay.Len()
+	if bottom && filled && m.dropped == 0 && m.gen == m.shownGen {
+		m.toBottom()
+		m.added = 0
+		return
+	}
+	m.shownGen = m.gen
 	m.list.Refresh()
 	if bottom {
 		m.toBottom()
@@ -307,7 +326,7 @@ func (m *messageList) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 
 // color returns a theme colour for the current variant.
 func (m *messageList) color(name fyne.ThemeColorName) color.Color {
-	return m.th.Color(name, fyne.CurrentApp().Settings().ThemeVariant())
+	return fyne.CurrentApp().Settings().Theme().Color(name, fyne.CurrentApp().Settings().ThemeVariant())
 }
 
 func (m *messageList) open(u *url.URL) {
@@ -321,17 +340,32 @@ func (m *messageList) open(u *url.URL) {
 }
 
 // lineRow draws one Line: time and sender on an entry's first line, then
-// the piece of text, with links as hyperlinks.
+// the piece of text in runs of canvas text, with links as Hyperlinks.
+// widget.List creates a row for its template on every refresh, so a row
+// costs little until it shows something: no RichText, no renderer for
+// MinSize, hyperlinks only for lines that have links.
 type lineRow struct {
 	widget.BaseWidget
-	m          *messageList
-	bg         *canvas.Rectangle
-	when, who  *canvas.Text
-	text       *widget.RichText
+	m         *messageList
+	bg        *canvas.Rectangle
+	when, who *canvas.Text
+	runs      []*canvas.Text      // plain pieces, reused
+	links     []*widget.Hyperlink // link pieces, reused
+	parts     []rowPart           // what the line shows, in order
+	objects   []fyne.CanvasObject
+
 	seq        uint64
 	start, end int32
 	state      State
 	gen        uint64
+}
+
+// rowPart is one piece of a line: a run or a link, with its x offset
+// from the text column and its width.
+type rowPart struct {
+	run  *canvas.Text
+	link *widget.Hyperlink
+	x, w float32
 }
 
 var (
@@ -345,18 +379,23 @@ func newLineRow(m *messageList) *lineRow {
 		bg:   canvas.NewRectangle(color.Transparent),
 		when: canvas.NewText("", color.Transparent),
 		who:  canvas.NewText("", color.Transparent),
-		text: widget.NewRichText(),
 	}
 	r.who.Alignment = fyne.TextAlignTrailing
 	r.who.TextStyle.Bold = true
-	r.text.Truncation = fyne.TextTruncateClip
+	r.objects = []fyne.CanvasObject{r.bg, r.when, r.who}
 	r.ExtendBaseWidget(r)
 	return r
 }
 
+// MinSize is the row's size without creating a renderer: the list asks
+// it of every template.
+func (r *lineRow) MinSize() fyne.Size {
+	return fyne.NewSize(r.m.cols.bodyX, r.m.cols.rowH)
+}
+
 // CreateRenderer implements fyne.Widget.
 func (r *lineRow) CreateRenderer() fyne.WidgetRenderer {
-	return &lineRowRenderer{r: r, objects: []fyne.CanvasObject{r.bg, r.when, r.who, r.text}}
+	return &lineRowRenderer{r: r}
 }
 
 // show fills the row with line ln of entry e, unless it already shows it.
@@ -387,22 +426,93 @@ func (r *lineRow) show(ln Line, e *Entry) {
 		r.bg.FillColor = m.color(theme.ColorNameSelection)
 	}
 
-	style := widget.RichTextStyle{Inline: true, ColorName: theme.ColorNameForeground}
+	colour := theme.ColorNameForeground
+	var style fyne.TextStyle
 	switch {
 	case e.Kind == KindEvent, e.Kind == KindInfo:
-		style.ColorName, style.TextStyle.Italic = theme.ColorNamePlaceHolder, true
+		colour, style.Italic = theme.ColorNamePlaceHolder, true
 	case e.Kind == KindWarn:
-		style.ColorName = theme.ColorNameWarning
+		colour = theme.ColorNameWarning
 	case e.Kind == KindError, e.State == Failed:
-		style.ColorName = theme.ColorNameError
+		colour = theme.ColorNameError
 	case e.State == Pending:
-		style.ColorName = theme.ColorNamePlaceHolder
+		colour = theme.ColorNamePlaceHolder
 	}
-	r.text.Segments = segments(e.Text, int(ln.Start), int(ln.End), style, m.open)
-	r.when.Refresh()
-	r.who.Refresh()
-	r.bg.Refresh()
-	r.text.Refresh()
+	r.fill(e.Text, int(ln.Start), int(ln.End), m.color(colour), style)
+	r.Refresh()
+}
+
+// fill lays out text[start:end] as runs and links.
+func (r *lineRow) fill(text string, start, end int, col color.Color, style fyne.TextStyle) {
+	m := r.m
+	r.parts = r.parts[:0]
+	nRun, nLink := 0, 0
+	var x float32
+	addRun := func(s string) {
+		if s == "" {
+			return
+		}
+		if nRun == len(r.runs) {
+			r.runs = append(r.runs, canvas.NewText("", col))
+		}
+		t := r.runs[nRun]
+		nRun++
+		t.Text, t.Color, t.TextStyle, t.TextSize = s, col, style, m.cols.textSize
+		w := m.measure(s) // an upper bound: at most a pixel or two of gap before a link
+		r.parts = append(r.parts, rowPart{run: t, x: x, w: w})
+		x += w
+	}
+	for _, sp := range linkSpans(text, start, end) {
+		addRun(text[start:sp.Start])
+		if nLink == len(r.links) {
+			r.links = append(r.links, widget.NewHyperlink("", nil))
+		}
+		l := r.links[nLink]
+		nLink++
+		u := sp.url
+		l.Text, l.URL = text[sp.Start:sp.End], u
+		l.OnTapped = func() { m.open(u) }
+		w := m.measure(l.Text)
+		r.parts = append(r.parts, rowPart{link: l, x: x, w: w})
+		x += w
+		start = sp.End
+	}
+	addRun(text[start:end])
+	r.objects = r.objects[:3]
+	for _, p := range r.parts {
+		if p.run != nil {
+			r.objects = append(r.objects, p.run)
+		} else {
+			r.objects = append(r.objects, p.link)
+		}
+	}
+}
+
+// linkSpan is a link's piece within a line, and the whole link's URL.
+type linkSpan struct {
+	Span
+	url *url.URL
+}
+
+// linkSpans returns the pieces of links within text[start:end]: whole
+// URLs, even when the line shows only part of one, so that both halves of
+// a wrapped link open it.
+func linkSpans(text string, start, end int) []linkSpan {
+	if !strings.Contains(text, "://") {
+		return nil
+	}
+	var out []linkSpan
+	for _, sp := range FindLinks(text) {
+		if sp.End <= start || sp.Start >= end {
+			continue
+		}
+		u, err := url.Parse(text[sp.Start:sp.End])
+		if err != nil {
+			continue
+		}
+		out = append(out, linkSpan{Span{max(sp.Start, start), min(sp.End, end)}, u})
+	}
+	return out
 }
 
 // sender is the text and colour of the sender column.
@@ -441,39 +551,6 @@ func fitText(s string, width float32, measure func(string) float32) string {
 	return "…"
 }
 
-// segments turns text[start:end] into rich text: plain runs in style and
-// links (whole URLs, even when the line shows only part of one) as
-// hyperlinks.
-func segments(text string, start, end int, style widget.RichTextStyle, open func(*url.URL)) []widget.RichTextSegment {
-	var segs []widget.RichTextSegment
-	plain := func(a, b int) {
-		if a < b {
-			segs = append(segs, &widget.TextSegment{Text: text[a:b], Style: style})
-		}
-	}
-	pos := start
-	if strings.Contains(text, "://") {
-		for _, sp := range FindLinks(text) {
-			if sp.End <= start || sp.Start >= end {
-				continue
-			}
-			a, b := max(sp.Start, start), min(sp.End, end)
-			u, err := url.Parse(text[sp.Start:sp.End])
-			if err != nil {
-				continue
-			}
-			plain(pos, a)
-			segs = append(segs, &widget.HyperlinkSegment{Text: text[a:b], URL: u, OnTapped: func() { open(u) }})
-			pos = b
-		}
-	}
-	plain(pos, end)
-	if len(segs) == 0 {
-		segs = append(segs, &widget.TextSegment{Text: "", Style: style})
-	}
-	return segs
-}
-
 // TappedSecondary offers to copy the message, or a link in it.
 func (r *lineRow) TappedSecondary(ev *fyne.PointEvent) {
 	i, ok := r.m.log.Index(r.seq)
@@ -504,64 +581,41 @@ func (r *lineRow) TappedSecondary(ev *fyne.PointEvent) {
 }
 
 type lineRowRenderer struct {
-	r       *lineRow
-	objects []fyne.CanvasObject
+	r *lineRow
 }
 
 func (l *lineRowRenderer) Layout(size fyne.Size) {
 	r, c := l.r, l.r.m.cols
 	r.bg.Resize(size)
 	r.bg.Move(fyne.Position{})
-	lineH := size.Height - 2*c.innerPad
-	r.when.Move(fyne.NewPos(c.gap, c.innerPad))
-	r.when.Resize(fyne.NewSize(c.timeW, lineH))
-	r.who.Move(fyne.NewPos(c.gap+c.timeW+2*c.gap, c.innerPad))
-	r.who.Resize(fyne.NewSize(c.nickW, lineH))
-	r.text.Move(fyne.NewPos(c.bodyX, 0))
-	r.text.Resize(fyne.NewSize(max(0, size.Width-c.bodyX), size.Height))
+	r.when.Move(fyne.NewPos(c.gap, 0))
+	r.when.Resize(fyne.NewSize(c.timeW, c.rowH))
+	r.who.Move(fyne.NewPos(c.gap+c.timeW+2*c.gap, 0))
+	r.who.Resize(fyne.NewSize(c.nickW, c.rowH))
+	for _, p := range r.parts {
+		if p.run != nil {
+			p.run.Move(fyne.NewPos(c.bodyX+p.x, 0))
+			p.run.Resize(fyne.NewSize(p.w, c.rowH))
+			continue
+		}
+		// A Hyperlink pads its text; place the text where a run's would be.
+		p.link.Move(fyne.NewPos(c.bodyX+p.x-c.linkPad, -c.linkPad))
+		p.link.Resize(fyne.NewSize(p.w+2*c.linkPad, c.rowH+2*c.linkPad))
+	}
 }
 
-func (l *lineRowRenderer) MinSize() fyne.Size {
-	return fyne.NewSize(l.r.m.cols.bodyX, l.r.m.cols.rowH)
-}
+func (l *lineRowRenderer) MinSize() fyne.Size { return l.r.MinSize() }
 
 func (l *lineRowRenderer) Refresh() {
-	l.Layout(l.r.Size())
-	canvas.Refresh(l.r)
-}
-
-func (l *lineRowRenderer) Objects() []fyne.CanvasObject { return l.objects }
-func (l *lineRowRenderer) Destroy()                     {}
-
-// listTheme is the app's theme with tighter padding, for the message list
-// only: a chat log reads best with lines close together. Everything but
-// two sizes is looked up in the app's current theme at each call, so that
-// a switch between light and dark follows at once.
-type listTheme struct{}
-
-func (listTheme) base() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }
-
-// Color implements fyne.Theme.
-func (t listTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	return t.base().Color(n, v)
-}
-
-// Font implements fyne.Theme.
-func (t listTheme) Font(s fyne.TextStyle) fyne.Resource { return t.base().Font(s) }
-
-// Icon implements fyne.Theme.
-func (t listTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return t.base().Icon(n) }
-
-// Size implements fyne.Theme.
-func (t listTheme) Size(n fyne.ThemeSizeName) float32 {
-	switch n {
-	case theme.SizeNamePadding:
-		return 0
-	case theme.SizeNameInnerPadding:
-		return 2
+	r := l.r
+	l.Layout(r.Size())
+	for _, o := range r.objects {
+		o.Refresh()
 	}
-	return t.base().Size(n)
 }
+
+func (l *lineRowRenderer) Objects() []fyne.CanvasObject { return l.r.objects }
+func (l *lineRowRenderer) Destroy()                     {}
 
 // plural formats n with the singular or plural noun.
 func plural(n int, one, many string) string {

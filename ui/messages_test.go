@@ -2,15 +2,15 @@ package ui
 
 import (
 	"fmt"
-	"net/url"
 	"runtime"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
+	"fyne.io/fyne/v2/theme"
 )
 
 // newTestList shows a message list keeping max entries in a test window
@@ -29,8 +29,55 @@ func chat(i int) Entry {
 }
 
 func maxOffset(m *messageList) float32 {
-	content := float32(m.lay.Len())*m.pitch() - m.th.Size("padding")
+	content := float32(m.lay.Len())*m.pitch() - m.cols.pad
 	return max(0, content-m.list.Size().Height)
+}
+
+// shownRows returns the text of the rows the list shows, top to bottom,
+// found by walking its rendered objects as a canvas would.
+func shownRows(m *messageList) []string {
+	type row struct {
+		y    float32
+		text string
+	}
+	var rows []row
+	var walk func(o fyne.CanvasObject, y float32)
+	walk = func(o fyne.CanvasObject, y float32) {
+		if !o.Visible() {
+			return
+		}
+		y += o.Position().Y
+		switch o := o.(type) {
+		case *lineRow:
+			var b strings.Builder
+			for _, p := range o.parts {
+				if p.run != nil {
+					b.WriteString(p.run.Text)
+				} else {
+					b.WriteString(p.link.Text)
+				}
+			}
+			rows = append(rows, row{y, b.String()})
+		case *fyne.Container:
+			for _, c := range o.Objects {
+				walk(c, y)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(o).Objects() {
+				walk(c, y)
+			}
+		}
+	}
+	walk(m.list, -m.list.Position().Y)
+	sort.Slice(rows, func(i, j int) bool { return rows[i].y < rows[j].y })
+	var out []string
+	for _, r := range rows {
+		// y is within the list: the scroller moves its content up.
+		if r.y+m.cols.rowH > 0 && r.y < m.list.Size().Height {
+			out = append(out, r.text)
+		}
+	}
+	return out
 }
 
 func TestListFollowsBottom(t *testing.T) {
@@ -46,16 +93,29 @@ func TestListFollowsBottom(t *testing.T) {
 		t.Fatal("jump button shown at the bottom")
 	}
 
-	// At the bottom, new messages keep the view at the bottom.
-	m.append(chat(100))
+	// At the bottom, new messages keep the view at the bottom, and the
+	// rows show them (the list is scrolled, not refreshed).
+	for i := 100; i < 130; i++ {
+		m.append(chat(i))
+		if i%3 == 0 {
+			m.flush()
+			rows := shownRows(m)
+			if len(rows) < 5 || rows[len(rows)-1] != fmt.Sprintf("message %d", i) ||
+				rows[len(rows)-2] != fmt.Sprintf("message %d", i-1) {
+				t.Fatalf("after message %d the list shows %q", i, rows)
+			}
+		}
+	}
 	m.flush()
 	if got, want := m.list.GetScrollOffset(), maxOffset(m); got != want {
-		t.Fatalf("offset %v after a new message at the bottom, want %v", got, want)
+		t.Fatalf("offset %v after new messages at the bottom, want %v", got, want)
 	}
+	m.append(chat(130))
+	m.flush()
 
 	// Scrolled up, the view stays and the button counts what came.
 	m.list.ScrollToOffset(40)
-	for i := 101; i < 104; i++ {
+	for i := 131; i < 134; i++ {
 		m.append(chat(i))
 	}
 	m.append(Entry{Kind: KindEvent, Text: "carol joined"}) // not a message
@@ -66,7 +126,7 @@ func TestListFollowsBottom(t *testing.T) {
 	if !m.jump.Visible() || m.jump.Text != "3 new messages" {
 		t.Errorf("jump button visible %v text %q", m.jump.Visible(), m.jump.Text)
 	}
-	m.append(chat(104))
+	m.append(chat(134))
 	m.flush()
 	if m.jump.Text != "4 new messages" {
 		t.Errorf("jump text %q", m.jump.Text)
@@ -91,12 +151,17 @@ func TestListCapKeepsView(t *testing.T) {
 		m.append(chat(i))
 	}
 	m.flush()
-	if m.log.Len() != 50 || m.lay.Len() != 50 {
-		t.Fatalf("log %d, lines %d; want 50 each", m.log.Len(), m.lay.Len())
+	if m.log.Len() > 50 || m.log.Dropped() == 0 || m.lay.Len() != m.log.Len() {
+		t.Fatalf("log %d (dropped %d), lines %d; want at most 50, some dropped, a line each",
+			m.log.Len(), m.log.Dropped(), m.lay.Len())
 	}
 	row := int(m.list.GetScrollOffset() / m.pitch())
 	if got := m.lay.At(row).Seq; got != top {
 		t.Errorf("top line is entry %d, want %d", got, top)
+	}
+	// The rows moved with their lines.
+	if rows := shownRows(m); len(rows) == 0 || rows[0] != fmt.Sprintf("message %d", top-1) {
+		t.Errorf("the list shows %q, want message %d first", rows, top-1)
 	}
 }
 
@@ -146,46 +211,50 @@ func TestRowContent(t *testing.T) {
 	m.flush()
 	want := []struct {
 		when, who string
-		segs      string
+		parts     string
 		color     fyne.ThemeColorName
 	}{
-		{"09:05", "bob", "text:see |link:https://example.com/a|text:, ok", "foreground"},
-		{"09:05", "me", "text:mine", "foreground"},
-		{"…", "me", "text:waiting", "placeholder"},
-		{"!", "me", "text:refused", "error"},
-		{"09:05", "*", "text:bob joined", "placeholder"},
-		{"09:05", "!", "text:reconnecting", "warning"},
-		{"09:05", "!!", "text:gone", "error"},
-		{"09:05", "", "text:hi", "foreground"},
+		{"09:05", "bob", "text:see |link:https://example.com/a|text:, ok", theme.ColorNameForeground},
+		{"09:05", "me", "text:mine", theme.ColorNameForeground},
+		{"…", "me", "text:waiting", theme.ColorNamePlaceHolder},
+		{"!", "me", "text:refused", theme.ColorNameError},
+		{"09:05", "*", "text:bob joined", theme.ColorNamePlaceHolder},
+		{"09:05", "!", "text:reconnecting", theme.ColorNameWarning},
+		{"09:05", "!!", "text:gone", theme.ColorNameError},
+		{"09:05", "", "text:hi", theme.ColorNameForeground},
 	}
 	for i, w := range want {
 		r := newLineRow(m)
 		m.updateRow(i, r)
-		var segs []string
-		var col fyne.ThemeColorName
-		for _, s := range r.text.Segments {
-			switch s := s.(type) {
-			case *widget.TextSegment:
-				segs = append(segs, "text:"+s.Text)
-				col = s.Style.ColorName
-			case *widget.HyperlinkSegment:
-				segs = append(segs, "link:"+s.Text)
-				if s.URL.String() != "https://example.com/a" {
-					t.Errorf("row %d: link URL %v", i, s.URL)
+		var parts []string
+		for _, p := range r.parts {
+			switch {
+			case p.run != nil:
+				parts = append(parts, "text:"+p.run.Text)
+				if p.run.Color != m.color(w.color) {
+					t.Errorf("row %d: run %q coloured %v, want %s", i, p.run.Text, p.run.Color, w.color)
+				}
+			case p.link != nil:
+				parts = append(parts, "link:"+p.link.Text)
+				if p.link.URL.String() != "https://example.com/a" {
+					t.Errorf("row %d: link URL %v", i, p.link.URL)
 				}
 			}
 		}
-		if got := strings.Join(segs, "|"); got != w.segs {
-			t.Errorf("row %d segments %q, want %q", i, got, w.segs)
-		}
-		if col != w.color {
-			t.Errorf("row %d colour %q, want %q", i, col, w.color)
+		if got := strings.Join(parts, "|"); got != w.parts {
+			t.Errorf("row %d parts %q, want %q", i, got, w.parts)
 		}
 		if r.when.Text != w.when {
 			t.Errorf("row %d time %q, want %q", i, r.when.Text, w.when)
 		}
 		if w.who != "" && r.who.Text != w.who {
 			t.Errorf("row %d sender %q, want %q", i, r.who.Text, w.who)
+		}
+		// Pieces follow each other left to right.
+		for k := 1; k < len(r.parts); k++ {
+			if r.parts[k].x < r.parts[k-1].x+r.parts[k-1].w {
+				t.Errorf("row %d: part %d overlaps the one before", i, k)
+			}
 		}
 	}
 	// A long nickname is shortened to its column.
@@ -205,13 +274,15 @@ func TestRowContent(t *testing.T) {
 
 // A link cut by wrapping stays one link: both pieces open the whole URL.
 func TestRowLinkAcrossLines(t *testing.T) {
-	segs := segments("go https://example.com/a/very/long/path now", 3, 20, widget.RichTextStyle{}, func(*url.URL) {})
-	if len(segs) != 1 {
-		t.Fatalf("segments %d, want 1", len(segs))
-	}
-	l, ok := segs[0].(*widget.HyperlinkSegment)
-	if !ok || l.Text != "https://example.c" || l.URL.String() != "https://example.com/a/very/long/path" {
-		t.Errorf("segment %#v", segs[0])
+	text := "go https://example.com/a/very/long/path now"
+	for _, line := range []Span{{3, 20}, {20, len(text)}} {
+		spans := linkSpans(text, line.Start, line.End)
+		if len(spans) != 1 {
+			t.Fatalf("line %v: %d links, want 1", line, len(spans))
+		}
+		if sp := spans[0]; sp.url.String() != "https://example.com/a/very/long/path" || sp.Start < line.Start || sp.End > line.End {
+			t.Errorf("line %v: link %+v %v", line, sp.Span, sp.url)
+		}
 	}
 }
 

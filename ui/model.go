@@ -70,7 +70,7 @@ type Entry struct {
 }
 
 // Log is the chat log a window shows: a bounded sequence of entries,
-// oldest first. Append is amortised O(1) and drops the oldest entry once
+// oldest first. Append is amortised O(1) and drops the oldest entries once
 // the log holds its maximum. It has no Fyne dependency so that it can be
 // tested and benchmarked on its own; it is not safe for concurrent use
 // (the UI goroutine owns it).
@@ -120,18 +120,23 @@ func (l *Log) Index(seq uint64) (int, bool) {
 }
 
 // Append adds e as the newest entry, assigning its Seq, which it returns.
-// If the log is full the oldest entry is dropped first.
+// If the log is full the oldest entries are dropped first: a sixteenth
+// of the maximum at once, so that a window showing the log redraws all
+// its rows (their positions shift) once per that many messages rather
+// than once per message.
 func (l *Log) Append(e Entry) uint64 {
 	if l.entries.len() >= l.max {
-		old := l.entries.popFront()
-		l.first++
-		l.dropped++
-		if old.State == Pending {
-			// Its echo will be appended as a new entry instead.
-			for cid, seq := range l.pending {
-				if seq == old.Seq {
-					delete(l.pending, cid)
-					break
+		for n := max(1, l.max/16); n > 0 && l.entries.len() > 0; n-- {
+			old := l.entries.popFront()
+			l.first++
+			l.dropped++
+			if old.State == Pending {
+				// Its echo will be appended as a new entry instead.
+				for cid, seq := range l.pending {
+					if seq == old.Seq {
+						delete(l.pending, cid)
+						break
+					}
 				}
 			}
 		}

@@ -14,44 +14,47 @@ import (
 
 func TestLogAppendAndCap(t *testing.T) {
 	tests := []struct {
-		name      string
-		max, add  int
-		wantLen   int
-		wantFirst string
-		wantDrop  uint64
+		name     string
+		max, add int
+		wantLen  int // after the last append
 	}{
-		{"under the cap", 5, 3, 3, "m1", 0},
-		{"at the cap", 5, 5, 5, "m1", 0},
-		{"over the cap", 5, 12, 5, "m8", 7},
-		{"cap of one", 1, 4, 1, "m4", 3},
-		{"default cap", 0, 10, 10, "m1", 0},
-		{"across ring growth", 40, 100, 40, "m61", 60},
+		{"under the cap", 5, 3, 3},
+		{"at the cap", 5, 5, 5},
+		{"over the cap, one at a time", 5, 12, 5},
+		{"cap of one", 1, 4, 1},
+		{"default cap", 0, 10, 10},
+		// 40/16 = 2 dropped at a time: 40 full, then 39, 40, 39...
+		{"over the cap, two at a time", 40, 100, 40},
+		{"across ring growth", 1000, 2500, 1000 - 62 + (2500-1000-1)%62 + 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := ui.NewLog(tt.max)
+			max := l.Max()
 			for i := 1; i <= tt.add; i++ {
 				if seq := l.Append(ui.Entry{Text: fmt.Sprintf("m%d", i)}); seq != uint64(i) {
 					t.Fatalf("Append #%d returned seq %d", i, seq)
+				}
+				if l.Len() > max {
+					t.Fatalf("Len %d over the cap %d", l.Len(), max)
 				}
 			}
 			if l.Len() != tt.wantLen {
 				t.Fatalf("Len = %d, want %d", l.Len(), tt.wantLen)
 			}
-			if got := l.At(0).Text; got != tt.wantFirst {
-				t.Errorf("oldest = %q, want %q", got, tt.wantFirst)
+			if got, want := l.Dropped(), uint64(tt.add-l.Len()); got != want {
+				t.Errorf("Dropped = %d, want %d", got, want)
 			}
 			if got := l.At(l.Len() - 1).Text; got != fmt.Sprintf("m%d", tt.add) {
 				t.Errorf("newest = %q, want m%d", got, tt.add)
 			}
-			if l.Dropped() != tt.wantDrop {
-				t.Errorf("Dropped = %d, want %d", l.Dropped(), tt.wantDrop)
-			}
-			// Entries stay in order with consecutive Seq, and Index agrees.
+			// The newest entries are kept, in order, with consecutive Seq,
+			// and Index agrees.
 			for i := 0; i < l.Len(); i++ {
 				e := l.At(i)
-				if e.Seq != l.FirstSeq()+uint64(i) {
-					t.Fatalf("At(%d).Seq = %d, want %d", i, e.Seq, l.FirstSeq()+uint64(i))
+				want := uint64(tt.add - l.Len() + 1 + i)
+				if e.Seq != want || e.Text != fmt.Sprintf("m%d", want) {
+					t.Fatalf("At(%d) = %d %q, want %d", i, e.Seq, e.Text, want)
 				}
 				if j, ok := l.Index(e.Seq); !ok || j != i {
 					t.Fatalf("Index(%d) = %d, %v; want %d", e.Seq, j, ok, i)
