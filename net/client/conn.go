@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -755,42 +756,39 @@ const minRetry = 100 * time.Millisecond
 // and goes again when the server says it may, so nothing typed is lost to
 // the rate limit. An item the server calls a duplicate was delivered
 // before (its echo was lost with a connection, and the server no longer
-// holds the message to send it again): it is reported as delivered.
+// holds the message to send it again): it is reported as delivered. An
+// error naming an item that is not pending answers a send already settled
+// and reports nothing, so that each item is reported once.
 func (c *Client) onError(e wire.Error) {
-	se := &ServerError{Frame: e}
 	if e.CID != "" {
 		c.mu.Lock()
-		for i, it := range c.outbox {
-			if it.cid != e.CID {
-				continue
-			}
-			if e.Code == wire.CodeDuplicate {
-				c.outbox = append(c.outbox[:i], c.outbox[i+1:]...)
-				m := wire.Msg{ID: e.ID, From: c.nick, Text: it.text, CID: it.cid}
-				c.mu.Unlock()
-				c.log.Debug("message was delivered before", "cid", e.CID, "id", e.ID)
-				c.emit(Message{Msg: m, Own: true})
-				return
-			}
-			if e.Code == wire.CodeRateLimited {
-				it.sentGen = 0
-				it.notBefore = time.Now().Add(max(time.Duration(e.RetryMS)*time.Millisecond, minRetry))
-				c.mu.Unlock()
-				c.log.Debug("message refused as too fast; will retry", "cid", e.CID, "retry_ms", e.RetryMS)
-				c.wakeWriter()
-				return
-			}
-			c.outbox = append(c.outbox[:i], c.outbox[i+1:]...)
-			break
+		i := slices.IndexFunc(c.outbox, func(it *item) bool { return it.cid == e.CID })
+		if i < 0 {
+			c.mu.Unlock()
+			c.log.Debug("error for a message not pending", "cid", e.CID, "code", e.Code)
+			return
 		}
+		it := c.outbox[i]
+		switch e.Code {
+		case wire.CodeRateLimited:
+			it.sentGen = 0
+			it.notBefore = time.Now().Add(max(time.Duration(e.RetryMS)*time.Millisecond, minRetry))
+			c.mu.Unlock()
+			c.log.Debug("message refused as too fast; will retry", "cid", e.CID, "retry_ms", e.RetryMS)
+			c.wakeWriter()
+			return
+		case wire.CodeDuplicate:
+			c.outbox = slices.Delete(c.outbox, i, i+1)
+			m := wire.Msg{ID: e.ID, From: c.nick, Text: it.text, CID: it.cid}
+			c.mu.Unlock()
+			c.log.Debug("message was delivered before", "cid", e.CID, "id", e.ID)
+			c.emit(Message{Msg: m, Own: true})
+			return
+		}
+		c.outbox = slices.Delete(c.outbox, i, i+1)
 		c.mu.Unlock()
 	}
-	if e.Code == wire.CodeDuplicate {
-		// Not pending (any more): nothing failed.
-		c.log.Debug("duplicate of a message no longer pending", "cid", e.CID)
-		return
-	}
-	c.emit(Failed{CID: e.CID, Err: se})
+	c.emit(Failed{CID: e.CID, Err: &ServerError{Frame: e}})
 }
 
 // isGreeting reports whether a plain server's first frame is a greeting
