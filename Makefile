@@ -8,6 +8,7 @@
 #   make server    the static headless server, no GUI: ./parley-server
 #   make bench     load benchmark against gorilla's chat example (~10 min; docs/PERFORMANCE.md)
 #   make package   release packages into dist/; make package-check, make install (see below)
+#   make fuzz      every fuzz target of the network code, FUZZTIME each (default 60s)
 #   make clean
 
 GO     ?= go
@@ -116,6 +117,25 @@ install:
 
 uninstall:
 	scripts/package-install.sh uninstall
+# ---------------------------------------------------------------------
+
+# ---------------------------------------------------------------------
+# Fuzzing, not part of make test: each decoder and the server's input path
+# for a fixed budget (docs/SECURITY.md). A failure leaves its input in the
+# package's testdata/fuzz, where go test runs it from then on.
+#   make fuzz FUZZTIME=5m
+.PHONY: fuzz
+FUZZTIME ?= 60s
+FUZZ := ./net/wire:FuzzDecode ./net/wire:FuzzCleanText \
+	./net/client:FuzzParseAddr ./net/client:FuzzPlainFrame ./net/client:FuzzRichFrames \
+	./server:FuzzHandle ./server:FuzzFrames
+
+fuzz:
+	@for t in $(FUZZ); do \
+		pkg=$${t%%:*}; name=$${t#*:}; \
+		echo "== fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 # ---------------------------------------------------------------------
 
 clean:
