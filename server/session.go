@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"hash/maphash"
 	"time"
 )
 
@@ -13,27 +14,48 @@ type session struct {
 	token string
 	peer  *peer     // the connection using it, nil while detached
 	left  time.Time // when it was last detached
-	cids  map[string]uint64
-	order []string // the same cids, oldest first, at most recentCIDs
+	// sent holds the last recentCIDs sends, as hashes of their cids: a
+	// ring, oldest at next once full. Hashes keep a session that sent the
+	// longest cids at 4 KiB; a lookup scans the ring, which costs less
+	// than encoding the message.
+	sent []sentCID
+	next int
 }
+
+// sentCID is one send a session remembers.
+type sentCID struct {
+	hash uint64 // cidHash of the client's message id
+	id   uint64 // the id the message was broadcast with
+}
+
+// cidSeed makes cid hashes unpredictable, so that a client cannot make
+// two of its own message ids collide on purpose; a chance collision
+// between two of a session's last 256 cids has odds of about 2^-49.
+var cidSeed = maphash.MakeSeed()
+
+func cidHash(cid string) uint64 { return maphash.String(cidSeed, cid) }
 
 // seen returns the id of the message sent with cid, if it is recent.
 func (ss *session) seen(cid string) (uint64, bool) {
-	id, ok := ss.cids[cid]
-	return id, ok
+	h := cidHash(cid)
+	for _, e := range ss.sent {
+		if e.hash == h {
+			return e.id, true
+		}
+	}
+	return 0, false
 }
 
-// remember records that cid was broadcast as message id.
+// remember records that cid was broadcast as message id, forgetting the
+// oldest send once recentCIDs are held.
 func (ss *session) remember(cid string, id uint64) {
-	if ss.cids == nil {
-		ss.cids = make(map[string]uint64)
+	e := sentCID{hash: cidHash(cid), id: id}
+	if len(ss.sent) < recentCIDs {
+		ss.sent = append(ss.sent, e)
+		return
 	}
-	if len(ss.order) >= recentCIDs {
-		delete(ss.cids, ss.order[0])
-		ss.order = append(ss.order[:0], ss.order[1:]...)
-	}
-	ss.cids[cid] = id
-	ss.order = append(ss.order, cid)
+	ss.sent[ss.next] = e
+	ss.next = (ss.next + 1) % recentCIDs
 }
 
 // detached is an entry of the queue of sessions waiting to expire.
