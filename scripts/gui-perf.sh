@@ -2,7 +2,8 @@
 # Measures the real window under Xvfb (docs/PERFORMANCE.md, "The GUI under
 # load"):
 #   - launch to first frame: from exec to the window showing drawn pixels;
-#   - idle CPU of an open, joined window over IDLE seconds;
+#   - idle CPU of an open, joined window over IDLE seconds, focused (the
+#     compose box's cursor blinks) and in the background;
 #   - a flood: FLOOD messages (default 100,000) at RATE per second (default
 #     1,000) from a scripted client through a headless server, with the
 #     window keeping all of them (-max-messages); reports the window's CPU,
@@ -61,10 +62,20 @@ echo "launch to first frame:    $((first - start)) ms (window content drawn; scr
 
 for _ in $(seq 1 300); do grep -q 'msg=connected addr=' "$tmp/app.log" && break; sleep 0.1; done
 sleep 2
-t0=$(cpu_ticks "$app")
-sleep "$idle"
-t1=$(cpu_ticks "$app")
-awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$idle" 'BEGIN { printf "idle CPU:                 %.2f%% of one core over %d s\n", 100 * d / hz / s, s }'
+idle_cpu() { # LABEL
+  local t0 t1
+  t0=$(cpu_ticks "$app")
+  sleep "$idle"
+  t1=$(cpu_ticks "$app")
+  awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$idle" -v l="$1" 'BEGIN { printf "idle CPU, %-15s %.2f%% of one core over %d s\n", l ":", 100 * d / hz / s, s }'
+}
+idle_cpu "focused"
+# Focus the root window, as when the user works in another program: the
+# compose box's cursor stops blinking.
+xdotool windowfocus "$(xwininfo -root | awk '/Window id/ {print $4}')" 2>/dev/null
+sleep 1
+idle_cpu "in background"
+xdotool windowfocus "$win"
 rss0=$(awk '/VmRSS/ {print $2}' "/proc/$app/status")
 echo "RSS joined, idle:         $((rss0 / 1024)) MiB"
 

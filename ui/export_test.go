@@ -130,3 +130,6 @@ func (u *UI) SetNotifyEvery(d time.Duration) { u.notifier.every = d }
 
 // ToggleNotifications is the Notifications menu item.
 func ToggleNotifications(u *UI) { u.toggleNotify() }
+
+// Quit is the Quit menu item.
+func Quit(u *UI) { u.quit() }

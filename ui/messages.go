@@ -553,9 +553,20 @@ func fitText(s string, width float32, measure func(string) float32) string {
 
 // TappedSecondary offers to copy the message, or a link in it.
 func (r *lineRow) TappedSecondary(ev *fyne.PointEvent) {
+	menu := r.copyMenu()
+	c := fyne.CurrentApp().Driver().CanvasForObject(r)
+	if menu == nil || c == nil {
+		return
+	}
+	widget.ShowPopUpMenuAtPosition(menu, c, ev.AbsolutePosition)
+}
+
+// copyMenu is the row's context menu: copy the message ("nick: text"),
+// or one of its first three links.
+func (r *lineRow) copyMenu() *fyne.Menu {
 	i, ok := r.m.log.Index(r.seq)
 	if !ok {
-		return
+		return nil
 	}
 	e := r.m.log.At(i)
 	text := e.Text
@@ -573,11 +584,7 @@ func (r *lineRow) TappedSecondary(ev *fyne.PointEvent) {
 			return fyne.MeasureText(s, r.m.cols.textSize, fyne.TextStyle{}).Width
 		}), func() { clip.SetContent(link) }))
 	}
-	c := fyne.CurrentApp().Driver().CanvasForObject(r)
-	if c == nil {
-		return
-	}
-	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), c, ev.AbsolutePosition)
+	return fyne.NewMenu("", items...)
 }
 
 type lineRowRenderer struct {

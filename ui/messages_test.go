@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"net/url"
 	"runtime"
 	"sort"
 	"strings"
@@ -257,6 +258,38 @@ func TestRowContent(t *testing.T) {
 			}
 		}
 	}
+	// Tapping a link opens it; a secondary tap offers to copy the
+	// message or the link.
+	var opened []string
+	m.openURL = func(u *url.URL) { opened = append(opened, u.String()) }
+	r0 := newLineRow(m)
+	m.updateRow(0, r0)
+	test.Tap(r0.parts[1].link)
+	if len(opened) != 1 || opened[0] != "https://example.com/a" {
+		t.Errorf("tapping the link opened %q", opened)
+	}
+	w := test.NewTempWindow(t, r0)
+	r0.TappedSecondary(&fyne.PointEvent{})
+	if w.Canvas().Overlays().Top() == nil {
+		t.Fatal("no menu after a secondary tap")
+	}
+	menu := r0.copyMenu()
+	var labels []string
+	for _, it := range menu.Items {
+		labels = append(labels, it.Label)
+	}
+	if strings.Join(labels, "|") != "Copy message|Copy link https://example.com/a" {
+		t.Errorf("menu items %q", labels)
+	}
+	menu.Items[1].Action()
+	if got := fyne.CurrentApp().Clipboard().Content(); got != "https://example.com/a" {
+		t.Errorf("clipboard %q after Copy link", got)
+	}
+	menu.Items[0].Action()
+	if got := fyne.CurrentApp().Clipboard().Content(); got != "bob: see https://example.com/a, ok" {
+		t.Errorf("clipboard %q after Copy message", got)
+	}
+
 	// A long nickname is shortened to its column.
 	r := newLineRow(m)
 	m.updateRow(len(entries)-1, r)

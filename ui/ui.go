@@ -19,6 +19,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
@@ -503,8 +504,27 @@ func (u *UI) Close() {
 	}
 }
 
-// quit is the Quit menu item and the window's close button.
+// quit is the Quit menu item and the window's close button. While
+// hosting a chat that others are in, it asks first: quitting ends it for
+// them.
 func (u *UI) quit() {
+	if h := u.hosting; h != nil {
+		st := h.srv.Stats()
+		if others := st.Rich + st.Plain - 1; others > 0 {
+			d := dialog.NewConfirm("Quit and end the chat?",
+				fmt.Sprintf("You are hosting this chat. If you quit, it ends for %s.", plural(others, "other person", "other people")),
+				func(ok bool) {
+					if ok {
+						u.Close()
+						u.app.Quit()
+					}
+				}, u.win)
+			d.SetConfirmText("Quit")
+			d.SetConfirmImportance(widget.DangerImportance)
+			d.Show()
+			return
+		}
+	}
 	u.Close()
 	u.app.Quit()
 }

@@ -326,6 +326,15 @@ func TestHostAndJoin(t *testing.T) {
 		t.Errorf("host did not show bob joining: %q", host.Lines())
 	}
 
+	// Quitting while others are in the hosted chat asks first.
+	ui.Quit(host)
+	if !host.Hosting() || host.Window().Canvas().Overlays().Top() == nil {
+		t.Error("Quit ended a hosted chat with a guest in it without asking")
+	}
+	if findButton(host.Window().Canvas().Overlays().Top(), "Quit") == nil {
+		t.Error("no Quit button in the confirmation")
+	}
+
 	// Stopping asks nothing here (the test calls the action behind the
 	// confirmation) and tells the guest the chat is over.
 	host.StopHosting()
