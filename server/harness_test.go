@@ -838,11 +838,12 @@ func isReset(err error) bool {
 
 // relay is a TCP relay on loopback that can fall silent: from then on it
 // forwards nothing either way and sends no FIN, as a peer that lost power
-// or network would.
+// or network would. It can also drop only what the server sends (deaf).
 type relay struct {
 	ln     net.Listener
 	target string
-	silent atomic.Bool
+	silent atomic.Bool // forward nothing
+	deaf   atomic.Bool // forward nothing from the server
 	mu     sync.Mutex
 	conns  []net.Conn
 	wg     sync.WaitGroup
@@ -878,19 +879,20 @@ func (r *relay) accept() {
 		r.conns = append(r.conns, c, s)
 		r.mu.Unlock()
 		r.wg.Add(2)
-		go r.pipe(s, c)
-		go r.pipe(c, s)
+		go r.pipe(s, c, nil)
+		go r.pipe(c, s, &r.deaf)
 	}
 }
 
 // pipe copies src to dst until either ends, dropping everything once the
-// relay is silent; a silent relay closes nothing until the test ends.
-func (r *relay) pipe(dst, src net.Conn) {
+// relay is silent, or mute is set; a silent relay closes nothing until the
+// test ends.
+func (r *relay) pipe(dst, src net.Conn, mute *atomic.Bool) {
 	defer r.wg.Done()
 	buf := make([]byte, 16<<10)
 	for {
 		n, err := src.Read(buf)
-		if r.silent.Load() {
+		if r.silent.Load() || mute != nil && mute.Load() {
 			if err != nil {
 				return
 			}
