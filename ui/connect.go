@@ -23,7 +23,7 @@ const dialTimeout = 15 * time.Second
 type connectDialog struct {
 	addr *widget.SelectEntry
 	nick *widget.Entry
-	dlg  *dialog.FormDialog
+	*formDialog
 }
 
 // showConnect opens the connect dialog with the remembered values.
@@ -55,20 +55,16 @@ func (u *UI) showConnectWith(addr, nick string) {
 		{Text: "Nickname", Widget: n, HintText: fmt.Sprintf("Letters, digits and - _ . [ ] { } | ^ `; up to %d", wire.MaxNick)},
 	}
 	cd := &connectDialog{addr: a, nick: n}
-	cd.dlg = dialog.NewForm("Join a chat", "Connect", "Cancel", items, func(ok bool) {
+	cd.formDialog = newFormDialog("Join a chat", "Connect", items, []*widget.Entry{&a.Entry, n}, func() {
+		u.dial(strings.TrimSpace(a.Text), strings.TrimSpace(n.Text))
+	}, u.win)
+	cd.dlg.SetOnClosed(func() {
 		if u.connect == cd {
 			u.connect = nil
 		}
-		if ok {
-			u.dial(strings.TrimSpace(a.Text), strings.TrimSpace(n.Text))
-		}
-	}, u.win)
-	a.OnSubmitted = func(string) { cd.dlg.Submit() }
-	n.OnSubmitted = func(string) { cd.dlg.Submit() }
+	})
 	u.connect = cd
-	cd.dlg.Resize(fyne.NewSize(480, cd.dlg.MinSize().Height))
-	cd.dlg.Show()
-	validateAll(a, n)
+	cd.show(480)
 	if addr != "" && checkAddr(addr) == nil {
 		u.win.Canvas().Focus(n)
 	} else {
@@ -85,16 +81,6 @@ func checkAddr(s string) error {
 	}
 	msg := strings.TrimPrefix(err.Error(), client.ErrBadAddress.Error()+": ")
 	return errors.New(msg)
-}
-
-// validateAll tells a shown form the real state of its fields. Fyne's
-// form counts a field that starts invalid and was never edited as valid
-// once another field turns valid, which would enable the confirm button
-// with an empty nickname; a real validation error avoids that.
-func validateAll(entries ...fyne.Validatable) {
-	for _, e := range entries {
-		e.Validate()
-	}
 }
 
 func checkNick(s string) error {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -87,12 +86,15 @@ func (u *UI) StartHosting(port int, lan bool, room, nick string) {
 	u.startHosting(hostSettings{Port: port, LAN: lan, Room: room, Nick: nick}, false)
 }
 
-// ConnectForm returns the open connect dialog's fields.
-func (u *UI) ConnectForm() (*widget.SelectEntry, *widget.Entry, *dialog.FormDialog) {
+// Submitter is a dialog that can be confirmed.
+type Submitter interface{ Submit() }
+
+// ConnectForm returns the open connect dialog's fields, and the dialog.
+func (u *UI) ConnectForm() (*widget.SelectEntry, *widget.Entry, Submitter) {
 	if u.connect == nil {
 		return nil, nil, nil
 	}
-	return u.connect.addr, u.connect.nick, u.connect.dlg
+	return u.connect.addr, u.connect.nick, u.connect
 }
 
 // Lines returns the log as "kind from: text [state]" strings.
@@ -133,3 +135,11 @@ func ToggleNotifications(u *UI) { u.toggleNotify() }
 
 // Quit is the Quit menu item.
 func Quit(u *UI) { u.quit() }
+
+// HostForm opens the host dialog and returns its port, room and nickname
+// fields, and the dialog.
+func (u *UI) HostForm() (port, room, nick *widget.Entry, d Submitter) {
+	u.showHost()
+	f := u.hostForm
+	return f.fields[0], f.fields[1], f.fields[2], f
+}

@@ -105,10 +105,7 @@ func (u *UI) showHost() {
 		{Text: "Room name", Widget: room},
 		{Text: "Your nickname", Widget: nick},
 	}
-	d := dialog.NewForm("Host a chat", "Start", "Cancel", items, func(ok bool) {
-		if !ok {
-			return
-		}
+	d := newFormDialog("Host a chat", "Start", items, []*widget.Entry{port, room, nick}, func() {
 		n, _ := parsePort(port.Text)
 		hs := hostSettings{Port: n, LAN: who.Selected != optLocal, Room: strings.TrimSpace(room.Text), Nick: strings.TrimSpace(nick.Text)}
 		p.SetInt(prefHostPort, n)
@@ -116,10 +113,11 @@ func (u *UI) showHost() {
 		p.SetString(prefRoom, hs.Room)
 		u.startHosting(hs, true)
 	}, u.win)
-	nick.OnSubmitted = func(string) { d.Submit() }
-	d.Resize(fyne.NewSize(480, d.MinSize().Height))
-	d.Show()
-	validateAll(port, room, nick)
+	u.hostForm = d
+	d.show(480)
+	if nick.Text == "" {
+		u.win.Canvas().Focus(nick)
+	}
 }
 
 func parsePort(s string) (int, error) {

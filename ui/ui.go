@@ -99,8 +99,10 @@ type UI struct {
 	sess    *session // the current connection, nil when none
 	hosting *hosting // the hosted server, nil when none
 	connect *connectDialog
-	dialing context.CancelFunc // cancels a Dial in progress
-	dialGen int                // tells the current Dial from superseded ones
+	// hostForm is the last host dialog (for tests).
+	hostForm *formDialog
+	dialing  context.CancelFunc // cancels a Dial in progress
+	dialGen  int                // tells the current Dial from superseded ones
 
 	focused  bool
 	unread   int

@@ -650,6 +650,42 @@ func TestPlainServer(t *testing.T) {
 	}
 }
 
+func TestHostDialogValidates(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	a.Preferences().SetString("nick", "")
+	u, p := newUI(t, ui.Options{})
+	port, room, nick, d := u.HostForm()
+	start := findButton(u.Window().Canvas().Overlays().Top(), "Start")
+	if start == nil || !start.Disabled() {
+		t.Fatal("Start missing, or enabled without a nickname")
+	}
+	if port.Text != "2000" || room.Text != "Parley" {
+		t.Errorf("defaults: port %q room %q", port.Text, room.Text)
+	}
+	test.Type(nick, "olga")
+	if start.Disabled() {
+		t.Fatal("Start disabled on a valid form")
+	}
+	for _, bad := range []string{"0", "65536", "two thousand", ""} {
+		port.SetText(bad)
+		if !start.Disabled() {
+			t.Errorf("Start enabled with port %q", bad)
+		}
+	}
+	port.SetText("0") // invalid: Submit does nothing
+	d.Submit()
+	p.Run()
+	if u.Hosting() {
+		t.Fatal("hosting started from an invalid form")
+	}
+	port.SetText("2000")
+	room.SetText("")
+	if !start.Disabled() {
+		t.Error("Start enabled without a room name")
+	}
+}
+
 func TestHostPortInUse(t *testing.T) {
 	a := test.NewTempApp(t)
 	remembered(a)
