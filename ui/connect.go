@@ -169,6 +169,14 @@ func (u *UI) dialFailed(addr, nick string, err error) {
 	}
 	text := explain(err, addr, nick)
 	u.log.Info("join failed", "addr", addr, "err", err)
+	if h := u.hosting; h != nil && addr == h.local {
+		// The host could not join its own chat: there is no point in
+		// keeping it up.
+		u.hosting = nil
+		go h.stop()
+		text = "The chat was started, but this window could not join it, so it was stopped: " + text
+		u.updateState()
+	}
 	u.system(KindError, text)
 	u.msgs.flush()
 	d := dialog.NewInformation("Could not join the chat", text, u.win)
