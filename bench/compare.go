@@ -113,7 +113,7 @@ func (c *comparison) runQuiet(ctx context.Context, round int, sc scenario, t tar
 		if best == nil || (res != nil && err == nil && (bestErr != nil || res.OtherCPU < best.OtherCPU)) {
 			best, bestErr = res, err
 		}
-		if err != nil || res == nil || res.OtherCPU <= c.QuietCPU || ctx.Err() != nil {
+		if err != nil || res == nil || res.OtherCPU <= c.QuietCPU || ctx.Err() != nil || attempt == c.Retries {
 			break
 		}
 		c.Log.Warn("other work disturbed the run; repeating it", "scenario", sc.Name, "target", t.Name,

@@ -56,6 +56,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		rate         = fs.Float64("rate", -1, "override messages/s per sender (0: as fast as the window allows)")
 		window       = fs.Int("window", -1, "override the in-flight window per sender")
 		size         = fs.Int("size", 0, "override the payload size in bytes")
+		pipeline     = fs.Int("pipeline", 0, "windowed senders write up to this many messages at once, each in its own frame (default 1)")
 		duration     = fs.Duration("duration", 0, "override the sending time")
 		settle       = fs.Duration("settle", -1, "override the pause before the RSS reading")
 		sources      = fs.Int("sources", 0, "loopback source addresses to spread clients over (0: one per 5,000 clients)")
@@ -121,6 +122,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		if *size > 0 {
 			sc.Size = *size
+		}
+		if *pipeline > 0 {
+			sc.Pipeline = *pipeline
 		}
 		if *duration > 0 {
 			sc.Duration = *duration

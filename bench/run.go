@@ -483,8 +483,10 @@ func (r *runner) send(ctx context.Context, s *sender) {
 	stall := time.NewTimer(stallTimeout)
 	defer stall.Stop()
 	var buf, pay []byte
+	var batch [][]byte // windowed: the frames sent in one write
+	var ends []int
 	inflight := 0
-	for seq := uint64(1); ; seq++ {
+	for seq := uint64(1); ; {
 		if tick != nil {
 			select {
 			case <-tick:
@@ -494,6 +496,7 @@ func (r *runner) send(ctx context.Context, s *sender) {
 		} else if ctx.Err() != nil {
 			return
 		}
+		n := 1
 		if r.sc.Window > 0 {
 			// Take back completed messages without waiting, then wait
 			// while the window is full.
@@ -517,17 +520,40 @@ func (r *runner) send(ctx context.Context, s *sender) {
 					return
 				}
 			}
+			// Send what the window allows, up to Pipeline messages in one
+			// write, each in its own frame.
+			n = max(1, min(r.sc.Window-inflight, r.sc.Pipeline))
 		}
-		pay = appendPayload(pay[:0], s.idx, seq, r.now(), r.sc.Size)
-		buf = r.frame(buf[:0], seq, pay)
-		if err := s.c.ws.writeText(buf); err != nil {
+		buf, ends = buf[:0], ends[:0]
+		now := r.now()
+		for i := range n {
+			pay = appendPayload(pay[:0], s.idx, seq+uint64(i), now, r.sc.Size)
+			buf = r.frame(buf, seq+uint64(i), pay)
+			ends = append(ends, len(buf))
+		}
+		batch = batch[:0]
+		for i, end := range ends {
+			start := 0
+			if i > 0 {
+				start = ends[i-1]
+			}
+			batch = append(batch, buf[start:end])
+		}
+		var err error
+		if n == 1 {
+			err = s.c.ws.writeText(batch[0])
+		} else {
+			err = s.c.ws.writeTexts(batch)
+		}
+		if err != nil {
 			if ctx.Err() == nil && !r.closing.Load() {
 				s.err = err
 			}
 			return
 		}
-		s.sent.Store(seq)
-		inflight++
+		seq += uint64(n)
+		s.sent.Store(seq - 1)
+		inflight += n
 	}
 }
 

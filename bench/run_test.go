@@ -106,6 +106,8 @@ func TestRunScenario(t *testing.T) {
 			scenario{Name: "t", Clients: 8, Senders: 3, Rate: 100, Size: 64, Duration: 300 * time.Millisecond}, false, false},
 		{"windowed, merged frames", &hubServer{merge: true},
 			scenario{Name: "t", Clients: 8, Senders: 2, Window: 8, Size: 64, Duration: 300 * time.Millisecond}, true, false},
+		{"windowed, pipelined writes", &hubServer{prefix: true},
+			scenario{Name: "t", Clients: 6, Senders: 2, Window: 8, Pipeline: 4, Size: 64, Duration: 300 * time.Millisecond}, false, false},
 		{"lossy", &hubServer{dropEvery: 5},
 			scenario{Name: "t", Clients: 4, Senders: 2, Rate: 100, Size: 64, Duration: 300 * time.Millisecond}, false, true},
 	}

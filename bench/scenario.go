@@ -19,6 +19,10 @@ type scenario struct {
 	// message n+Window until every client has received message n. Zero
 	// means no window (paced senders only).
 	Window int
+	// Pipeline is how many messages a windowed sender may write at once
+	// (each in its own frame) when its window has room for several; 1
+	// sends every message with its own write, as a person's client does.
+	Pipeline int
 	// Size is the payload size in bytes. gorilla's chat example closes a
 	// client that sends a message over 512 bytes, so stay under that.
 	Size     int

@@ -300,7 +300,31 @@ func (w *wsConn) writeText(p []byte) error {
 func (w *wsConn) writeFrame(op byte, p []byte, wait time.Duration) error {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
-	b := append(w.wbuf[:0], 0x80|op)
+	w.wbuf = w.appendFrame(w.wbuf[:0], op, p)
+	w.c.SetWriteDeadline(time.Now().Add(wait))
+	_, err := w.c.Write(w.wbuf)
+	return err
+}
+
+// writeTexts sends each of msgs as its own text frame, all in one write:
+// a client that has several messages ready pipelines them, as a browser
+// does, and the load generator's one core saves a system call per message.
+func (w *wsConn) writeTexts(msgs [][]byte) error {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	b := w.wbuf[:0]
+	for _, p := range msgs {
+		b = w.appendFrame(b, opText, p)
+	}
+	w.wbuf = b
+	w.c.SetWriteDeadline(time.Now().Add(writeWait))
+	_, err := w.c.Write(b)
+	return err
+}
+
+// appendFrame appends one final masked frame to b. The caller holds wmu.
+func (w *wsConn) appendFrame(b []byte, op byte, p []byte) []byte {
+	b = append(b, 0x80|op)
 	switch n := len(p); {
 	case n < 126:
 		b = append(b, 0x80|byte(n))
@@ -325,10 +349,7 @@ func (w *wsConn) writeFrame(op byte, p []byte, wait time.Duration) error {
 	for i := range b[start:] {
 		b[start+i] ^= key[i&3]
 	}
-	w.wbuf = b
-	w.c.SetWriteDeadline(time.Now().Add(wait))
-	_, err := w.c.Write(b)
-	return err
+	return b
 }
 
 // close sends a close frame (best effort) and closes the connection.
