@@ -229,6 +229,9 @@ func dialPeer(t testing.TB, d *websocket.Dialer, url, nick string, rich bool) *p
 		t.Fatalf("dial %s as %q: %v (HTTP %d)", url, nick, err, status)
 	}
 	p := &peer{name: nick, rich: rich, ws: ws, in: newInbox()}
+	if nick == "" {
+		p.name = "a plain client" // in messages only: others see guest-N
+	}
 	t.Cleanup(func() { ws.Close(); <-p.in.done })
 	ws.SetReadDeadline(time.Now().Add(wait))
 	if rich {
