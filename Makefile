@@ -9,6 +9,7 @@
 #   make bench     load benchmark against gorilla's chat example (~10 min; docs/PERFORMANCE.md)
 #   make package   release packages into dist/; make package-check, make install (see below)
 #   make fuzz      every fuzz target of the network code, FUZZTIME each (default 60s)
+#   make defences  check that each security test fails with its defence removed
 #   make clean
 
 GO     ?= go
@@ -136,6 +137,12 @@ fuzz:
 		echo "== fuzz $$name in $$pkg for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
+
+# Each security and fault test must fail with its defence removed: this
+# removes them one at a time in a copy of the tree (about 7 minutes).
+.PHONY: defences
+defences:
+	scripts/defences.py
 # ---------------------------------------------------------------------
 
 clean:

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Check that each security and fault test fails when its defence is removed.
+
+For every defence below, this copies the repository's tracked files into a
+temporary directory, removes the defence there (one text replacement in one
+file), runs the test that covers it, and expects that test to FAIL. It then
+prints a Markdown table of (case, defence removed, failure seen), the table
+of docs/SECURITY.md. The working tree is never touched.
+
+A replacement whose text is no longer in the code is reported as STALE: the
+code moved on and the list below must follow it.
+
+    scripts/defences.py            every defence
+    scripts/defences.py origin     only those whose case contains "origin"
+
+gorilla/websocket's frame checks live in the module cache; the copy gets a
+writable copy of the module and a replace directive for that case.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# (case, test, package, file, old, new, what is removed)
+DEFENCES = [
+    ("oversized message", "TestSecOversized", "./server", "server/peer.go",
+     "p.ws.SetReadLimit(int64(cfg.MaxFrame))", "p.ws.SetReadLimit(0)",
+     "no read limit (SetReadLimit(0))"),
+    ("invalid UTF-8", "TestSecInvalidUTF8", "./server", "server/handle.go",
+     "if !utf8.Valid(data) {", "if false {",
+     "the UTF-8 check before handling"),
+    ("binary frame, plain", "TestSecBinaryFrames", "./server", "server/handle.go",
+     "\t\tif !p.rich {\n\t\t\tp.end(endBinary)", "\t\tif false {\n\t\t\tp.end(endBinary)",
+     "the 1003 close of a plain client's binary frame"),
+    ("binary frame, rich", "TestSecBinaryFrames", "./server", "server/handle.go",
+     "case wire.CodeBadRequest, wire.CodeUnsupported, wire.CodeNotJoined:",
+     "case wire.CodeBadRequest, wire.CodeNotJoined:",
+     "unsupported frames no longer count as bad"),
+    ("malformed JSON", "TestSecMalformedJSON", "./server", "server/handle.go",
+     "if p.bad >= maxBadFrames {", "if false {",
+     "the close after ten bad frames in a row"),
+    ("protocol violations", "TestSecProtocolViolations", "./server", "gorilla/conn.go",
+     "if len(errors) > 0 {\n\t\treturn noFrame, c.handleProtocolError",
+     "if false {\n\t\treturn noFrame, c.handleProtocolError",
+     "gorilla's frame header checks (RSV, opcode, mask, control frames, fragments)"),
+    ("sanitising: text", "TestSecSanitise", "./server", "net/wire/text.go",
+     "if isClean(s) {", "if true {",
+     "CleanText only trims"),
+    ("sanitising: line breaks", "TestSecSanitise", "./server", "net/wire/text.go",
+     "\t\tcase lineBreak(r):\n\t\t\t// Browsers and some terminals start a new line here: make it\n"
+     "\t\t\t// one that PlainLine indents, not a line of its own.\n\t\t\tb.WriteByte('\\n')\n",
+     "",
+     "U+2028, U+2029 and NEL are not turned into LF"),
+    ("sanitising: forged lines", "TestSecSanitise", "./server", "net/wire/text.go",
+     'strings.ReplaceAll(text, "\\n", "\\n"+indent)', 'strings.ReplaceAll(text, "\\n", "\\n"+indent[:0])',
+     "PlainLine does not indent continuation lines"),
+    ("sanitising: nicknames", "TestSecSanitise", "./server", "net/wire/text.go",
+     '\t\tdefault:\n\t\t\treturn "", ErrNickChars', "\t\tdefault:",
+     "CheckNick accepts any character"),
+    ("rate limit: burst", "TestSecRateLimit", "./server", "server/handle.go",
+     "if s.cfg.Rate <= 0 {", "if true {",
+     "the token bucket"),
+    ("rate limit: flood", "TestSecRateLimit", "./server", "server/handle.go",
+     "if ok, _ := p.strikes.take(now); !ok {", "if false {",
+     "the disconnect once the strikes run out"),
+    ("slowloris: HTTP", "TestSecSlowloris", "./server", "server/server.go",
+     "ReadHeaderTimeout: cfg.HandshakeTimeout,\n\t\tReadTimeout:       cfg.HandshakeTimeout,",
+     "ReadHeaderTimeout: 0,\n\t\tReadTimeout:       0,",
+     "the HTTP server's header and read timeouts"),
+    ("slowloris: hello", "TestSecSlowloris", "./server", "server/server.go",
+     "p.helloWait = time.AfterFunc(s.cfg.HelloTimeout, func() { s.helloTimedOut(p) })",
+     "p.helloWait = time.AfterFunc(time.Hour, func() { s.helloTimedOut(p) })",
+     "the hello timeout"),
+    ("connection limit: total", "TestSecConnLimits", "./server", "server/server.go",
+     "case s.cfg.MaxConns > 0 && len(s.conns)+s.pending >= s.cfg.MaxConns:", "case false:",
+     "MaxConns"),
+    ("connection limit: per IP", "TestSecConnLimits", "./server", "server/server.go",
+     "case ipKey != \"\" && s.cfg.MaxConnsPerIP > 0 && s.perIP[ipKey] >= s.cfg.MaxConnsPerIP:", "case false:",
+     "MaxConnsPerIP"),
+    ("connection limit: loopback", "TestSecConnLimits", "./server", "server/server.go",
+     "if ip.IsLoopback() && !s.cfg.LimitLoopback {", "if ip.IsLoopback() {",
+     "LimitLoopback (loopback always exempt)"),
+    ("dead peer", "TestSecDeadPeer", "./server", "server/peer.go",
+     "SetReadDeadline(time.Now().Add(cfg.PongTimeout))", "SetReadDeadline(time.Time{})",
+     "the read deadline that pongs extend"),
+    ("stuck client", "TestSecStuckClient", "./server", "server/peer.go",
+     "if len(p.q) >= cfg.QueueFrames || p.qbytes+len(f) > cfg.QueueBytes {",
+     "if false && (len(p.q) >= cfg.QueueFrames || p.qbytes+len(f) > cfg.QueueBytes) {",
+     "the bound on each client's queue"),
+    ("origin: cross-origin", "TestSecOriginPolicy", "./server", "server/server.go",
+     "CheckOrigin:       s.checkOrigin,", "CheckOrigin:       func(*http.Request) bool { return true },",
+     "the origin check"),
+    ("origin: same origin", "TestSecOriginPolicy", "./server", "server/limits.go",
+     "sameHost := err == nil && u.Host != \"\" && strings.EqualFold(u.Host, r.Host)", "sameHost := false",
+     "the same-origin rule"),
+    ("server killed: resend", "TestFaultServerKilled", "./server", "net/client/conn.go",
+     "if x.sentGen != cn.gen {", "if x.sentGen == 0 {",
+     "the client resending what a lost connection never confirmed"),
+    ("server killed: reconnect", "TestFaultServerKilled", "./server", "net/client/conn.go",
+     "if errors.Is(err, ErrEnded) || errors.Is(err, ErrReplaced) {", "if true {",
+     "the client's reconnect"),
+    ("server killed: exactly once", "TestFaultServerKilled", "./server", "net/client/recent.go",
+     "return first != epoch", "return first == \"\\x00never\"",
+     "the client dropping a message seen before a restart"),
+    ("host ended: told", "TestFaultHostEnded", "./server", "server/server.go",
+     "rich:  mustJSONFrame(wire.Bye{Reason: reason, Text: text}),",
+     "rich:  mustJSONFrame(wire.Bye{Reason: wire.ByeShutdown, Text: text}),",
+     "the bye reason the host gave (always shutdown)"),
+    ("host ended: no spin", "TestFaultHostEnded", "./server", "net/client/conn.go",
+     "if errors.Is(err, ErrEnded) || errors.Is(err, ErrReplaced) {", "if errors.Is(err, ErrReplaced) {",
+     "the client's stop on bye ended"),
+    ("client vanishes", "TestFaultClientVanishes", "./server", "server/peer.go",
+     "SetReadDeadline(time.Now().Add(cfg.PongTimeout))", "SetReadDeadline(time.Time{})",
+     "the read deadline that pongs extend"),
+    ("duplicate beyond the backlog", "TestDuplicateBeyondBacklog", "./server", "server/room.go",
+     "\t\t\t} else {\n\t\t\t\tp.enqueue(mustJSONFrame(wire.Error{Code: wire.CodeDuplicate",
+     "\t\t\t} else if false {\n\t\t\t\tp.enqueue(mustJSONFrame(wire.Error{Code: wire.CodeDuplicate",
+     "the server's duplicate answer"),
+    ("duplicate beyond the backlog (client)", "TestRichDuplicateBeyondBacklog", "./net/client",
+     "net/client/conn.go", "case wire.CodeDuplicate:", "case \"no such code\":",
+     "the client taking duplicate as delivered"),
+]
+
+
+def copy_tree(dst):
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
+                           check=True, capture_output=True, text=True).stdout.split("\n")
+    for f in files:
+        if not f or f.startswith(("build/", "dist/")):
+            continue
+        src = os.path.join(ROOT, f)
+        if not os.path.isfile(src):
+            continue
+        os.makedirs(os.path.dirname(os.path.join(dst, f)), exist_ok=True)
+        shutil.copy2(src, os.path.join(dst, f))
+
+
+def add_gorilla(dst):
+    """A writable copy of gorilla/websocket, used through a replace directive."""
+    info = subprocess.run(["go", "list", "-m", "-f", "{{.Dir}}", "github.com/gorilla/websocket"],
+                          cwd=dst, check=True, capture_output=True, text=True).stdout.strip()
+    shutil.copytree(info, os.path.join(dst, "gorilla"))
+    for d, _, fs in os.walk(os.path.join(dst, "gorilla")):
+        os.chmod(d, 0o755)
+        for f in fs:
+            os.chmod(os.path.join(d, f), 0o644)
+    with open(os.path.join(dst, "go.mod"), "a") as f:
+        f.write("\nreplace github.com/gorilla/websocket => ./gorilla\n")
+
+
+# What the tests log with t.Logf, which is not a failure.
+INFO = ("during the case:", "memory: heap", "flood of", "the stuck client was dropped after",
+        "old server:", "a full session holds")
+
+
+def first_failure(out):
+    """The first line that says what failed (not a log line)."""
+    for line in out.splitlines():
+        s = line.strip()
+        if "level=" in s or any(i in s for i in INFO):
+            continue
+        if re.match(r"^\S+_test\.go:\d+: ", s) or s.startswith("panic:"):
+            return re.sub(r"\s+", " ", s)[:160]
+    for line in out.splitlines():
+        if "FAIL" in line or "timed out" in line:
+            return line.strip()[:160]
+    return "(no failure line)"
+
+
+def main():
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    rows = []
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="parley-defences-") as tmp:
+        copy_tree(tmp)
+        add_gorilla(tmp)
+        for case, test, pkg, path, old, new, what in DEFENCES:
+            if only and only not in case:
+                continue
+            full = os.path.join(tmp, path)
+            with open(full) as f:
+                orig = f.read()
+            if old not in orig:
+                rows.append((case, test, what, "STALE: the code to change is gone"))
+                ok = False
+                continue
+            with open(full, "w") as f:
+                f.write(orig.replace(old, new))
+            try:
+                r = subprocess.run(["go", "test", "-count=1", "-timeout", "120s",
+                                    "-run", "^" + test + "$", pkg],
+                                   cwd=tmp, capture_output=True, text=True)
+                out = r.stdout + r.stderr
+                if r.returncode == 0:
+                    seen = "PASSED: the test does not notice"
+                    ok = False
+                elif "[build failed]" in out or "[setup failed]" in out:
+                    seen = "BUILD FAILED: " + first_failure(out)
+                    ok = False
+                else:
+                    seen = first_failure(out)
+            finally:
+                with open(full, "w") as f:
+                    f.write(orig)
+            rows.append((case, test, what, seen))
+            print(f"{case}: {seen}", file=sys.stderr, flush=True)
+    print("| case | test | defence removed | failure seen |")
+    print("|---|---|---|---|")
+    for case, test, what, seen in rows:
+        print(f"| {case} | `{test}` | {what} | {seen.replace('|', '/')} |")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
