@@ -78,9 +78,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		list      = fs.String("scenarios", "chatroom,fanout,bigroom,idle,large", "compare: scenarios to run")
 		serverCPU = fs.String("server-cpu", "", "compare: pin servers to this CPU list with taskset (run bench itself under taskset on the others)")
 		logDir    = fs.String("logdir", "", "compare: directory for the servers' logs (default: a temporary one)")
-		quiet     = fs.Duration("quiet", 20*time.Second, "compare: before each run, wait up to this long for the machine to be idle (0: don't)")
-		quietCPU  = fs.Float64("quiet-cpu", 25, "compare: idle means at most this % of one core busy")
-		retries   = fs.Int("retries", 2, "compare: repeat a run that other work disturbed by more than -quiet-cpu up to this many times")
+		quiet     = fs.Duration("quiet", 30*time.Second, "compare: before each run, wait up to this long for the machine to be idle (0: don't)")
+		quietCPU  = fs.Float64("quiet-cpu", 10, "compare: idle means at most this % of one core busy")
+		retries   = fs.Int("retries", 3, "compare: repeat a run that other work disturbed by more than -quiet-cpu up to this many times")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
