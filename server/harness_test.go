@@ -350,6 +350,14 @@ func newWitnesses(t testing.TB, url string) *witnesses {
 		plain: dialPeer(t, nil, url, plainWitness, false),
 	}
 	t.Cleanup(func() { w.stopTalking() })
+	// Once the rich witness saw the plain one's rename, everything about
+	// the witnesses' arrival is in its inbox: a case's marks come after.
+	if w.rich.in.await(0, wait, func(r received) bool {
+		rn, ok := r.f.(wire.Rename)
+		return ok && rn.To == plainWitness
+	}) < 0 {
+		t.Fatal("the rich witness did not see the plain one's rename")
+	}
 	return w
 }
 
