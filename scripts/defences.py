@@ -165,6 +165,7 @@ def first_failure(out):
         if "level=" in s or any(i in s for i in INFO):
             continue
         if re.match(r"^\S+_test\.go:\d+: ", s) or s.startswith("panic:"):
+            s = re.sub(r"^\S+_test\.go:\d+: ", "", s)
             return re.sub(r"\s+", " ", s)[:160]
     for line in out.splitlines():
         if "FAIL" in line or "timed out" in line:

@@ -263,6 +263,20 @@ func dialPeer(t testing.TB, d *websocket.Dialer, url, nick string, rich bool) *p
 	return p
 }
 
+// dialUnjoined connects a rich client that has not sent its hello yet.
+func dialUnjoined(t testing.TB, url string) *peer {
+	t.Helper()
+	d := websocket.Dialer{HandshakeTimeout: wait, Subprotocols: []string{wire.Subprotocol}}
+	ws, _, err := d.Dial(url, nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", url, err)
+	}
+	p := &peer{name: "a rich client before its hello", rich: true, ws: ws, in: newInbox()}
+	t.Cleanup(func() { ws.Close(); <-p.in.done })
+	go p.read()
+	return p
+}
+
 func (p *peer) read() {
 	for {
 		typ, data, err := p.ws.ReadMessage()

@@ -128,22 +128,13 @@ func TestSecInvalidUTF8(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				var p *peer
-				if tc.join {
+				switch {
+				case tc.join:
 					p = dialPeer(t, nil, url, fmt.Sprint("badbytes", round), true)
-				} else {
+				case tc.rich:
+					p = dialUnjoined(t, url)
+				default:
 					p = dialPeer(t, nil, url, "", false)
-					if tc.rich {
-						// Connected but not joined: dial as rich by hand.
-						ws, _, err := (&websocket.Dialer{Subprotocols: []string{wire.Subprotocol}}).Dial(url, nil)
-						if err != nil {
-							t.Fatal(err)
-						}
-						p.ws.Close()
-						<-p.in.done
-						p = &peer{name: "unjoined", rich: true, ws: ws, in: newInbox()}
-						go p.read()
-						t.Cleanup(func() { ws.Close() })
-					}
 				}
 				if err := p.write(websocket.TextMessage, []byte(tc.data)); err != nil {
 					t.Fatal(err)
@@ -492,12 +483,7 @@ func TestSecSanitise(t *testing.T) {
 			"* bob", "bob: hi", "\ufeffbob", "bob\u009b",
 		}
 		for _, nick := range bad {
-			ws, _, err := (&websocket.Dialer{Subprotocols: []string{wire.Subprotocol}}).Dial(url, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := &peer{name: "nick tester", rich: true, ws: ws, in: newInbox()}
-			go p.read()
+			p := dialUnjoined(t, url)
 			p.send(t, wire.Hello{V: wire.Version, Nick: nick})
 			i := p.in.await(0, wait, func(r received) bool { return r.f != nil })
 			if i < 0 {
@@ -506,7 +492,7 @@ func TestSecSanitise(t *testing.T) {
 			if e, ok := p.in.all()[i].f.(wire.Error); !ok || e.Code != wire.CodeNickInvalid {
 				t.Errorf("hello %q: %q, want error nick_invalid", nick, p.in.all()[i].raw)
 			}
-			ws.Close()
+			p.ws.Close()
 			<-p.in.done
 		}
 		r := dialPeer(t, nil, url, "renamer", true)
