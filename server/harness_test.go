@@ -856,10 +856,7 @@ func (r *rawConn) end(d time.Duration) (rawEnd, error) {
 }
 
 // isReset reports a connection reset by the server.
-func isReset(err error) bool {
-	var ne *net.OpError
-	return errors.As(err, &ne) && strings.Contains(err.Error(), "reset")
-}
+func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
 
 // relay is a TCP relay on loopback that can fall silent: from then on it
 // forwards nothing either way and sends no FIN, as a peer that lost power
