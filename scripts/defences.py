@@ -213,7 +213,8 @@ def main():
     print("| case | test | defence removed | failure seen |")
     print("|---|---|---|---|")
     for case, test, what, seen in rows:
-        print(f"| {case} | `{test}` | {what} | {seen.replace('|', '/')} |")
+        seen = seen.replace("|", "/").replace("`", "'")
+        print(f"| {case} | `{test}` | {what} | `{seen}` |")
     return 0 if ok else 1
 
 
