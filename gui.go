@@ -40,7 +40,7 @@ func runGUI(ctx context.Context, o guiOptions, stderr io.Writer) int {
 		})
 	})
 	defer stop()
-	u.Window().ShowAndRun()
+	u.ShowAndRun()
 	// Fyne's driver also quits on SIGINT and SIGTERM, possibly before the
 	// function above runs: leave the chat and stop hosting here too (Close
 	// does nothing the second time).

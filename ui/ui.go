@@ -156,6 +156,16 @@ func newUI(a fyne.App, opts Options, do func(func())) *UI {
 // Window returns the main window.
 func (u *UI) Window() fyne.Window { return u.win }
 
+// ShowAndRun shows the window and runs the app until it quits. The window
+// is created under the plain title "Parley" and gets its full title once
+// the app runs: on X11 the window's class (WM_CLASS), by which a desktop
+// matches it to its launcher entry, is taken from the title at creation.
+func (u *UI) ShowAndRun() {
+	u.win.SetTitle("Parley")
+	u.app.Lifecycle().SetOnStarted(u.updateTitle)
+	u.win.ShowAndRun()
+}
+
 // build lays out the window's content.
 func (u *UI) build() {
 	u.msgs = newMessageList(NewLog(u.opts.MaxMessages))
