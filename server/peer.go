@@ -46,6 +46,7 @@ type peer struct {
 	spare     [][]byte      // the flusher's last batch, emptied, to become q again
 	qbytes    int           // bytes in q
 	flushing  bool          // a flusher goroutine is running
+	busy      bool          // a frame other than a ping was queued since the last ping
 	hold      bool          // the welcome is being encoded: do not flush yet
 	closing   bool          // our close frame is queued: accept no more frames
 	dead      bool          // raw is closed
@@ -122,7 +123,11 @@ var (
 // enqueue appends frame f to the queue and starts the flusher if none is
 // running. A peer whose queue would overflow is closed as a slow consumer;
 // frames for a closing peer are dropped.
-func (p *peer) enqueue(f []byte) {
+func (p *peer) enqueue(f []byte) { p.push(f, true) }
+
+// push is enqueue; traffic is false for the frames that do not count as
+// activity when the ping tick decides whether the peer is quiet (pings).
+func (p *peer) push(f []byte, traffic bool) {
 	p.mu.Lock()
 	if p.closing {
 		p.mu.Unlock()
@@ -147,6 +152,9 @@ func (p *peer) enqueue(f []byte) {
 	}
 	p.q = append(p.q, f)
 	p.qbytes += len(f)
+	if traffic {
+		p.busy = true
+	}
 	start := p.startLocked()
 	p.mu.Unlock()
 	if start {
@@ -264,12 +272,11 @@ func (p *peer) flush() {
 		p.mu.Lock()
 		if len(p.q) == 0 || p.dead {
 			p.flushing = false
-			// Keep the two slices for the next burst, unless this one
-			// was large: an idle peer should not hold its peak.
-			if cap(p.q) > 64 {
-				p.q = nil
-			}
-			if cap(batch) <= 64 {
+			// Keep both slices for the next burst, however large this
+			// one was: regrowing them burst after burst was a tenth of
+			// the server's CPU under load, and most of its garbage. The
+			// ping tick lets go of them once the peer has been quiet.
+			if !p.dead {
 				p.spare = batch[:0]
 			}
 			p.mu.Unlock()
@@ -367,12 +374,35 @@ func (p *peer) startPings() {
 }
 
 func (p *peer) pingNow() {
-	p.enqueue(pingFrame)
+	p.mu.Lock()
+	p.trimLocked()
+	p.busy = false
+	p.mu.Unlock()
+	p.push(pingFrame, false)
 	p.mu.Lock()
 	if !p.closing && p.ping != nil {
 		p.ping.Reset(p.s.cfg.PingInterval)
 	}
 	p.mu.Unlock()
+}
+
+// idleQueueCap is the largest queue slice a quiet peer keeps.
+const idleQueueCap = 4
+
+// trimLocked lets go of large queue slices if nothing but pings was
+// queued since the last ping tick, so that a peer that once had a burst
+// does not hold its peak (up to twice QueueFrames slice headers) while
+// idle.
+func (p *peer) trimLocked() {
+	if p.busy || p.flushing || len(p.q) > 0 {
+		return
+	}
+	if cap(p.q) > idleQueueCap {
+		p.q = nil
+	}
+	if cap(p.spare) > idleQueueCap {
+		p.spare = nil
+	}
 }
 
 // isClosing reports whether the server has queued its close frame.
