@@ -21,7 +21,7 @@ const dialTimeout = 15 * time.Second
 
 // connectDialog is the "Join a chat" form while it is open.
 type connectDialog struct {
-	addr *widget.SelectEntry
+	addr *addrEntry
 	nick *widget.Entry
 	*formDialog
 }
@@ -42,7 +42,7 @@ func (u *UI) showConnectWith(addr, nick string) {
 	if u.connect != nil {
 		u.connect.dlg.Hide()
 	}
-	a := widget.NewSelectEntry(u.app.Preferences().StringList(prefRecent))
+	a := newAddrEntry(u.app.Preferences().StringList(prefRecent))
 	a.SetPlaceHolder("host:port, for example 192.168.1.20:2000")
 	a.SetText(addr)
 	a.Validator = checkAddr
@@ -54,8 +54,10 @@ func (u *UI) showConnectWith(addr, nick string) {
 		{Text: "Server", Widget: a, HintText: "The address the host gave you"},
 		{Text: "Nickname", Widget: n, HintText: fmt.Sprintf("Letters, digits and - _ . [ ] { } | ^ `; up to %d", wire.MaxNick)},
 	}
+	// Picking a recent server leads on to the nickname.
+	a.OnPick = func(string) { u.win.Canvas().Focus(n) }
 	cd := &connectDialog{addr: a, nick: n}
-	cd.formDialog = newFormDialog("Join a chat", "Connect", items, []*widget.Entry{&a.Entry, n}, func() {
+	cd.formDialog = newFormDialog("Join a chat", "Connect", items, []formField{{a, &a.Entry}, entryField(n)}, func() {
 		u.dial(strings.TrimSpace(a.Text), strings.TrimSpace(n.Text))
 	}, u.win)
 	cd.dlg.SetOnClosed(func() {
@@ -131,8 +133,7 @@ func (u *UI) dial(addr, nick string) {
 // joined switches the window to a new connection.
 func (u *UI) joined(c chatClient, addr, nick string) {
 	if old := u.sess; old != nil {
-		u.sess = nil
-		old.close()
+		u.leave(fmt.Sprintf("You left the chat at %s.", old.addr))
 	}
 	u.msgs.unseen = 0
 	u.sess = newSession(u, c, addr)
@@ -225,11 +226,37 @@ func (u *UI) disconnect() {
 	if s == nil || u.hosting != nil {
 		return
 	}
+	u.leave(fmt.Sprintf("You left the chat at %s.", s.addr))
+}
+
+// reconnect joins the chat that ended (or gave up) again, under the same
+// nickname.
+func (u *UI) reconnect() {
+	s := u.sess
+	if s == nil || !s.stopped {
+		return
+	}
+	addr, nick := s.addr, s.c.Nick()
+	u.leave("")
+	u.dial(addr, nick)
+}
+
+// leave closes the current connection, if any: the user list empties
+// and text, if any, says so in the log. A chat that had already ended
+// (the client gave up) is left without a word: the log said why then.
+func (u *UI) leave(text string) {
+	s := u.sess
+	if s == nil {
+		return
+	}
 	u.sess = nil
 	s.close()
-	u.users.clear()
+	u.users.clear(usersNotInChat)
 	u.users.flush()
-	u.system(KindInfo, "You left the chat.")
+	if text != "" && !s.stopped {
+		u.system(KindInfo, text)
+	}
 	u.msgs.flush()
+	u.menuAway.Checked = false // a new chat starts active
 	u.updateState()
 }

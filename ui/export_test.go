@@ -62,35 +62,57 @@ func (u *UI) Compose() *ComposeEntry     { return u.entry }
 func (u *UI) SendButton() *widget.Button { return u.sendBtn }
 func (u *UI) Hint() string               { return map[bool]string{true: u.hint.Text}[u.hint.Visible()] }
 func (u *UI) Users() []string            { return u.users.names() }
-func (u *UI) SetFocused(f bool)          { u.setFocused(f) }
-func (u *UI) ShowConnect()               { u.showConnect() }
-func (u *UI) Dial(addr, nick string)     { u.dial(addr, nick) }
-func (u *UI) Disconnect()                { u.disconnect() }
-func (u *UI) StopHosting()               { u.stopHosting() }
-func (u *UI) Unread() int                { return u.unread }
-func (u *UI) Log() *Log                  { return u.msgs.log }
-func (u *UI) Status() string             { return u.status.Text }
-func (u *UI) ListLength() int            { return u.msgs.list.Length() }
-func (u *UI) JumpVisible() bool          { return u.msgs.jump.Visible() }
-func (u *UI) JumpText() string           { return u.msgs.jump.Text }
-func (u *UI) TapJump()                   { u.msgs.jump.OnTapped() }
-func (u *UI) Layout() *Layout            { return u.msgs.lay }
-func (u *UI) MessageList() *widget.List  { return u.msgs.list }
-func (u *UI) HostAddr() string           { return u.hosting.local }
-func (u *UI) HostAddrs() []string        { return u.hosting.addrs }
-func (u *UI) Hosting() bool              { return u.hosting != nil }
-func (u *UI) Connected() bool            { return u.sess != nil && u.sess.connected }
-func (u *UI) Plain() bool                { return u.sess != nil && u.sess.plain }
-func (u *UI) HostSummary() string        { return u.hostLabel.Text }
+func (u *UI) Actions() []string {
+	var out []string
+	for _, o := range u.actions.Objects {
+		out = append(out, o.(*widget.Button).Text)
+	}
+	return out
+}
+func (u *UI) SetFocused(f bool)         { u.setFocused(f) }
+func (u *UI) ShowConnect()              { u.showConnect() }
+func (u *UI) Dial(addr, nick string)    { u.dial(addr, nick) }
+func (u *UI) Disconnect()               { u.disconnect() }
+func (u *UI) StopHosting()              { u.stopHosting() }
+func (u *UI) Unread() int               { return u.unread }
+func (u *UI) Log() *Log                 { return u.msgs.log }
+func (u *UI) Status() string            { return u.status.Text }
+func (u *UI) ListLength() int           { return u.msgs.list.Length() }
+func (u *UI) JumpVisible() bool         { return u.msgs.jump.Visible() }
+func (u *UI) JumpText() string          { return u.msgs.jump.Text }
+func (u *UI) TapJump()                  { u.msgs.jump.OnTapped() }
+func (u *UI) Layout() *Layout           { return u.msgs.lay }
+func (u *UI) MessageList() *widget.List { return u.msgs.list }
+func (u *UI) HostAddr() string          { return u.hosting.local }
+func (u *UI) HostAddrs() []string       { return u.hosting.addrs }
+func (u *UI) Hosting() bool             { return u.hosting != nil }
+func (u *UI) Connected() bool           { return u.sess != nil && u.sess.connected }
+func (u *UI) Plain() bool               { return u.sess != nil && u.sess.plain }
+func (u *UI) HostSummary() string       { return u.hostLabel.Text }
 func (u *UI) StartHosting(port int, lan bool, room, nick string) {
 	u.startHosting(hostSettings{Port: port, LAN: lan, Room: room, Nick: nick}, false)
+}
+
+// AddrEntry is the connect dialog's server field.
+type AddrEntry = addrEntry
+
+// RecentMenu returns the open menu of recent servers, or nil.
+func (e *AddrEntry) RecentMenu() *widget.PopUpMenu { return e.menu }
+
+// People returns the user list's header, and the note in place of the
+// list when one shows.
+func (u *UI) People() string {
+	if u.users.note.Visible() {
+		return u.users.header.Text + " / " + u.users.note.Text
+	}
+	return u.users.header.Text
 }
 
 // Submitter is a dialog that can be confirmed.
 type Submitter interface{ Submit() }
 
 // ConnectForm returns the open connect dialog's fields, and the dialog.
-func (u *UI) ConnectForm() (*widget.SelectEntry, *widget.Entry, Submitter) {
+func (u *UI) ConnectForm() (*AddrEntry, *widget.Entry, Submitter) {
 	if u.connect == nil {
 		return nil, nil, nil
 	}
@@ -141,5 +163,5 @@ func Quit(u *UI) { u.quit() }
 func (u *UI) HostForm() (port, room, nick *widget.Entry, d Submitter) {
 	u.showHost()
 	f := u.hostForm
-	return f.fields[0], f.fields[1], f.fields[2], f
+	return f.fields[0].entry, f.fields[1].entry, f.fields[2].entry, f
 }

@@ -16,21 +16,35 @@ import (
 type formDialog struct {
 	dlg     *dialog.CustomDialog
 	confirm *widget.Button
-	fields  []*widget.Entry
+	fields  []formField
 	onOK    func()
+	win     fyne.Window
 }
 
-// newFormDialog builds the dialog; fields are the entries whose
-// Validator must pass (a SelectEntry is given as &s.Entry). Enter in any
-// field submits.
-func newFormDialog(title, confirm string, items []*widget.FormItem, fields []*widget.Entry, onOK func(), win fyne.Window) *formDialog {
-	f := &formDialog{fields: fields, onOK: onOK}
+// formField is a field of a form dialog: the widget that takes the
+// focus, and the Entry in it whose Validator must pass (the same widget
+// unless the Entry is embedded in a widget of its own).
+type formField struct {
+	focus fyne.Focusable
+	entry *widget.Entry
+}
+
+// entryField is a plain Entry as a form field.
+func entryField(e *widget.Entry) formField { return formField{e, e} }
+
+// newFormDialog builds the dialog around items; fields are those whose
+// Validator must pass, in order. Enter in a field submits the form if it
+// is complete, and otherwise moves on to the next field to fill in, so
+// that typing the address and pressing Enter leads to the nickname.
+func newFormDialog(title, confirm string, items []*widget.FormItem, fields []formField, onOK func(), win fyne.Window) *formDialog {
+	f := &formDialog{fields: fields, onOK: onOK, win: win}
 	f.dlg = dialog.NewCustomWithoutButtons(title, widget.NewForm(items...), win)
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.dlg.Hide)
 	f.confirm = widget.NewButtonWithIcon(confirm, theme.ConfirmIcon(), f.Submit)
 	f.confirm.Importance = widget.HighImportance
 	f.dlg.SetButtons([]fyne.CanvasObject{cancel, f.confirm})
-	for _, e := range fields {
+	for i, fd := range fields {
+		e := fd.entry
 		prev := e.OnChanged
 		e.OnChanged = func(s string) {
 			if prev != nil {
@@ -38,7 +52,7 @@ func newFormDialog(title, confirm string, items []*widget.FormItem, fields []*wi
 			}
 			f.update()
 		}
-		e.OnSubmitted = func(string) { f.Submit() }
+		e.OnSubmitted = func(string) { f.enter(i) }
 	}
 	f.update()
 	return f
@@ -46,12 +60,38 @@ func newFormDialog(title, confirm string, items []*widget.FormItem, fields []*wi
 
 // valid reports whether every field passes its check.
 func (f *formDialog) valid() bool {
-	for _, e := range f.fields {
-		if e.Validator != nil && e.Validator(e.Text) != nil {
+	for i := range f.fields {
+		if !f.fieldValid(i) {
 			return false
 		}
 	}
 	return true
+}
+
+func (f *formDialog) fieldValid(i int) bool {
+	e := f.fields[i].entry
+	return e.Validator == nil || e.Validator(e.Text) == nil
+}
+
+// enter is Enter pressed in field i: submit a complete form; else, if
+// field i is fine, go to the next field that is not (the Form shows why
+// a field is wrong once it was edited, so field i stays focused if it is
+// the one).
+func (f *formDialog) enter(i int) {
+	if f.valid() {
+		f.Submit()
+		return
+	}
+	if !f.fieldValid(i) {
+		return
+	}
+	for k := 1; k < len(f.fields); k++ {
+		j := (i + k) % len(f.fields)
+		if !f.fieldValid(j) {
+			f.win.Canvas().Focus(f.fields[j].focus)
+			return
+		}
+	}
 }
 
 func (f *formDialog) update() {

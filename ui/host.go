@@ -105,7 +105,7 @@ func (u *UI) showHost() {
 		{Text: "Room name", Widget: room},
 		{Text: "Your nickname", Widget: nick},
 	}
-	d := newFormDialog("Host a chat", "Start", items, []*widget.Entry{port, room, nick}, func() {
+	d := newFormDialog("Host a chat", "Start", items, []formField{entryField(port), entryField(room), entryField(nick)}, func() {
 		n, _ := parsePort(port.Text)
 		hs := hostSettings{Port: n, LAN: who.Selected != optLocal, Room: strings.TrimSpace(room.Text), Nick: strings.TrimSpace(nick.Text)}
 		p.SetInt(prefHostPort, n)
@@ -144,6 +144,10 @@ func checkRoom(s string) error {
 // startHosting runs a chat server in this process and joins it. From the
 // host dialog (interactive), it then shows the addresses to share; from
 // the command line the hosting bar names the first one.
+//
+// Hosting leaves the chat the window is in, so it asks first; and it
+// leaves only once the new chat's port is open: if the port is taken,
+// the user is still where they were.
 func (u *UI) startHosting(hs hostSettings, interactive bool) {
 	if u.hosting != nil {
 		return
@@ -151,21 +155,42 @@ func (u *UI) startHosting(hs hostSettings, interactive bool) {
 	if hs.Room == "" {
 		hs.Room = server.DefaultRoom
 	}
-	if u.sess != nil {
-		s := u.sess
-		u.sess = nil
-		s.close()
-		u.users.clear()
+	if s := u.sess; s != nil && !s.stopped && interactive {
+		d := dialog.NewConfirm("Leave this chat?",
+			fmt.Sprintf("Hosting will leave the chat at %s. Continue?", s.addr),
+			func(ok bool) {
+				if ok && u.sess == s && !u.closed {
+					u.host(hs, interactive)
+				}
+			}, u.win)
+		d.SetConfirmText("Leave and host")
+		d.SetDismissText("Stay")
+		d.Show()
+		return
+	}
+	u.host(hs, interactive)
+}
+
+// host is startHosting once the user agreed to leave the current chat.
+func (u *UI) host(hs hostSettings, interactive bool) {
+	if u.hosting != nil {
+		return
 	}
 	lns, err := listen(hs.Port, hs.LAN)
 	if err != nil {
 		text := explainListen(err, hs.Port)
 		u.log.Warn("cannot host", "port", hs.Port, "err", err)
+		if s := u.sess; s != nil && !s.stopped {
+			text += fmt.Sprintf(" You are still in the chat at %s.", s.addr)
+		}
 		u.system(KindError, text)
 		u.msgs.flush()
 		u.updateState()
 		dialog.ShowInformation("Could not start the chat", text, u.win)
 		return
+	}
+	if s := u.sess; s != nil {
+		u.leave(fmt.Sprintf("You left the chat at %s to host your own.", s.addr))
 	}
 	port := lns[0].Addr().(*net.TCPAddr).Port
 	srv := server.New(server.Config{
@@ -364,12 +389,9 @@ func (u *UI) stopHosting() {
 		return
 	}
 	u.hosting = nil
-	if s := u.sess; s != nil {
-		u.sess = nil
-		s.close()
-	}
+	u.leave("")
 	go h.stop()
-	u.users.clear()
+	u.users.clear(usersNotInChat)
 	u.users.flush()
 	u.system(KindInfo, "You stopped hosting. Everyone in the chat was told that it ended.")
 	u.msgs.flush()

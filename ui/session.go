@@ -301,7 +301,7 @@ func (s *session) apply(ev client.Event) bool {
 		s.retry = ev.Retry
 		if ev.Retry == 0 {
 			s.stopped = true
-			u.users.clear()
+			u.users.clear(usersNotInChat)
 			text := "You were disconnected: " + errText(ev.Err) + "."
 			if errors.Is(ev.Err, client.ErrEnded) {
 				text = "The host ended the chat."
@@ -314,7 +314,7 @@ func (s *session) apply(ev client.Event) bool {
 		}
 		if wasConnected || !s.dropped {
 			s.dropped = true
-			u.users.clear()
+			u.users.clear(usersReconnecting)
 			u.system(KindWarn, fmt.Sprintf("You were disconnected (%s). Reconnecting…", errText(ev.Err)))
 		}
 		return true

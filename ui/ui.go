@@ -420,6 +420,14 @@ func (u *UI) updateState() {
 		if u.hosting == nil {
 			buttons = append(buttons, widget.NewButton("Host a chat…", u.showHost))
 		}
+	case s.stopped:
+		// The chat ended or the client gave up: offer the ways on.
+		u.status.SetText(s.describe())
+		buttons = append(buttons, widget.NewButton("Reconnect", u.reconnect),
+			widget.NewButton("Connect…", u.showConnect))
+		if u.hosting == nil {
+			buttons = append(buttons, widget.NewButton("Host a chat…", u.showHost))
+		}
 	default:
 		u.status.SetText(s.describe())
 		if u.hosting == nil {

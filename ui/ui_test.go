@@ -337,6 +337,7 @@ func TestHostAndJoin(t *testing.T) {
 
 	// Stopping asks nothing here (the test calls the action behind the
 	// confirmation) and tells the guest the chat is over.
+	hostAddr := host.HostAddr()
 	host.StopHosting()
 	waitFor(t, "the guest to hear the host ended the chat", func() bool {
 		return guest.Count("The host ended the chat") == 1
@@ -345,6 +346,21 @@ func TestHostAndJoin(t *testing.T) {
 	if !guest.Compose().Disabled() {
 		t.Error("the compose box stays enabled in a chat that ended")
 	}
+	if got := guest.People(); got != "People / Not in a chat." {
+		t.Errorf("guest's user list after the chat ended = %q", got)
+	}
+	if got := host.People(); got != "People / Not in a chat." {
+		t.Errorf("host's user list after it stopped = %q", got)
+	}
+	// The guest is offered to join again; the host is gone, and that is
+	// explained.
+	if got := strings.Join(guest.Actions(), ","); got != "Reconnect,Connect…,Host a chat…" {
+		t.Fatalf("guest's buttons after the chat ended: %s", got)
+	}
+	test.Tap(findButton(guest.Window().Content(), "Reconnect"))
+	waitFor(t, "reconnecting to fail", func() bool {
+		return guest.Count("Nobody is hosting a chat at "+hostAddr) == 1
+	}, hp, gp)
 }
 
 func TestSendRefusals(t *testing.T) {
@@ -458,6 +474,9 @@ func TestServerRestart(t *testing.T) {
 	}, p)
 	if u.Compose().Disabled() {
 		t.Fatal("compose box disabled while reconnecting")
+	}
+	if got := u.People(); !strings.HasPrefix(got, "People / Reconnecting") {
+		t.Errorf("user list while reconnecting = %q", got)
 	}
 	typeAndSend(u, "sent while the server was down")
 	waitFor(t, "the message to wait as pending", func() bool {
@@ -729,9 +748,16 @@ func TestDisconnect(t *testing.T) {
 	u, p := newUI(t, ui.Options{})
 	u.Dial(addr, "mia")
 	waitFor(t, "joining", u.Connected, p)
+	waitFor(t, "both in the list", func() bool { return u.People() == "People — 2" }, p)
 	u.Disconnect()
 	if u.Connected() || !strings.Contains(u.Window().Title(), "not connected") || len(u.Users()) != 0 {
 		t.Errorf("after Disconnect: title %q users %q", u.Window().Title(), u.Users())
+	}
+	if got := u.People(); got != "People / Not in a chat." {
+		t.Errorf("user list after Disconnect = %q", got)
+	}
+	if u.Count("info : You left the chat at "+addr+".") != 1 {
+		t.Errorf("no line saying the chat was left:\n%s", strings.Join(u.Lines(), "\n"))
 	}
 	bob.send(t, "after mia left")
 	settle(200*time.Millisecond, p)
@@ -750,5 +776,168 @@ func TestCommandLineConnect(t *testing.T) {
 	waitFor(t, "joining from the command line", u.Connected, p)
 	if _, _, d := u.ConnectForm(); d != nil {
 		t.Error("connect dialog shown although -connect was given")
+	}
+}
+
+// typeFocused types text into whatever has the keyboard focus, as the
+// driver does with keys (the test canvas has no handler of its own).
+func typeFocused(c fyne.Canvas, text string) {
+	for _, r := range text {
+		if f := c.Focused(); f != nil {
+			f.TypedRune(r)
+		}
+	}
+}
+
+// TestConnectDialogKeyboard walks the connect dialog with the keyboard:
+// Tab goes from the server to the nickname and on to the buttons (the
+// recent-servers arrow is no stop), Enter in a complete field moves to
+// the one still to fill in, Down opens the recent servers, and Enter on
+// a complete form connects.
+func TestConnectDialogKeyboard(t *testing.T) {
+	a := test.NewTempApp(t)
+	_, addr := startServer(t, 0)
+	a.Preferences().SetStringList("recent", []string{addr, "192.0.2.7:2000"})
+	u, p := newUI(t, ui.Options{})
+	server, nick, dlg := u.ConnectForm()
+	if dlg == nil {
+		t.Fatal("no connect dialog at start with nothing remembered")
+	}
+	c := u.Window().Canvas()
+	if c.Focused() != server {
+		t.Fatalf("focus at start on %T, want the server field", c.Focused())
+	}
+	focusedButton := func() string {
+		if b, ok := c.Focused().(*widget.Button); ok {
+			return b.Text
+		}
+		return fmt.Sprintf("%T", c.Focused())
+	}
+
+	test.Type(server, "192.0.2.1:2000")
+	test.FocusNext(c)
+	if c.Focused() != nick {
+		t.Fatalf("Tab from the server field went to %s, want the nickname", focusedButton())
+	}
+	typeFocused(c, "olga")
+	if nick.Text != "olga" {
+		t.Fatalf("nickname typed after Tab = %q", nick.Text)
+	}
+	test.FocusNext(c)
+	if got := focusedButton(); got != "Cancel" {
+		t.Errorf("Tab from the nickname went to %s, want Cancel", got)
+	}
+	test.FocusNext(c)
+	if got := focusedButton(); got != "Connect" {
+		t.Errorf("Tab from Cancel went to %s, want Connect", got)
+	}
+	test.FocusNext(c)
+	if c.Focused() != server {
+		t.Errorf("Tab from Connect went to %s, want the server field again", focusedButton())
+	}
+
+	// Enter in a valid server field with no nickname goes to the
+	// nickname; Enter in an invalid one stays.
+	nick.SetText("")
+	server.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if c.Focused() != nick {
+		t.Fatalf("Enter in the server field went to %s, want the nickname", focusedButton())
+	}
+	c.Focus(server)
+	server.SetText("not an address")
+	server.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if c.Focused() != server {
+		t.Errorf("Enter in an invalid server field moved to %s", focusedButton())
+	}
+
+	// Down opens the recent servers; choosing one fills the field and
+	// leads on to the nickname.
+	server.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	menu := server.RecentMenu()
+	if menu == nil || !menu.Visible() {
+		t.Fatal("Down did not open the recent servers")
+	}
+	menu.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	menu.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if server.Text != addr || c.Focused() != nick {
+		t.Fatalf("after choosing the first recent server: field %q, focus on %s", server.Text, focusedButton())
+	}
+
+	// With both fields filled in, Enter in the server field connects.
+	typeFocused(c, "olga")
+	c.Focus(server)
+	server.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	waitFor(t, "Enter to connect", u.Connected, p)
+	if _, _, d := u.ConnectForm(); d != nil {
+		t.Error("the connect dialog stayed open after connecting")
+	}
+}
+
+// TestHostWhileInChat hosts from a window that is in someone else's chat:
+// it asks first, stays in that chat if the port is taken, and leaves it
+// only once its own chat is up.
+func TestHostWhileInChat(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	a.Preferences().SetBool("host.lan", false)
+	_, addr := startServer(t, 0)
+	_, taken, _ := net.SplitHostPort(addr)
+	dialPeer(t, addr, "bob")
+	u, p := newUI(t, ui.Options{})
+	u.Dial(addr, "pia")
+	waitFor(t, "joining", func() bool { return u.Connected() && len(u.Users()) == 2 }, p)
+	top := func() fyne.CanvasObject { return u.Window().Canvas().Overlays().Top() }
+	host := func(port string) {
+		t.Helper()
+		portField, _, _, d := u.HostForm()
+		portField.SetText(port)
+		d.Submit()
+		if top() == nil || findButton(top(), "Leave and host") == nil {
+			t.Fatal("no confirmation before leaving the chat to host")
+		}
+		if !strings.Contains(test.RenderObjectToMarkup(top()), "Hosting will leave the chat at "+addr) {
+			t.Errorf("the confirmation does not name the chat:\n%s", test.RenderObjectToMarkup(top()))
+		}
+	}
+
+	host(taken)
+	test.Tap(findButton(top(), "Stay"))
+	p.Run()
+	if u.Hosting() || !u.Connected() {
+		t.Fatalf("after Stay: hosting %v, connected %v", u.Hosting(), u.Connected())
+	}
+
+	// The port is taken: the user is still in the chat, list and all.
+	host(taken)
+	test.Tap(findButton(top(), "Leave and host"))
+	p.Run()
+	if u.Hosting() || !u.Connected() {
+		t.Fatalf("port in use: hosting %v, connected %v:\n%s", u.Hosting(), u.Connected(), strings.Join(u.Lines(), "\n"))
+	}
+	if u.Count("already in use") != 1 || u.Count("You are still in the chat at "+addr) != 1 {
+		t.Errorf("port in use not explained:\n%s", strings.Join(u.Lines(), "\n"))
+	}
+	if got := strings.Join(u.Users(), ","); got != "bob,pia" || u.People() != "People — 2" {
+		t.Errorf("user list after the failed start: %q, %q", got, u.People())
+	}
+	test.Tap(findButton(top(), "OK"))
+
+	// A free port: the new chat starts, and then the old one is left.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	free := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	host(free)
+	test.Tap(findButton(top(), "Leave and host"))
+	waitFor(t, "hosting and joining the own chat", func() bool {
+		return u.Hosting() && u.Connected() && strings.Join(u.Users(), ",") == "pia"
+	}, p)
+	if !strings.HasSuffix(u.HostAddr(), ":"+free) {
+		t.Errorf("hosting at %s, want port %s", u.HostAddr(), free)
+	}
+	if u.Count("You left the chat at "+addr+" to host your own.") != 1 {
+		t.Errorf("leaving the old chat not shown:\n%s", strings.Join(u.Lines(), "\n"))
 	}
 }

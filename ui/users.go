@@ -20,7 +20,10 @@ type userList struct {
 	sorted []wire.User
 	self   string // folded own nickname
 	plain  bool   // plain-text server: nobody is known
-	dirty  bool
+	// away says why nobody is listed while not in a chat or
+	// reconnecting; empty while the list is live.
+	away  string
+	dirty bool
 
 	header *widget.Label
 	note   *widget.Label
@@ -28,8 +31,15 @@ type userList struct {
 	panel  fyne.CanvasObject
 }
 
+// Reasons the user list is empty, shown in its place.
+const (
+	usersNotInChat    = "Not in a chat."
+	usersReconnecting = "Reconnecting… The list comes back with the connection."
+	usersPlainUnknown = "A plain-text server does not say who is here."
+)
+
 func newUserList() *userList {
-	l := &userList{byFold: make(map[string]wire.User)}
+	l := &userList{byFold: make(map[string]wire.User), away: usersNotInChat, dirty: true}
 	l.header = widget.NewLabelWithStyle("People", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	l.note = widget.NewLabel("")
 	l.note.Wrapping = fyne.TextWrapWord
@@ -86,6 +96,7 @@ func (l *userList) set(users []wire.User, self string) {
 	}
 	l.self = wire.FoldNick(self)
 	l.plain = false
+	l.away = ""
 	l.dirty = true
 }
 
@@ -93,12 +104,16 @@ func (l *userList) set(users []wire.User, self string) {
 func (l *userList) setPlain() {
 	clear(l.byFold)
 	l.plain = true
+	l.away = ""
 	l.dirty = true
 }
 
-// clear empties the list while disconnected.
-func (l *userList) clear() {
+// clear empties the list while not in a chat, or while reconnecting, and
+// shows why in its place: whoever was listed may have left meanwhile.
+func (l *userList) clear(why string) {
 	clear(l.byFold)
+	l.plain = false
+	l.away = why
 	l.dirty = true
 }
 
@@ -134,7 +149,7 @@ func (l *userList) status(nick string, p wire.Presence) {
 	}
 }
 
-// names returns the nicknames shown, in order (for tests and the title).
+// names returns the nicknames shown, in order (for tests).
 func (l *userList) names() []string {
 	out := make([]string, len(l.sorted))
 	for i, u := range l.sorted {
@@ -160,11 +175,16 @@ func (l *userList) flush() {
 		}
 		return l.sorted[i].Nick < l.sorted[j].Nick
 	})
-	if l.plain {
+	switch {
+	case l.away != "":
 		l.header.SetText("People")
-		l.note.SetText("A plain-text server does not say who is here.")
+		l.note.SetText(l.away)
 		l.note.Show()
-	} else {
+	case l.plain:
+		l.header.SetText("People")
+		l.note.SetText(usersPlainUnknown)
+		l.note.Show()
+	default:
 		l.header.SetText(fmt.Sprintf("People — %d", len(l.sorted)))
 		l.note.Hide()
 	}
