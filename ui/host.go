@@ -115,8 +115,12 @@ func (u *UI) showHost() {
 	}, u.win)
 	u.hostForm = d
 	d.show(480)
+	// The first field to fill in has the focus, so that Enter alone
+	// starts a chat with the remembered settings.
 	if nick.Text == "" {
 		u.win.Canvas().Focus(nick)
+	} else {
+		u.win.Canvas().Focus(port)
 	}
 }
 

@@ -941,3 +941,43 @@ func TestHostWhileInChat(t *testing.T) {
 		t.Errorf("leaving the old chat not shown:\n%s", strings.Join(u.Lines(), "\n"))
 	}
 }
+
+// TestHostDialogKeyboard: the host dialog opens with the port focused,
+// Tab visits each field once in order, and Enter starts the chat.
+func TestHostDialogKeyboard(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	a.Preferences().SetBool("host.lan", false)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	free := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	a.Preferences().SetInt("host.port", free)
+	u, p := newUI(t, ui.Options{})
+	port, room, nick, _ := u.HostForm()
+	c := u.Window().Canvas()
+	if c.Focused() != port {
+		t.Fatalf("focus at start on %T, want the port", c.Focused())
+	}
+	var order []string
+	for range 7 {
+		test.FocusNext(c)
+		switch f := c.Focused().(type) {
+		case *widget.Entry:
+			order = append(order, map[*widget.Entry]string{port: "port", room: "room", nick: "nick"}[f])
+		case *widget.Button:
+			order = append(order, f.Text)
+		default:
+			order = append(order, fmt.Sprintf("%T", f))
+		}
+	}
+	// The two choices of "who may join" are radio items, one stop each.
+	want := "*widget.radioItem,*widget.radioItem,room,nick,Cancel,Start,port"
+	if got := strings.Join(order, ","); got != want {
+		t.Errorf("Tab order %s, want %s", got, want)
+	}
+	port.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	waitFor(t, "Enter to start the chat", func() bool { return u.Hosting() && u.Connected() }, p)
+}
