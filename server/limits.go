@@ -44,6 +44,15 @@ func (b *bucket) take(now time.Time) (bool, time.Duration) {
 // policy exists to stop a web page the user visits from talking to the
 // chat on the user's behalf.
 func (s *Server) checkOrigin(r *http.Request) bool {
+	if s.originAllowed(r) {
+		return true
+	}
+	s.log.Info("origin refused", "origin", r.Header.Get("Origin"), "host", r.Host, "addr", r.RemoteAddr)
+	return false
+}
+
+// originAllowed is checkOrigin without the log.
+func (s *Server) originAllowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true
@@ -64,6 +73,5 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 			return true
 		}
 	}
-	s.log.Info("origin refused", "origin", origin, "host", r.Host, "addr", r.RemoteAddr)
 	return false
 }

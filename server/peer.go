@@ -533,7 +533,7 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h.conn = &conn{Conn: c}
+	h.conn = &conn{Conn: unwrap(c)}
 	if brw.Reader.Buffered() == 0 {
 		// The Upgrader (ReadBufferSize 0) adopts this reader as its own,
 		// instead of the HTTP server's 4 KiB one.

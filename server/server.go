@@ -4,8 +4,10 @@
 // docs/PROTOCOL.md.
 //
 // A Server is an http.Handler, so it can be served by any http.Server or
-// httptest.Server; Serve and Run add the HTTP server with the timeouts the
-// protocol needs. Every connection has one reader goroutine; its writer
+// httptest.Server. Serve and Run accept connections themselves: they read
+// WebSocket upgrades without net/http's per-connection buffers and hand
+// every other request to an http.Server with the timeouts the protocol
+// needs. Every connection has one reader goroutine; its writer
 // goroutine exists only while it has frames to write. A broadcast is
 // encoded and framed once per mode and the same bytes are queued to every
 // recipient; a recipient that lets its bounded queue overflow is dropped
@@ -13,6 +15,7 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -42,26 +45,30 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	up       websocket.Upgrader
-	hs       *http.Server
+	fast     websocket.Upgrader // Serve's own upgrades: refusals are left to hs
+	hs       *http.Server       // answers everything but Serve's upgrades
+	hsOnce   sync.Once
+	handoff  handoffListener
 	epoch    string
 	limits   wire.Limits
 	software string
 
-	mu       sync.Mutex
-	conns    map[*peer]struct{} // every upgraded connection
-	pending  int                // admitted connections still in the handshake
-	perIP    map[string]int     // connections per client address, including pending
-	nicks    map[string]*peer   // joined peers by folded nickname
-	rich     []*peer            // joined rich peers
-	plain    []*peer            // joined plain peers
-	backlog  *backlog
-	sessions map[string]*session
-	detached []detached
-	guests   int // the N of the last guest-N
-	nextConn uint64
-	closing  bool
-	farewell ending        // how Shutdown ends connections
-	drained  chan struct{} // closed when conns is empty after Shutdown began
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{} // what Serve accepts on
+	conns     map[*peer]struct{}        // every upgraded connection
+	pending   int                       // admitted connections still in the handshake
+	perIP     map[string]int            // connections per client address, including pending
+	nicks     map[string]*peer          // joined peers by folded nickname
+	rich      []*peer                   // joined rich peers
+	plain     []*peer                   // joined plain peers
+	backlog   *backlog
+	sessions  map[string]*session
+	detached  []detached
+	guests    int // the N of the last guest-N
+	nextConn  uint64
+	closing   bool
+	farewell  ending        // how Shutdown ends connections
+	drained   chan struct{} // closed when conns is empty after Shutdown began
 
 	evictions atomic.Uint64
 	limited   atomic.Uint64
@@ -110,6 +117,10 @@ func New(cfg Config) *Server {
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug),
 	}
+	s.handoff.init()
+	s.fast = s.up
+	s.fast.CheckOrigin = s.originAllowed
+	s.fast.Error = func(http.ResponseWriter, *http.Request, int, error) {}
 	return s
 }
 
@@ -131,20 +142,6 @@ func newEpoch() string {
 // Epoch returns the random id of this server instance that rich clients
 // present when they resume.
 func (s *Server) Epoch() string { return s.epoch }
-
-// Serve accepts connections on ln until Shutdown. It may be called for
-// several listeners at once (say 127.0.0.1 and ::1). After Shutdown it
-// returns ErrClosed.
-func (s *Server) Serve(ln net.Listener) error {
-	err := s.hs.Serve(ln)
-	if errors.Is(err, http.ErrServerClosed) {
-		return ErrClosed
-	}
-	if err != nil {
-		return fmt.Errorf("server: serve %s: %w", ln.Addr(), err)
-	}
-	return nil
-}
 
 // Run listens on cfg.Addr and serves until ctx ends, then shuts down: every
 // client gets bye "shutdown" and a 1001 close, within a bounded time.
@@ -205,6 +202,7 @@ func (s *Server) Shutdown(ctx context.Context, reason wire.ByeReason, text strin
 	drained := s.drained
 	s.mu.Unlock()
 
+	s.closeListeners()
 	hsDone := make(chan error, 1)
 	go func() { hsDone <- s.hs.Shutdown(ctx) }()
 
@@ -299,19 +297,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := &hijacker{ResponseWriter: w}
 	ws, err := s.up.Upgrade(h, r, nil)
 	if err != nil {
-		s.mu.Lock()
-		s.pending--
-		s.releaseIPLocked(key)
-		s.mu.Unlock()
+		s.unreserve(key)
 		s.log.Debug("upgrade failed", "addr", r.RemoteAddr, "err", err)
 		return
 	}
+	s.start(h.conn, ws, h.br, key)
+}
+
+// start registers an upgraded connection and starts its reader. c is
+// the connection gorilla was given, br the read buffer it adopted (nil if
+// it brought its own), key the reservation made by reserve.
+func (s *Server) start(c *conn, ws *websocket.Conn, br *bufio.Reader, key string) {
 	p := &peer{
 		s:    s,
-		raw:  h.conn.Conn,
+		raw:  c.Conn,
 		ws:   ws,
-		br:   h.br,
-		rw:   newReadWaiter(h.conn.Conn),
+		br:   br,
+		rw:   newReadWaiter(c.Conn),
 		rich: ws.Subprotocol() == wire.Subprotocol,
 		ip:   key,
 	}
@@ -322,7 +324,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// keeps going over it runs out of strikes and is closed.
 		p.strikes = newBucket(max(1, s.cfg.Rate/10), float64(s.cfg.Burst), now)
 	}
-	h.conn.p = p // from now on gorilla's own writes go through the queue
+	c.p = p // from now on gorilla's own writes go through the queue
 	s.register(p)
 	go p.read()
 }
@@ -330,32 +332,44 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // admit applies the connection limits before the upgrade and reserves a
 // slot. It answers the request itself when it refuses.
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) (ipKey string, ok bool) {
-	ipKey = s.limitKey(r.RemoteAddr)
-	s.mu.Lock()
-	var status int
-	var why string
-	switch {
-	case s.closing:
-		status, why = http.StatusServiceUnavailable, "server is shutting down"
-	case s.cfg.MaxConns > 0 && len(s.conns)+s.pending >= s.cfg.MaxConns:
-		status, why = http.StatusServiceUnavailable, "too many connections"
-	case ipKey != "" && s.cfg.MaxConnsPerIP > 0 && s.perIP[ipKey] >= s.cfg.MaxConnsPerIP:
-		status, why = http.StatusTooManyRequests, "too many connections from your address"
-	}
+	ipKey, status, why := s.reserve(r.RemoteAddr)
 	if status != 0 {
-		s.mu.Unlock()
 		s.refused.Add(1)
 		s.log.Debug("connection refused", "addr", r.RemoteAddr, "why", why)
 		w.Header().Set("Retry-After", "5")
 		http.Error(w, why, status)
 		return "", false
 	}
+	return ipKey, true
+}
+
+// reserve reserves a connection slot for a client at remote, or returns
+// the HTTP status and the reason for refusing it, having changed nothing.
+func (s *Server) reserve(remote string) (ipKey string, status int, why string) {
+	ipKey = s.limitKey(remote)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closing:
+		return "", http.StatusServiceUnavailable, "server is shutting down"
+	case s.cfg.MaxConns > 0 && len(s.conns)+s.pending >= s.cfg.MaxConns:
+		return "", http.StatusServiceUnavailable, "too many connections"
+	case ipKey != "" && s.cfg.MaxConnsPerIP > 0 && s.perIP[ipKey] >= s.cfg.MaxConnsPerIP:
+		return "", http.StatusTooManyRequests, "too many connections from your address"
+	}
 	s.pending++
 	if ipKey != "" {
 		s.perIP[ipKey]++
 	}
+	return ipKey, 0, ""
+}
+
+// unreserve gives back a slot reserve took for an upgrade that failed.
+func (s *Server) unreserve(ipKey string) {
+	s.mu.Lock()
+	s.pending--
+	s.releaseIPLocked(ipKey)
 	s.mu.Unlock()
-	return ipKey, true
 }
 
 // limitKey returns the address a connection from remote counts against

@@ -1,0 +1,338 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Serve's own accept loop.
+//
+// An http.Server gives every connection a 4 KiB bufio.Reader and a 4 KiB
+// bufio.Writer, and Hijack adds another 4 KiB writer; a hijacked
+// connection never gives them back. For a chat server whose connections
+// are nearly all WebSocket upgrades that is 12 KiB of garbage per
+// connection, and the heap the runtime keeps to absorb it was a third of
+// what an idle connection cost. So on the listeners it owns the server
+// reads the request head itself, through the small reader the
+// connection keeps anyway, and upgrades the usual WebSocket requests
+// directly. Anything else (the page, a refusal, a malformed request) is
+// handed, with the bytes read so far replayed, to the http.Server, which
+// answers it exactly as it would have: one code path for every answer
+// that is not a 101.
+
+// headSlack is what net/http reads beyond MaxHeaderBytes before it
+// refuses a request head; the same bound applies here.
+const headSlack = 4096
+
+// errHeadTooLarge reports a request head over the limit.
+var errHeadTooLarge = errors.New("request head too large")
+
+// track adds ln to the listeners Shutdown closes, or removes it. It
+// reports false if the server is already shutting down.
+func (s *Server) track(ln net.Listener, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !add {
+		delete(s.listeners, ln)
+		return true
+	}
+	if s.closing {
+		return false
+	}
+	if s.listeners == nil {
+		s.listeners = make(map[net.Listener]struct{})
+	}
+	s.listeners[ln] = struct{}{}
+	return true
+}
+
+// closeListeners closes every listener Serve is accepting on, and the
+// hand-off listener of the HTTP server.
+func (s *Server) closeListeners() {
+	s.mu.Lock()
+	lns := make([]net.Listener, 0, len(s.listeners))
+	for ln := range s.listeners {
+		lns = append(lns, ln)
+	}
+	s.mu.Unlock()
+	for _, ln := range lns {
+		ln.Close()
+	}
+	s.handoff.Close()
+}
+
+// Serve accepts connections on ln until Shutdown. It may be called for
+// several listeners at once (say 127.0.0.1 and ::1). After Shutdown it
+// returns ErrClosed.
+func (s *Server) Serve(ln net.Listener) error {
+	if !s.track(ln, true) {
+		ln.Close()
+		return ErrClosed
+	}
+	defer s.track(ln, false)
+	s.hsOnce.Do(func() {
+		s.handoff.addr = ln.Addr()
+		go s.hs.Serve(&s.handoff)
+	})
+	var delay time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if s.isShuttingDown() {
+				return ErrClosed
+			}
+			var te interface{ Temporary() bool }
+			if errors.As(err, &te) && te.Temporary() {
+				// Out of file descriptors, say: wait as net/http does,
+				// so that a full table does not spin the loop.
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept failed; retrying", "err", err, "in", delay)
+				time.Sleep(delay)
+				continue
+			}
+			return fmt.Errorf("server: serve %s: %w", ln.Addr(), err)
+		}
+		delay = 0
+		go s.serveConn(c)
+	}
+}
+
+// isShuttingDown reports whether Shutdown has begun.
+func (s *Server) isShuttingDown() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
+// serveConn reads a new connection's request head and upgrades it, or
+// hands it to the HTTP server.
+func (s *Server) serveConn(c net.Conn) {
+	c.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
+	rec := &headRecorder{r: c, limit: s.hs.MaxHeaderBytes + headSlack}
+	rec.buf = headBufs.Get().(*[]byte)
+	done := func() {
+		if rec.buf != nil {
+			*rec.buf = (*rec.buf)[:0]
+			headBufs.Put(rec.buf)
+			rec.buf = nil
+		}
+	}
+	defer done()
+	br := bufio.NewReaderSize(rec, readBufferSize)
+	r, err := http.ReadRequest(br)
+	if err != nil {
+		var ne net.Error
+		switch {
+		case errors.Is(err, errHeadTooLarge):
+			// As net/http answers it.
+			io.WriteString(c, "HTTP/1.1 431 Request Header Fields Too Large\r\n"+
+				"Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"+
+				"431 Request Header Fields Too Large")
+			c.Close()
+		case errors.Is(err, io.EOF), errors.As(err, &ne):
+			// Gone or too slow: net/http closes these without a word.
+			c.Close()
+		default:
+			s.handOff(c, rec.bytes()) // net/http answers 400
+		}
+		return
+	}
+	r.RemoteAddr = c.RemoteAddr().String()
+	if (r.URL.Path != "/" && r.URL.Path != "/ws") || !websocket.IsWebSocketUpgrade(r) {
+		s.handOff(c, rec.bytes())
+		return
+	}
+	key, status, _ := s.reserve(r.RemoteAddr)
+	if status != 0 {
+		// The HTTP server refuses it, counts and logs the refusal.
+		s.handOff(c, rec.bytes())
+		return
+	}
+	h := &upgradeWriter{conn: &conn{Conn: c}, br: br}
+	ws, err := s.fast.Upgrade(h, r, nil)
+	if err != nil {
+		s.unreserve(key)
+		if !h.hijacked {
+			// gorilla refused the request (origin, version, key): the
+			// HTTP server refuses it again, with the answer and the log.
+			s.handOff(c, rec.bytes())
+			return
+		}
+		// gorilla closed the connection: it sent data before the
+		// handshake was done, or the 101 could not be written.
+		s.log.Debug("upgrade failed", "addr", r.RemoteAddr, "err", err)
+		return
+	}
+	done()
+	h.release()
+	s.start(h.conn, ws, br, key)
+}
+
+// handOff gives c to the HTTP server, which reads replay before the
+// rest of the connection.
+func (s *Server) handOff(c net.Conn, replay []byte) {
+	c.SetDeadline(time.Time{}) // the HTTP server sets its own
+	rc := &replayConn{Conn: c, pending: append([]byte(nil), replay...)}
+	if !s.handoff.put(rc) {
+		c.Close()
+	}
+}
+
+// headBufs recycles the buffers request heads are recorded in.
+var headBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// headRecorder passes reads through and keeps a copy of everything read,
+// up to limit bytes, so that a connection can be handed to the HTTP
+// server with its request head replayed.
+type headRecorder struct {
+	r     io.Reader
+	buf   *[]byte
+	limit int
+}
+
+// Read implements io.Reader.
+func (h *headRecorder) Read(b []byte) (int, error) {
+	if len(*h.buf) >= h.limit {
+		return 0, errHeadTooLarge
+	}
+	if room := h.limit - len(*h.buf); len(b) > room {
+		b = b[:room]
+	}
+	n, err := h.r.Read(b)
+	*h.buf = append(*h.buf, b[:n]...)
+	return n, err
+}
+
+func (h *headRecorder) bytes() []byte { return *h.buf }
+
+// upgradeWriter is the http.ResponseWriter of an upgrade on Serve's own
+// path: gorilla may only hijack it. Its refusals are not written: the
+// connection goes to the HTTP server, which writes them.
+type upgradeWriter struct {
+	conn     *conn
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	header   http.Header
+	hijacked bool
+}
+
+// Header implements http.ResponseWriter.
+func (w *upgradeWriter) Header() http.Header {
+	if w.header == nil {
+		w.header = make(http.Header)
+	}
+	return w.header
+}
+
+// Write implements http.ResponseWriter. Nothing is written: see
+// upgradeWriter.
+func (w *upgradeWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// WriteHeader implements http.ResponseWriter.
+func (w *upgradeWriter) WriteHeader(int) {}
+
+// Hijack implements http.Hijacker: the connection, its small reader (which
+// gorilla adopts as its read buffer) and a writer whose buffer gorilla
+// borrows to compose the 101.
+func (w *upgradeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.hijacked = true
+	w.bw = handshakeWriters.Get().(*bufio.Writer)
+	w.bw.Reset(w.conn)
+	return w.conn, bufio.NewReadWriter(w.br, w.bw), nil
+}
+
+// release recycles the handshake writer once gorilla is done with it.
+func (w *upgradeWriter) release() {
+	if w.bw != nil {
+		w.bw.Reset(nil)
+		handshakeWriters.Put(w.bw)
+		w.bw = nil
+	}
+}
+
+// handshakeWriters hold the buffers gorilla composes 101 responses in
+// (about 170 bytes; it grows a copy if one is longer).
+var handshakeWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256) }}
+
+// replayConn is a connection handed to the HTTP server: reads return the
+// bytes already read from it first.
+type replayConn struct {
+	net.Conn
+	pending []byte
+}
+
+// Read implements net.Conn.
+func (c *replayConn) Read(b []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(b, c.pending)
+		c.pending = c.pending[n:]
+		return n, nil
+	}
+	return c.Conn.Read(b)
+}
+
+// unwrap returns the connection under c once its replay is read, so that
+// a WebSocket upgraded through the HTTP server keeps the socket's own
+// methods (half-close, waiting for input).
+func unwrap(c net.Conn) net.Conn {
+	if rc, ok := c.(*replayConn); ok && len(rc.pending) == 0 {
+		return rc.Conn
+	}
+	return c
+}
+
+// handoffListener is the listener the HTTP server accepts handed-off
+// connections from.
+type handoffListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+	addr  net.Addr
+}
+
+func (l *handoffListener) init() {
+	l.conns = make(chan net.Conn)
+	l.done = make(chan struct{})
+}
+
+// put hands c to the HTTP server; false if it is closed.
+func (l *handoffListener) put(c net.Conn) bool {
+	select {
+	case l.conns <- c:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+// Accept implements net.Listener.
+func (l *handoffListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// Close implements net.Listener.
+func (l *handoffListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+// Addr implements net.Listener.
+func (l *handoffListener) Addr() net.Addr {
+	if l.addr == nil {
+		return &net.TCPAddr{}
+	}
+	return l.addr
+}
