@@ -155,6 +155,22 @@ func (u *UI) SetNotifyEvery(d time.Duration) { u.notifier.every = d }
 // ToggleNotifications is the Notifications menu item.
 func ToggleNotifications(u *UI) { u.toggleNotify() }
 
+// AwayChecked reports whether the Away menu item is checked.
+func AwayChecked(u *UI) bool { return u.menuAway.Checked }
+
+// ToggleAway is the Away menu item.
+func ToggleAway(u *UI) { u.toggleAway() }
+
+// UserRow returns the text the user list shows for nick, or "".
+func (u *UI) UserRow(nick string) string {
+	for i, usr := range u.users.sorted {
+		if usr.Nick == nick {
+			return u.users.rowText(i)
+		}
+	}
+	return ""
+}
+
 // Quit is the Quit menu item.
 func Quit(u *UI) { u.quit() }
 

@@ -373,14 +373,20 @@ func (u *UI) confirmStopHosting() {
 	if u.hosting == nil {
 		return
 	}
-	d := dialog.NewConfirm("Stop hosting?",
-		"Everyone in the chat will be disconnected and told that the host ended it.",
+	text := "Nobody else is in the chat. Others will no longer be able to join."
+	st := u.hosting.srv.Stats()
+	if others := st.Rich + st.Plain - 1; others > 0 {
+		text = fmt.Sprintf("%s in the chat. Everyone will be disconnected and told that the host ended it.",
+			plural(others, "other person is", "other people are"))
+	}
+	d := dialog.NewConfirm("Stop hosting?", text,
 		func(ok bool) {
 			if ok {
 				u.stopHosting()
 			}
 		}, u.win)
 	d.SetConfirmText("Stop hosting")
+	d.SetDismissText("Keep hosting")
 	d.SetConfirmImportance(widget.DangerImportance)
 	d.Show()
 }

@@ -61,9 +61,13 @@ type session struct {
 	plain     bool
 	connected bool
 	stopped   bool          // the client gave up reconnecting
+	ended     string        // why, for the status bar, once stopped
 	retry     time.Duration // next attempt in, while disconnected
+	retryAt   time.Time     // when the next attempt starts
+	ticking   bool          // a countdown tick is scheduled
 	dropped   bool          // a drop was reported since the last connect
 	backlog   int           // backlog messages still to come
+	away      bool          // the server confirmed the user as away
 
 	mu        sync.Mutex
 	queue     []client.Event
@@ -231,6 +235,8 @@ func (s *session) stateWord() string {
 func (s *session) describe() string {
 	nick := s.c.Nick()
 	switch {
+	case s.stopped && s.ended != "":
+		return s.ended
 	case s.stopped:
 		return "Disconnected from " + s.addr
 	case s.connected && s.plain:
@@ -238,7 +244,10 @@ func (s *session) describe() string {
 	case s.connected:
 		return fmt.Sprintf("In %s at %s as %s", s.room(), s.addr, nick)
 	case s.retry > 0:
-		return fmt.Sprintf("Connection lost. Reconnecting to %s in %s…", s.addr, roundDur(s.retry))
+		if left := s.retryAt.Sub(s.u.now()); left >= 500*time.Millisecond {
+			return fmt.Sprintf("Connection lost. Reconnecting to %s in %s…", s.addr, roundDur(left))
+		}
+		return fmt.Sprintf("Connection lost. Trying to reach %s…", s.addr)
 	}
 	return "Connecting to " + s.addr + "…"
 }
@@ -252,6 +261,26 @@ func roundDur(d time.Duration) string {
 		return "1 second"
 	}
 	return fmt.Sprintf("%d seconds", secs)
+}
+
+// tick counts the wait for the next reconnect attempt down in the status
+// bar, once a second until the connection is back or given up: a wait
+// of 20 seconds that never changes looks like a hang.
+func (s *session) tick() {
+	if s.ticking {
+		return
+	}
+	s.ticking = true
+	time.AfterFunc(time.Second, func() {
+		s.u.do(func() {
+			s.ticking = false
+			if s.u.sess != s || s.connected || s.stopped || s.retry == 0 {
+				return
+			}
+			s.u.status.SetText(s.describe())
+			s.tick()
+		})
+	})
 }
 
 // apply shows one event and reports whether the connection state changed.
@@ -299,19 +328,23 @@ func (s *session) apply(ev client.Event) bool {
 		wasConnected := s.connected
 		s.connected = false
 		s.retry = ev.Retry
+		s.retryAt = u.now().Add(ev.Retry)
 		if ev.Retry == 0 {
 			s.stopped = true
 			u.users.clear(usersNotInChat)
 			text := "You were disconnected: " + errText(ev.Err) + "."
+			s.ended = "Disconnected from " + s.addr
 			if errors.Is(ev.Err, client.ErrEnded) {
 				text = "The host ended the chat."
 				if ev.Bye != nil && ev.Bye.Text != "" && ev.Bye.Text != "The host ended the chat" {
 					text += " " + ev.Bye.Text
 				}
+				s.ended = fmt.Sprintf("The host ended the chat at %s", s.addr)
 			}
 			u.system(KindError, text)
 			return true
 		}
+		s.tick()
 		if wasConnected || !s.dropped {
 			s.dropped = true
 			u.users.clear(usersReconnecting)
@@ -350,6 +383,23 @@ func (s *session) apply(ev client.Event) bool {
 
 	case client.StatusChanged:
 		u.users.status(ev.Nick, ev.Status.Status)
+		if wire.FoldNick(ev.Nick) == wire.FoldNick(s.c.Nick()) {
+			// The server confirms the user's own status (also when the
+			// client sets it again after a reconnect): say so once, and
+			// keep the Away menu item in step.
+			away := ev.Status.Status == wire.Away
+			if away != u.menuAway.Checked {
+				u.setAwayMenu(away)
+			}
+			if away != s.away {
+				s.away = away
+				text := "You are back."
+				if away {
+					text = "You are marked as away. Type /back when you return."
+				}
+				m.append(Entry{Kind: KindEvent, Time: orNow(ev.Time, now), Text: text})
+			}
+		}
 
 	case client.Failed:
 		if ev.CID != "" {

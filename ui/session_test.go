@@ -84,3 +84,62 @@ func TestFloodIsBatched(t *testing.T) {
 	t.Logf("%d messages in %d flushes over %v", n, flushes, elapsed)
 	u.Close()
 }
+
+// TestReconnectCountdown: while the client waits to reconnect, the status
+// bar counts the wait down by itself, says when it is trying, and stops
+// counting once connected.
+func TestReconnectCountdown(t *testing.T) {
+	a := test.NewTempApp(t)
+	a.Preferences().SetString(prefAddr, "x:1")
+	a.Preferences().SetString(prefNick, "me")
+	var mu sync.Mutex
+	var queued []func()
+	do := func(f func()) {
+		mu.Lock()
+		queued = append(queued, f)
+		mu.Unlock()
+	}
+	run := func() {
+		mu.Lock()
+		q := queued
+		queued = nil
+		mu.Unlock()
+		for _, f := range q {
+			f()
+		}
+	}
+	u := newUI(a, Options{}, do)
+	defer u.Close()
+	clock := time.Unix(1_000_000, 0)
+	u.now = func() time.Time { return clock } // read on this goroutine only
+	fc := &fakeClient{events: make(chan client.Event, 8)}
+	u.joined(fc, "x:1", "me")
+	waitStatus := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for u.status.Text != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("status %q, want %q", u.status.Text, want)
+			}
+			run()
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	fc.events <- client.Connected{Welcome: wire.Welcome{Nick: "me", Room: "R", Users: []wire.User{{Nick: "me"}}}}
+	waitStatus("In R at x:1 as me")
+	fc.events <- client.Disconnected{Err: client.ErrConnLost, Retry: 5 * time.Second}
+	waitStatus("Connection lost. Reconnecting to x:1 in 5 seconds…")
+	// No event comes, only time passes.
+	clock = clock.Add(2 * time.Second)
+	waitStatus("Connection lost. Reconnecting to x:1 in 3 seconds…")
+	clock = clock.Add(3 * time.Second)
+	waitStatus("Connection lost. Trying to reach x:1…")
+	fc.events <- client.Connected{Resumed: true, Welcome: wire.Welcome{Nick: "me", Room: "R", Users: []wire.User{{Nick: "me"}}}}
+	waitStatus("In R at x:1 as me")
+	clock = clock.Add(time.Hour)
+	time.Sleep(1100 * time.Millisecond)
+	run()
+	if u.status.Text != "In R at x:1 as me" || u.sess.ticking {
+		t.Errorf("after reconnecting: status %q, still ticking %v", u.status.Text, u.sess.ticking)
+	}
+}

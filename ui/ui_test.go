@@ -349,6 +349,9 @@ func TestHostAndJoin(t *testing.T) {
 	if got := guest.People(); got != "People / Not in a chat." {
 		t.Errorf("guest's user list after the chat ended = %q", got)
 	}
+	if got := guest.Status(); got != "The host ended the chat at "+hostAddr {
+		t.Errorf("guest's status after the chat ended = %q", got)
+	}
 	if got := host.People(); got != "People / Not in a chat." {
 		t.Errorf("host's user list after it stopped = %q", got)
 	}
@@ -980,4 +983,42 @@ func TestHostDialogKeyboard(t *testing.T) {
 	}
 	port.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	waitFor(t, "Enter to start the chat", func() bool { return u.Hosting() && u.Connected() }, p)
+}
+
+// TestAwayAndNick: /away and /back are confirmed in the log and the Away
+// menu item follows them; /nick renames the user in the list and the
+// log, on both sides.
+func TestAwayAndNick(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	_, addr := startServer(t, 0)
+	u, p := newUI(t, ui.Options{})
+	u.Dial(addr, "quinn")
+	waitFor(t, "joining", u.Connected, p)
+	other, op := newUI(t, ui.Options{})
+	other.Dial(addr, "ruth")
+	waitFor(t, "both in", func() bool { return len(u.Users()) == 2 && len(other.Users()) == 2 }, p, op)
+
+	typeAndSend(u, "/away")
+	waitFor(t, "away to be confirmed", func() bool {
+		return u.Count("You are marked as away") == 1 && ui.AwayChecked(u)
+	}, p)
+	waitFor(t, "ruth to see quinn away", func() bool { return other.UserRow("quinn") == "quinn (away)" }, op)
+	if got := u.UserRow("quinn"); got != "quinn (away) — you" {
+		t.Errorf("own row while away = %q", got)
+	}
+	ui.ToggleAway(u) // the menu item: back
+	waitFor(t, "back to be confirmed", func() bool { return u.Count("You are back.") == 1 && !ui.AwayChecked(u) }, p)
+	waitFor(t, "ruth to see quinn back", func() bool { return other.UserRow("quinn") == "quinn" }, op)
+
+	typeAndSend(u, "/nick quincy")
+	waitFor(t, "the rename on both sides", func() bool {
+		return u.Count("You are now known as quincy") == 1 && other.Count("quinn is now known as quincy") == 1 &&
+			u.UserRow("quincy") == "quincy — you" && other.UserRow("quincy") == "quincy"
+	}, p, op)
+	if got := strings.Join(other.Users(), ","); got != "quincy,ruth" {
+		t.Errorf("ruth's list after the rename = %s", got)
+	}
+	typeAndSend(u, "after the rename")
+	waitFor(t, "a message under the new name", func() bool { return other.Count("chat quincy: after the rename") == 1 }, p, op)
 }

@@ -43,7 +43,9 @@ func newUserList() *userList {
 	l.header = widget.NewLabelWithStyle("People", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	l.note = widget.NewLabel("")
 	l.note.Wrapping = fyne.TextWrapWord
-	l.note.Importance = widget.LowImportance
+	// Italic rather than a low-importance colour, which the light
+	// theme draws too faint to read.
+	l.note.TextStyle.Italic = true
 	l.note.Hide()
 	l.list = widget.NewList(
 		func() int { return len(l.sorted) },
@@ -62,20 +64,8 @@ func newUserList() *userList {
 			c := o.(*fyne.Container)
 			name := c.Objects[0].(*widget.Label)
 			dot := c.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*canvas.Circle)
-			text := u.Nick
-			switch {
-			case u.Plain:
-				text += " (plain)"
-			case u.Status == wire.Away:
-				text += " (away)"
-			case u.Status != "" && u.Status != wire.Active:
-				text += " (" + string(u.Status) + ")"
-			}
-			if wire.FoldNick(u.Nick) == l.self {
-				text += " — you"
-			}
 			name.TextStyle.Bold = wire.FoldNick(u.Nick) == l.self
-			name.SetText(text)
+			name.SetText(l.rowText(id))
 			col := theme.ColorNameSuccess
 			if u.Status == wire.Away || u.Plain {
 				col = theme.ColorNamePlaceHolder
@@ -86,6 +76,25 @@ func newUserList() *userList {
 	l.list.OnSelected = func(id widget.ListItemID) { l.list.Unselect(id) }
 	l.panel = container.NewBorder(container.NewVBox(l.header, l.note), nil, nil, nil, l.list)
 	return l
+}
+
+// rowText is what row i shows: the nickname, the status, and whether it
+// is the user.
+func (l *userList) rowText(i int) string {
+	u := l.sorted[i]
+	text := u.Nick
+	switch {
+	case u.Plain:
+		text += " (plain)"
+	case u.Status == wire.Away:
+		text += " (away)"
+	case u.Status != "" && u.Status != wire.Active:
+		text += " (" + string(u.Status) + ")"
+	}
+	if wire.FoldNick(u.Nick) == l.self {
+		text += " — you"
+	}
+	return text
 }
 
 // set replaces the whole list, as a welcome does.
