@@ -88,6 +88,7 @@ func (u *UI) HostAddrs() []string       { return u.hosting.addrs }
 func (u *UI) Hosting() bool             { return u.hosting != nil }
 func (u *UI) Connected() bool           { return u.sess != nil && u.sess.connected }
 func (u *UI) Plain() bool               { return u.sess != nil && u.sess.plain }
+func (u *UI) SideWidth() float32        { return u.users.panel.Size().Width }
 func (u *UI) HostSummary() string       { return u.hostLabel.Text }
 func (u *UI) StartHosting(port int, lan bool, room, nick string) {
 	u.startHosting(hostSettings{Port: port, LAN: lan, Room: room, Nick: nick}, false)

@@ -48,19 +48,20 @@ type hosting struct {
 	done  chan struct{}
 }
 
-// summary is the hosting bar's text.
+// summary is the hosting bar's text. The address others need comes
+// first: a narrow window cuts the end of the line off.
 func (h *hosting) summary() string {
 	if !h.lan {
-		return fmt.Sprintf("Hosting “%s” on port %d for this computer only (%s).", h.room, h.port, h.local)
+		return fmt.Sprintf("Only this computer can join, at %s. Hosting “%s”.", h.local, h.room)
 	}
 	switch len(h.addrs) {
 	case 0:
 		return fmt.Sprintf("Hosting “%s” on port %d, but this computer has no network address others could use.", h.room, h.port)
 	case 1:
-		return fmt.Sprintf("Hosting “%s”. Others join at %s", h.room, h.addrs[0])
+		return fmt.Sprintf("Others join at %s. Hosting “%s”.", h.addrs[0], h.room)
 	}
-	return fmt.Sprintf("Hosting “%s”. Others join at %s (or %s)", h.room, h.addrs[0],
-		plural(len(h.addrs)-1, "other address", "other addresses"))
+	return fmt.Sprintf("Others join at %s (or %s). Hosting “%s”.", h.addrs[0],
+		plural(len(h.addrs)-1, "other address", "other addresses"), h.room)
 }
 
 // stop tells everyone the host ended the chat and closes the server.

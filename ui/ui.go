@@ -197,8 +197,7 @@ func (u *UI) build() {
 	), u.hostLabel)
 	u.hostBar.Hide()
 
-	split := container.NewHSplit(u.msgs, u.users.panel)
-	split.Offset = 0.78
+	split := newSideSplit(u.msgs, u.users.panel)
 	u.win.SetContent(container.NewBorder(
 		container.NewVBox(top, u.hostBar, widget.NewSeparator()),
 		compose, nil, nil, split))

@@ -1022,3 +1022,29 @@ func TestAwayAndNick(t *testing.T) {
 	typeAndSend(u, "after the rename")
 	waitFor(t, "a message under the new name", func() bool { return other.Count("chat quincy: after the rename") == 1 }, p, op)
 }
+
+// TestSidePanelKeepsWidth: the user list keeps its width when the window
+// grows, and gives way in a narrow one.
+func TestSidePanelKeepsWidth(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	u, _ := newUI(t, ui.Options{})
+	w := u.Window()
+	w.Resize(fyne.NewSize(860, 560))
+	normal := u.SideWidth()
+	if normal < 150 || normal > 230 {
+		t.Fatalf("user list %.0f px wide in an 860 px window", normal)
+	}
+	w.Resize(fyne.NewSize(1700, 700))
+	if wide := u.SideWidth(); wide < normal-10 || wide > normal+10 {
+		t.Errorf("user list %.0f px wide in a 1700 px window, %.0f px at 860", wide, normal)
+	}
+	w.Resize(fyne.NewSize(500, 560))
+	if narrow := u.SideWidth(); narrow > 0.34*500 || narrow < 90 {
+		t.Errorf("user list %.0f px wide in a 500 px window", narrow)
+	}
+	w.Resize(fyne.NewSize(860, 560))
+	if back := u.SideWidth(); back < normal-10 || back > normal+10 {
+		t.Errorf("user list %.0f px wide back at 860 px, was %.0f", back, normal)
+	}
+}
