@@ -53,7 +53,8 @@ type peer struct {
 	reason    string        // the leave reason; the first cause wins
 	sent      chan struct{} // closed once the close frame is written or never will be
 	sentDone  bool          // sent is closed
-	ping      *time.Timer
+	wslot     int32         // 1 + the ping wheel's slot holding the peer, 0 if none; guarded by s.wheel.mu
+	widx      int32         // the peer's index in that slot
 	grace     *time.Timer
 	helloWait *time.Timer
 
@@ -211,9 +212,7 @@ func (p *peer) closingLocked() {
 	if p.sent == nil {
 		p.sent = make(chan struct{})
 	}
-	if p.ping != nil {
-		p.ping.Stop()
-	}
+	p.s.wheel.remove(p)
 	if p.grace == nil && !p.dead {
 		p.grace = time.AfterFunc(closeGrace, p.cut)
 	}
@@ -350,9 +349,7 @@ func (p *peer) cut() {
 	clear(p.q)
 	p.q, p.qbytes, p.spare = nil, 0, nil
 	p.markSentLocked()
-	if p.ping != nil {
-		p.ping.Stop()
-	}
+	p.s.wheel.remove(p)
 	if p.grace != nil {
 		p.grace.Stop()
 	}
@@ -363,27 +360,24 @@ func (p *peer) cut() {
 	p.raw.Close()
 }
 
-// startPings arms the ping timer. Each ping is queued like any frame; the
-// timer re-arms itself, so no goroutine waits between pings.
+// startPings puts the peer in the server's ping wheel. Each ping is
+// queued like any frame.
 func (p *peer) startPings() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.closing {
-		p.ping = time.AfterFunc(p.s.cfg.PingInterval, p.pingNow)
+		p.s.wheel.add(p)
 	}
 }
 
-func (p *peer) pingNow() {
+// pingTick is the peer's turn in the ping wheel: it trims the queue of a
+// quiet peer and queues a ping.
+func (p *peer) pingTick() {
 	p.mu.Lock()
 	p.trimLocked()
 	p.busy = false
 	p.mu.Unlock()
 	p.push(pingFrame, false)
-	p.mu.Lock()
-	if !p.closing && p.ping != nil {
-		p.ping.Reset(p.s.cfg.PingInterval)
-	}
-	p.mu.Unlock()
 }
 
 // idleQueueCap is the largest queue slice a quiet peer keeps.

@@ -50,7 +50,7 @@ func TestQueueSlicesKeptThenTrimmed(t *testing.T) {
 		}
 	}
 
-	p.pingNow() // traffic since the last tick: keep
+	p.pingTick() // traffic since the last tick: keep
 	drain(t, s)
 	p.mu.Lock()
 	kept = cap(p.q) + cap(p.spare)
@@ -58,7 +58,7 @@ func TestQueueSlicesKeptThenTrimmed(t *testing.T) {
 	if kept < 500 {
 		t.Fatalf("the first tick after a burst trimmed the queue to %d", kept)
 	}
-	p.pingNow() // only a ping since: trim
+	p.pingTick() // only a ping since: trim
 	drain(t, s)
 	p.mu.Lock()
 	kept = cap(p.q) + cap(p.spare)

@@ -199,6 +199,7 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 	p.hold = true // the welcome goes first, once encoded outside the lock
 	if p.helloWait != nil {
 		p.helloWait.Stop()
+		p.helloWait = nil // a stopped timer is garbage: drop it
 	}
 	p.mu.Unlock()
 	s.addLocked(p)

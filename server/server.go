@@ -48,6 +48,7 @@ type Server struct {
 	fast     websocket.Upgrader // Serve's own upgrades: refusals are left to hs
 	hs       *http.Server       // answers everything but Serve's upgrades
 	hsOnce   sync.Once
+	wheel    wheel
 	handoff  handoffListener
 	epoch    string
 	limits   wire.Limits
@@ -118,6 +119,7 @@ func New(cfg Config) *Server {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug),
 	}
 	s.handoff.init()
+	s.wheel.init(s)
 	s.fast = s.up
 	s.fast.CheckOrigin = s.originAllowed
 	s.fast.Error = func(http.ResponseWriter, *http.Request, int, error) {}
