@@ -14,7 +14,7 @@ import (
 // nowhere. Here the arrow is only clickable; from the keyboard, Down
 // opens the menu.
 type addrEntry struct {
-	widget.Entry
+	formEntry
 
 	recent []string
 	// OnPick is called after a recent server was chosen from the menu.
@@ -43,7 +43,7 @@ func (e *addrEntry) TypedKey(key *fyne.KeyEvent) {
 		e.showRecent()
 		return
 	}
-	e.Entry.TypedKey(key)
+	e.formEntry.TypedKey(key)
 }
 
 // showRecent pops up the recent servers under the field.

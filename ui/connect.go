@@ -22,7 +22,7 @@ const dialTimeout = 15 * time.Second
 // connectDialog is the "Join a chat" form while it is open.
 type connectDialog struct {
 	addr *addrEntry
-	nick *widget.Entry
+	nick *formEntry
 	*formDialog
 }
 
@@ -35,8 +35,8 @@ func (u *UI) showConnect() {
 // showConnectWith opens the connect dialog filled in with addr and nick.
 func (u *UI) showConnectWith(addr, nick string) {
 	if u.hosting != nil {
-		dialog.ShowInformation("You are hosting a chat",
-			"Stop hosting before joining another chat: Chat ▸ Stop hosting…", u.win)
+		u.inform("You are hosting a chat",
+			"Stop hosting before joining another chat: Chat ▸ Stop hosting…", nil)
 		return
 	}
 	if u.connect != nil {
@@ -46,7 +46,7 @@ func (u *UI) showConnectWith(addr, nick string) {
 	a.SetPlaceHolder("host:port, for example 192.168.1.20:2000")
 	a.SetText(addr)
 	a.Validator = checkAddr
-	n := widget.NewEntry()
+	n := newFormEntry()
 	n.SetPlaceHolder("how others will see you")
 	n.SetText(nick)
 	n.Validator = checkNick
@@ -57,9 +57,9 @@ func (u *UI) showConnectWith(addr, nick string) {
 	// Picking a recent server leads on to the nickname.
 	a.OnPick = func(string) { u.win.Canvas().Focus(n) }
 	cd := &connectDialog{addr: a, nick: n}
-	cd.formDialog = newFormDialog("Join a chat", "Connect", items, []formField{{a, &a.Entry}, entryField(n)}, func() {
+	cd.formDialog = newFormDialog(u, "Join a chat", "Connect", items, []formField{{a, &a.Entry}, entryField(n)}, func() {
 		u.dial(strings.TrimSpace(a.Text), strings.TrimSpace(n.Text))
-	}, u.win)
+	})
 	cd.dlg.SetOnClosed(func() {
 		if u.connect == cd {
 			u.connect = nil
@@ -105,7 +105,7 @@ func (u *UI) dial(addr, nick string) {
 	progress := dialog.NewCustomWithoutButtons("Connecting",
 		container.NewVBox(widget.NewLabel(fmt.Sprintf("Joining %s as %s…", addr, nick)), bar), u.win)
 	progress.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", cancel)})
-	progress.Show()
+	u.showDialog(progress, nil, cancel)
 	cfg := client.Config{Addr: addr, Nick: nick, Logger: u.log.With("part", "client"), Agent: "parley/" + u.opts.Version}
 	go func() {
 		c, err := client.Dial(ctx, cfg)
@@ -180,8 +180,7 @@ func (u *UI) dialFailed(addr, nick string, err error) {
 	}
 	u.system(KindError, text)
 	u.msgs.flush()
-	d := dialog.NewInformation("Could not join the chat", text, u.win)
-	d.SetOnClosed(func() {
+	u.inform("Could not join the chat", text, func() {
 		if u.sess == nil && !u.closed {
 			u.showConnectWith(addr, nick)
 			if errors.Is(err, client.ErrNickTaken) || errors.Is(err, client.ErrNickInvalid) {
@@ -191,7 +190,6 @@ func (u *UI) dialFailed(addr, nick string, err error) {
 			}
 		}
 	})
-	d.Show()
 }
 
 // explain says in plain words why joining addr as nick failed.

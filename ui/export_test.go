@@ -94,6 +94,9 @@ func (u *UI) StartHosting(port int, lan bool, room, nick string) {
 	u.startHosting(hostSettings{Port: port, LAN: lan, Room: room, Nick: nick}, false)
 }
 
+// FormEntry is a field of a form dialog.
+type FormEntry = formEntry
+
 // AddrEntry is the connect dialog's server field.
 type AddrEntry = addrEntry
 
@@ -113,7 +116,7 @@ func (u *UI) People() string {
 type Submitter interface{ Submit() }
 
 // ConnectForm returns the open connect dialog's fields, and the dialog.
-func (u *UI) ConnectForm() (*AddrEntry, *widget.Entry, Submitter) {
+func (u *UI) ConnectForm() (*AddrEntry, *FormEntry, Submitter) {
 	if u.connect == nil {
 		return nil, nil, nil
 	}
@@ -177,8 +180,8 @@ func Quit(u *UI) { u.quit() }
 
 // HostForm opens the host dialog and returns its port, room and nickname
 // fields, and the dialog.
-func (u *UI) HostForm() (port, room, nick *widget.Entry, d Submitter) {
+func (u *UI) HostForm() (port, room, nick *FormEntry, d Submitter) {
 	u.showHost()
 	f := u.hostForm
-	return f.fields[0].entry, f.fields[1].entry, f.fields[2].entry, f
+	return f.fields[0].focus.(*formEntry), f.fields[1].focus.(*formEntry), f.fields[2].focus.(*formEntry), f
 }

@@ -18,7 +18,7 @@ type formDialog struct {
 	confirm *widget.Button
 	fields  []formField
 	onOK    func()
-	win     fyne.Window
+	u       *UI
 }
 
 // formField is a field of a form dialog: the widget that takes the
@@ -29,16 +29,16 @@ type formField struct {
 	entry *widget.Entry
 }
 
-// entryField is a plain Entry as a form field.
-func entryField(e *widget.Entry) formField { return formField{e, e} }
+// entryField is a formEntry as a form field.
+func entryField(e *formEntry) formField { return formField{e, &e.Entry} }
 
 // newFormDialog builds the dialog around items; fields are those whose
 // Validator must pass, in order. Enter in a field submits the form if it
 // is complete, and otherwise moves on to the next field to fill in, so
 // that typing the address and pressing Enter leads to the nickname.
-func newFormDialog(title, confirm string, items []*widget.FormItem, fields []formField, onOK func(), win fyne.Window) *formDialog {
-	f := &formDialog{fields: fields, onOK: onOK, win: win}
-	f.dlg = dialog.NewCustomWithoutButtons(title, widget.NewForm(items...), win)
+func newFormDialog(u *UI, title, confirm string, items []*widget.FormItem, fields []formField, onOK func()) *formDialog {
+	f := &formDialog{fields: fields, onOK: onOK, u: u}
+	f.dlg = dialog.NewCustomWithoutButtons(title, widget.NewForm(items...), u.win)
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.dlg.Hide)
 	f.confirm = widget.NewButtonWithIcon(confirm, theme.ConfirmIcon(), f.Submit)
 	f.confirm.Importance = widget.HighImportance
@@ -53,6 +53,9 @@ func newFormDialog(title, confirm string, items []*widget.FormItem, fields []for
 			f.update()
 		}
 		e.OnSubmitted = func(string) { f.enter(i) }
+		if esc, ok := fd.focus.(interface{ setOnEscape(func()) }); ok {
+			esc.setOnEscape(f.dlg.Hide)
+		}
 	}
 	f.update()
 	return f
@@ -88,7 +91,7 @@ func (f *formDialog) enter(i int) {
 	for k := 1; k < len(f.fields); k++ {
 		j := (i + k) % len(f.fields)
 		if !f.fieldValid(j) {
-			f.win.Canvas().Focus(f.fields[j].focus)
+			f.u.win.Canvas().Focus(f.fields[j].focus)
 			return
 		}
 	}
@@ -111,8 +114,9 @@ func (f *formDialog) Submit() {
 	f.onOK()
 }
 
-// show sizes the dialog to width and shows it.
+// show sizes the dialog to width and shows it. With no field focused,
+// Enter submits and Escape cancels.
 func (f *formDialog) show(width float32) {
 	f.dlg.Resize(fyne.NewSize(width, f.dlg.MinSize().Height))
-	f.dlg.Show()
+	f.u.showDialog(f.dlg, f.Submit, f.dlg.Hide)
 }

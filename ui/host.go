@@ -78,7 +78,7 @@ func (u *UI) showHost() {
 		return
 	}
 	p := u.app.Preferences()
-	port := widget.NewEntry()
+	port := newFormEntry()
 	port.SetText(strconv.Itoa(p.IntWithFallback(prefHostPort, DefaultPort)))
 	port.Validator = func(s string) error {
 		_, err := parsePort(s)
@@ -94,10 +94,10 @@ func (u *UI) showHost() {
 	if !p.BoolWithFallback(prefHostLAN, true) {
 		who.SetSelected(optLocal)
 	}
-	room := widget.NewEntry()
+	room := newFormEntry()
 	room.SetText(p.StringWithFallback(prefRoom, server.DefaultRoom))
 	room.Validator = checkRoom
-	nick := widget.NewEntry()
+	nick := newFormEntry()
 	nick.SetText(p.String(prefNick))
 	nick.Validator = checkNick
 	items := []*widget.FormItem{
@@ -106,14 +106,14 @@ func (u *UI) showHost() {
 		{Text: "Room name", Widget: room},
 		{Text: "Your nickname", Widget: nick},
 	}
-	d := newFormDialog("Host a chat", "Start", items, []formField{entryField(port), entryField(room), entryField(nick)}, func() {
+	d := newFormDialog(u, "Host a chat", "Start", items, []formField{entryField(port), entryField(room), entryField(nick)}, func() {
 		n, _ := parsePort(port.Text)
 		hs := hostSettings{Port: n, LAN: who.Selected != optLocal, Room: strings.TrimSpace(room.Text), Nick: strings.TrimSpace(nick.Text)}
 		p.SetInt(prefHostPort, n)
 		p.SetBool(prefHostLAN, hs.LAN)
 		p.SetString(prefRoom, hs.Room)
 		u.startHosting(hs, true)
-	}, u.win)
+	})
 	u.hostForm = d
 	d.show(480)
 	// The first field to fill in has the focus, so that Enter alone
@@ -161,16 +161,12 @@ func (u *UI) startHosting(hs hostSettings, interactive bool) {
 		hs.Room = server.DefaultRoom
 	}
 	if s := u.sess; s != nil && !s.stopped && interactive {
-		d := dialog.NewConfirm("Leave this chat?",
-			fmt.Sprintf("Hosting will leave the chat at %s. Continue?", s.addr),
-			func(ok bool) {
-				if ok && u.sess == s && !u.closed {
+		u.confirm("Leave this chat?", fmt.Sprintf("Hosting will leave the chat at %s. Continue?", s.addr),
+			"Leave and host", "Stay", false, func() {
+				if u.sess == s && !u.closed {
 					u.host(hs, interactive)
 				}
-			}, u.win)
-		d.SetConfirmText("Leave and host")
-		d.SetDismissText("Stay")
-		d.Show()
+			})
 		return
 	}
 	u.host(hs, interactive)
@@ -191,7 +187,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 		u.system(KindError, text)
 		u.msgs.flush()
 		u.updateState()
-		dialog.ShowInformation("Could not start the chat", text, u.win)
+		u.inform("Could not start the chat", text, nil)
 		return
 	}
 	if s := u.sess; s != nil {
@@ -366,7 +362,7 @@ func (u *UI) showAddresses() {
 	scroll.SetMinSize(fyne.NewSize(0, min(rows.MinSize().Height, 260)))
 	d := dialog.NewCustom("Addresses to join", "Close", container.NewBorder(top, note, nil, nil, scroll), u.win)
 	d.Resize(fyne.NewSize(520, 0))
-	d.Show()
+	u.showDialog(d, d.Hide, d.Hide)
 }
 
 // confirmStopHosting asks before ending the chat for everyone.
@@ -380,16 +376,7 @@ func (u *UI) confirmStopHosting() {
 		text = fmt.Sprintf("%s in the chat. Everyone will be disconnected and told that the host ended it.",
 			plural(others, "other person is", "other people are"))
 	}
-	d := dialog.NewConfirm("Stop hosting?", text,
-		func(ok bool) {
-			if ok {
-				u.stopHosting()
-			}
-		}, u.win)
-	d.SetConfirmText("Stop hosting")
-	d.SetDismissText("Keep hosting")
-	d.SetConfirmImportance(widget.DangerImportance)
-	d.Show()
+	u.confirm("Stop hosting?", text, "Stop hosting", "Keep hosting", true, u.stopHosting)
 }
 
 // stopHosting leaves the chat and shuts the server down, telling every

@@ -314,8 +314,17 @@ func (s *session) apply(ev client.Event) bool {
 		case ev.Resumed || s.dropped:
 			u.system(KindInfo, "Reconnected. Nothing was missed.")
 		default:
-			u.system(KindInfo, fmt.Sprintf("You joined %s at %s as %s. %s here.", s.room(), s.addr, ev.Welcome.Nick,
-				plural(len(ev.Welcome.Users), "person is", "people are")))
+			// The backlog comes after this line with its own times, older
+			// than the line's: say what it is.
+			text := fmt.Sprintf("You joined %s at %s as %s. %s here.", s.room(), s.addr, ev.Welcome.Nick,
+				plural(len(ev.Welcome.Users), "person is", "people are"))
+			switch {
+			case ev.Backlog == 1:
+				text += " The last message from before you came follows."
+			case ev.Backlog > 1:
+				text += fmt.Sprintf(" The last %d messages from before you came follow.", ev.Backlog)
+			}
+			u.system(KindInfo, text)
 		}
 		if ev.Renamed {
 			u.system(KindWarn, fmt.Sprintf("Your nickname was taken, so you are %s now.", ev.Welcome.Nick))

@@ -19,7 +19,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
@@ -99,6 +98,9 @@ type UI struct {
 	sess    *session // the current connection, nil when none
 	hosting *hosting // the hosted server, nil when none
 	connect *connectDialog
+	// dialogs are the open dialogs, newest last, with what Enter and
+	// Escape do in them.
+	dialogs []*keyedDialog
 	// hostForm is the last host dialog (for tests).
 	hostForm *formDialog
 	dialing  context.CancelFunc // cancels a Dial in progress
@@ -201,7 +203,20 @@ func (u *UI) build() {
 	u.win.SetContent(container.NewBorder(
 		container.NewVBox(top, u.hostBar, widget.NewSeparator()),
 		compose, nil, nil, split))
+	u.win.Canvas().SetOnTypedKey(u.typedKey)
+	u.win.Canvas().SetOnTypedRune(u.typedRune)
 	u.win.Canvas().Focus(u.entry)
+}
+
+// typedRune takes a character typed while nothing has the focus (after a
+// click in the message list, say) to the compose box, as chat programs
+// do, unless a dialog is open.
+func (u *UI) typedRune(r rune) {
+	if len(u.dialogs) > 0 || u.win.Canvas().Overlays().Top() != nil || u.entry.Disabled() {
+		return
+	}
+	u.win.Canvas().Focus(u.entry)
+	u.entry.TypedRune(r)
 }
 
 func (u *UI) menu() *fyne.MainMenu {
@@ -530,17 +545,12 @@ func (u *UI) quit() {
 	if h := u.hosting; h != nil {
 		st := h.srv.Stats()
 		if others := st.Rich + st.Plain - 1; others > 0 {
-			d := dialog.NewConfirm("Quit and end the chat?",
+			u.confirm("Quit and end the chat?",
 				fmt.Sprintf("You are hosting this chat. If you quit, it ends for %s.", plural(others, "other person", "other people")),
-				func(ok bool) {
-					if ok {
-						u.Close()
-						u.app.Quit()
-					}
-				}, u.win)
-			d.SetConfirmText("Quit")
-			d.SetConfirmImportance(widget.DangerImportance)
-			d.Show()
+				"Quit", "Keep hosting", true, func() {
+					u.Close()
+					u.app.Quit()
+				})
 			return
 		}
 	}

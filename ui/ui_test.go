@@ -770,6 +770,13 @@ func TestDisconnect(t *testing.T) {
 	if a.Preferences().String("addr") != addr || a.Preferences().StringList("recent")[0] != addr {
 		t.Errorf("address not remembered: %q %q", a.Preferences().String("addr"), a.Preferences().StringList("recent"))
 	}
+
+	// Joining again brings the recent messages, announced as such.
+	u.Dial(addr, "mia")
+	waitFor(t, "the recent messages", func() bool { return u.Count("chat bob: after mia left") == 1 }, p)
+	if u.Count("The last message from before you came follows.") != 1 {
+		t.Errorf("the backlog is not announced:\n%s", strings.Join(u.Lines(), "\n"))
+	}
 }
 
 func TestCommandLineConnect(t *testing.T) {
@@ -968,8 +975,8 @@ func TestHostDialogKeyboard(t *testing.T) {
 	for range 7 {
 		test.FocusNext(c)
 		switch f := c.Focused().(type) {
-		case *widget.Entry:
-			order = append(order, map[*widget.Entry]string{port: "port", room: "room", nick: "nick"}[f])
+		case *ui.FormEntry:
+			order = append(order, map[*ui.FormEntry]string{port: "port", room: "room", nick: "nick"}[f])
 		case *widget.Button:
 			order = append(order, f.Text)
 		default:
@@ -1046,5 +1053,103 @@ func TestSidePanelKeepsWidth(t *testing.T) {
 	w.Resize(fyne.NewSize(860, 560))
 	if back := u.SideWidth(); back < normal-10 || back > normal+10 {
 		t.Errorf("user list %.0f px wide back at 860 px, was %.0f", back, normal)
+	}
+}
+
+// pressKey sends a key as the driver does: to the focused widget, or to
+// the canvas when nothing has the focus.
+func pressKey(c fyne.Canvas, name fyne.KeyName) {
+	ev := &fyne.KeyEvent{Name: name}
+	if f := c.Focused(); f != nil {
+		f.TypedKey(ev)
+	} else if h := c.OnTypedKey(); h != nil {
+		h(ev)
+	}
+}
+
+// TestDialogKeys: Escape closes the dialogs, from a field or with nothing
+// focused; Enter closes a message; Enter does not answer a question that
+// ends something; characters typed with nothing focused go to the
+// compose box.
+func TestDialogKeys(t *testing.T) {
+	a := test.NewTempApp(t)
+	_, addr := startServer(t, 0)
+	u, p := newUI(t, ui.Options{})
+	c := u.Window().Canvas()
+	open := func() bool { return c.Overlays().Top() != nil }
+
+	if got := u.People(); got != "People / Not in a chat." {
+		t.Errorf("user list at start = %q", got)
+	}
+	server, _, _ := u.ConnectForm()
+	if server == nil || c.Focused() != server {
+		t.Fatal("no connect dialog with the server field focused at start")
+	}
+	pressKey(c, fyne.KeyEscape)
+	if _, _, d := u.ConnectForm(); d != nil || open() {
+		t.Fatal("Escape in the server field did not close the connect dialog")
+	}
+	u.ShowConnect()
+	_, nick, _ := u.ConnectForm()
+	c.Focus(nick)
+	pressKey(c, fyne.KeyEscape)
+	if open() {
+		t.Fatal("Escape in the nickname field did not close the connect dialog")
+	}
+	u.ShowConnect()
+	c.Unfocus()
+	pressKey(c, fyne.KeyEscape)
+	if open() {
+		t.Fatal("Escape with nothing focused did not close the connect dialog")
+	}
+
+	// A failure is explained in a message; Enter closes it, and the
+	// connect dialog comes back.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := ln.Addr().String()
+	ln.Close()
+	u.Dial(refused, "sam")
+	waitFor(t, "the failure", func() bool { return u.Count("Nobody is hosting") == 1 && open() }, p)
+	if findButton(c.Overlays().Top(), "OK") == nil {
+		t.Fatal("no message with an OK button")
+	}
+	pressKey(c, fyne.KeyReturn)
+	if _, _, d := u.ConnectForm(); d == nil {
+		t.Fatal("Enter did not close the message (the connect dialog follows it)")
+	}
+	pressKey(c, fyne.KeyEscape)
+	if open() {
+		t.Fatal("the connect dialog stayed open after Escape")
+	}
+
+	// Hosting from a chat asks; Enter does not answer, Escape says no.
+	a.Preferences().SetBool("host.lan", false)
+	u.Dial(addr, "sam")
+	waitFor(t, "joining", u.Connected, p)
+	port, _, _, d := u.HostForm()
+	port.SetText("1") // never reached: the question comes first
+	d.Submit()
+	if findButton(c.Overlays().Top(), "Leave and host") == nil {
+		t.Fatal("no question before leaving the chat")
+	}
+	pressKey(c, fyne.KeyReturn)
+	if !open() || u.Hosting() {
+		t.Fatal("Enter answered the question")
+	}
+	pressKey(c, fyne.KeyEscape)
+	if open() || u.Hosting() || !u.Connected() {
+		t.Fatalf("after Escape: dialog open %v, hosting %v, connected %v", open(), u.Hosting(), u.Connected())
+	}
+
+	// Typing with nothing focused goes to the compose box.
+	c.Unfocus()
+	for _, r := range "hi" {
+		c.OnTypedRune()(r)
+	}
+	if u.Compose().Text != "hi" || c.Focused() != u.Compose() {
+		t.Errorf("typed with nothing focused: compose box %q, focus on %T", u.Compose().Text, c.Focused())
 	}
 }

@@ -75,6 +75,7 @@ func newUserList() *userList {
 		})
 	l.list.OnSelected = func(id widget.ListItemID) { l.list.Unselect(id) }
 	l.panel = container.NewBorder(container.NewVBox(l.header, l.note), nil, nil, nil, l.list)
+	l.flush() // says that nobody is listed: not in a chat yet
 	return l
 }
 
