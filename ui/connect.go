@@ -227,6 +227,17 @@ func (u *UI) disconnect() {
 	u.leave(fmt.Sprintf("You left the chat at %s.", s.addr))
 }
 
+// failPending marks the messages still waiting to be sent as not sent,
+// since the connection that would have sent them is gone, and says why.
+func (u *UI) failPending(why string) {
+	n := u.msgs.log.FailAll()
+	if n == 0 {
+		return
+	}
+	u.msgs.changed(false)
+	u.system(KindError, fmt.Sprintf("%s: %s.", plural(n, "message was not sent", "messages were not sent"), why))
+}
+
 // reconnect joins the chat that ended (or gave up) again, under the same
 // nickname.
 func (u *UI) reconnect() {
@@ -254,6 +265,7 @@ func (u *UI) leave(text string) {
 	if text != "" && !s.stopped {
 		u.system(KindInfo, text)
 	}
+	u.failPending("you left before the server had them")
 	u.msgs.flush()
 	u.menuAway.Checked = false // a new chat starts active
 	u.updateState()

@@ -210,6 +210,19 @@ func (l *Log) Fail(cid string) (int, bool) {
 	return i, true
 }
 
+// FailAll marks every pending message as not sent, for when the
+// connection that would have sent them is gone, and returns how many.
+func (l *Log) FailAll() int {
+	n := 0
+	for cid := range l.pending {
+		if _, ok := l.Fail(cid); ok {
+			n++
+		}
+	}
+	clear(l.pending)
+	return n
+}
+
 // ring is a double-ended queue of T: push at the back and pop at the front
 // in amortised O(1), index in O(1). It grows by doubling and never shrinks.
 type ring[T any] struct {

@@ -108,6 +108,23 @@ func TestLogPending(t *testing.T) {
 	if _, _, ok := l.Confirm(wire.Msg{ID: 10, CID: "c3", Text: "third"}); ok {
 		t.Error("Confirm matched a dropped entry")
 	}
+
+	// FailAll fails what is pending, and only that.
+	l.AppendPending("c4", ui.Entry{From: "me", Text: "fourth"})
+	l.AppendPending("c5", ui.Entry{From: "me", Text: "fifth"})
+	if n := l.FailAll(); n != 2 || l.Pending() != 0 {
+		t.Errorf("FailAll = %d, Pending after = %d", n, l.Pending())
+	}
+	states := ""
+	for k := 0; k < l.Len(); k++ {
+		states += fmt.Sprint(l.At(k).State)
+	}
+	if want := fmt.Sprint(ui.Delivered) + fmt.Sprint(ui.Failed) + fmt.Sprint(ui.Failed); states != want {
+		t.Errorf("states after FailAll = %s, want %s", states, want)
+	}
+	if n := l.FailAll(); n != 0 {
+		t.Errorf("FailAll again = %d", n)
+	}
 }
 
 // mono measures like a monospaced font, 10 units per character.

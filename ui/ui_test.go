@@ -1153,3 +1153,28 @@ func TestDialogKeys(t *testing.T) {
 		t.Errorf("typed with nothing focused: compose box %q, focus on %T", u.Compose().Text, c.Focused())
 	}
 }
+
+// TestPendingFailOnLeave: messages typed while the server is down wait as
+// pending; leaving the chat then marks them as not sent, and says so.
+func TestPendingFailOnLeave(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	srv, addr := startServer(t, 0)
+	u, p := newUI(t, ui.Options{})
+	u.Dial(addr, "tess")
+	waitFor(t, "joining", u.Connected, p)
+	stopServer(srv, wire.ByeShutdown)
+	waitFor(t, "the drop", func() bool { return !u.Connected() }, p)
+	typeAndSend(u, "one")
+	typeAndSend(u, "two")
+	if n := u.Count("[pending]"); n != 2 {
+		t.Fatalf("%d pending messages, want 2:\n%s", n, strings.Join(u.Lines(), "\n"))
+	}
+	u.Disconnect()
+	if u.Count("tess: one [failed]") != 1 || u.Count("tess: two [failed]") != 1 || u.Count("[pending]") != 0 {
+		t.Errorf("pending messages after leaving:\n%s", strings.Join(u.Lines(), "\n"))
+	}
+	if u.Count("2 messages were not sent: you left before the server had them.") != 1 {
+		t.Errorf("not said that they were not sent:\n%s", strings.Join(u.Lines(), "\n"))
+	}
+}
