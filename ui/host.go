@@ -355,7 +355,9 @@ func (u *UI) showAddresses() {
 	}
 	note := widget.NewLabel("In Parley, type the address as shown. Other WebSocket programs (websocat, a browser console) use ws://ADDRESS/ and get the plain-text chat.")
 	note.Wrapping = fyne.TextWrapWord
-	note.Importance = widget.LowImportance
+	// Italic, not LowImportance: that draws in the theme's disabled
+	// colour, which the light theme makes all but invisible.
+	note.TextStyle.Italic = true
 	top := widget.NewLabel(intro)
 	top.Wrapping = fyne.TextWrapWord
 	scroll := container.NewVScroll(rows)
