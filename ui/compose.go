@@ -2,6 +2,8 @@ package ui
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -20,8 +22,24 @@ type composeEntry struct {
 	// OnEdit is called after every change of the text (the Entry's own
 	// OnChanged is taken).
 	OnEdit func(text string)
+	// Complete returns the nicknames that start with prefix, in the order
+	// Tab offers them; nil turns completion off.
+	Complete func(prefix string) []string
 
 	shift bool
+	comp  *completion // the Tab completion in progress
+}
+
+// completion is a Tab completion in progress: the candidates, the one
+// shown, and the text and cursor right after it, by which the next Tab
+// knows that nothing was typed since and offers the next candidate.
+type completion struct {
+	cands  []string
+	i      int
+	suffix string // ": " at the start of the message, else " "
+	typed  int    // runes the last Tab put in
+	text   string
+	offset int
 }
 
 var (
@@ -29,6 +47,7 @@ var (
 	_ desktop.Keyable   = (*composeEntry)(nil)
 	_ fyne.Focusable    = (*composeEntry)(nil)
 	_ fyne.Shortcutable = (*composeEntry)(nil)
+	_ fyne.Tabbable     = (*composeEntry)(nil)
 )
 
 func newComposeEntry() *composeEntry {
@@ -123,9 +142,76 @@ func (e *composeEntry) FocusLost() {
 	e.Entry.FocusLost()
 }
 
+// AcceptsTab keeps Tab in the box while it holds text, where Tab
+// completes nicknames as in other chat programs; in an empty box Tab
+// moves the focus on, as elsewhere. (A multi-line Entry would insert a
+// tab character.)
+func (e *composeEntry) AcceptsTab() bool {
+	return e.Text != "" && e.Complete != nil
+}
+
+// complete is Tab: it replaces the word before the cursor with the first
+// nickname it starts, or, pressed again, with the next one (the previous
+// one with Shift). At the start of the message the nickname is followed
+// by a colon, as when addressing someone.
+func (e *composeEntry) complete(back bool) {
+	if e.Disabled() || e.Complete == nil {
+		return
+	}
+	if c := e.comp; c != nil && e.Text == c.text && e.CursorTextOffset() == c.offset {
+		step := 1
+		if back {
+			step = len(c.cands) - 1
+		}
+		c.i = (c.i + step) % len(c.cands)
+		e.replace(c.typed, c.cands[c.i]+c.suffix)
+		c.typed = utf8.RuneCountInString(c.cands[c.i] + c.suffix)
+		c.text, c.offset = e.Text, e.CursorTextOffset()
+		return
+	}
+	e.comp = nil
+	runes := []rune(e.Text)
+	end := min(e.CursorTextOffset(), len(runes))
+	start := end
+	for start > 0 && !unicode.IsSpace(runes[start-1]) {
+		start--
+	}
+	if start == end {
+		return
+	}
+	cands := e.Complete(string(runes[start:end]))
+	if len(cands) == 0 {
+		return
+	}
+	c := &completion{cands: cands, suffix: " "}
+	if start == 0 {
+		c.suffix = ": "
+	}
+	e.replace(end-start, cands[0]+c.suffix)
+	c.typed = utf8.RuneCountInString(cands[0] + c.suffix)
+	c.text, c.offset = e.Text, e.CursorTextOffset()
+	e.comp = c
+}
+
+// replace deletes n runes before the cursor and types text, through the
+// Entry's own editing, so that the cursor and undo follow.
+func (e *composeEntry) replace(n int, text string) {
+	for range n {
+		e.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	}
+	for _, r := range text {
+		e.Entry.TypedRune(r)
+	}
+}
+
 // TypedKey sends on Enter and leaves Shift+Enter to the Entry, which
-// inserts a newline (it has no OnSubmitted, so it never submits).
+// inserts a newline (it has no OnSubmitted, so it never submits). Tab
+// completes nicknames.
 func (e *composeEntry) TypedKey(key *fyne.KeyEvent) {
+	if key.Name == fyne.KeyTab {
+		e.complete(e.shiftHeld())
+		return
+	}
 	if (key.Name == fyne.KeyReturn || key.Name == fyne.KeyEnter) && !e.shiftHeld() && !e.Disabled() {
 		if e.OnSend != nil {
 			e.OnSend(e.Text)

@@ -175,6 +175,7 @@ func (u *UI) build() {
 	u.entry = newComposeEntry()
 	u.entry.SetPlaceHolder("Write a message. Enter sends, Shift+Enter starts a new line.")
 	u.entry.OnSend = u.submit
+	u.entry.Complete = func(prefix string) []string { return u.users.complete(prefix) }
 	u.entry.OnEdit = func(string) { u.setHint("") }
 	u.sendBtn = widget.NewButton("Send", func() { u.submit(u.entry.Text) })
 	u.sendBtn.Importance = widget.HighImportance
@@ -366,7 +367,7 @@ func (u *UI) command(line string) bool {
 		u.setAwayMenu(p == wire.Away)
 		return true
 	case "/help":
-		u.system(KindInfo, "Commands: /nick NAME changes your nickname, /away and /back set your status, //text sends text that starts with a slash.")
+		u.system(KindInfo, "Commands: /nick NAME changes your nickname, /away and /back set your status, //text sends text that starts with a slash. Tab completes a nickname.")
 		u.msgs.flush()
 		return true
 	}

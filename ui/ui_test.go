@@ -223,6 +223,57 @@ func TestComposeKeys(t *testing.T) {
 	}
 }
 
+// TestComposeCompletesNicks: Tab completes the word before the cursor
+// to a nickname, cycling on, with a colon at the start of the message;
+// it never inserts a tab character, and leaves an empty box to the focus
+// chain.
+func TestComposeCompletesNicks(t *testing.T) {
+	test.NewTempApp(t)
+	e := ui.NewComposeEntry()
+	w := test.NewTempWindow(t, e)
+	w.Resize(fyne.NewSize(400, 200))
+	w.Canvas().Focus(e)
+	nicks := []string{"Helen", "henry", "Robert"}
+	e.Complete = func(prefix string) []string {
+		var out []string
+		for _, n := range nicks {
+			if strings.HasPrefix(strings.ToLower(n), strings.ToLower(prefix)) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	tab := func() { e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyTab}) }
+	if e.AcceptsTab() {
+		t.Error("an empty box keeps Tab from moving the focus")
+	}
+	test.Type(e, "he")
+	if !e.AcceptsTab() {
+		t.Fatal("a box with text lets Tab move the focus away")
+	}
+	for _, want := range []string{"Helen: ", "henry: ", "Helen: "} {
+		tab()
+		if e.Text != want {
+			t.Fatalf("after Tab: %q, want %q", e.Text, want)
+		}
+	}
+	test.Type(e, "ask ro")
+	tab()
+	if e.Text != "Helen: ask Robert " {
+		t.Fatalf("completion in the middle: %q", e.Text)
+	}
+	test.Type(e, "zz")
+	tab()
+	if e.Text != "Helen: ask Robert zz" {
+		t.Errorf("Tab with no match changed the text to %q", e.Text)
+	}
+	test.Type(e, " ")
+	tab()
+	if strings.Contains(e.Text, "\t") || e.Text != "Helen: ask Robert zz " {
+		t.Errorf("Tab after a space: %q", e.Text)
+	}
+}
+
 func TestConnectDialogValidates(t *testing.T) {
 	test.NewTempApp(t)
 	u, _ := newUI(t, ui.Options{})
@@ -1026,6 +1077,19 @@ func TestAwayAndNick(t *testing.T) {
 	if got := strings.Join(other.Users(), ","); got != "quincy,ruth" {
 		t.Errorf("ruth's list after the rename = %s", got)
 	}
+	// Tab completes from the user list, but not the user's own name.
+	test.Type(u.Compose(), "r")
+	u.Compose().TypedKey(&fyne.KeyEvent{Name: fyne.KeyTab})
+	if u.Compose().Text != "ruth: " {
+		t.Errorf("Tab completed r to %q", u.Compose().Text)
+	}
+	u.Compose().SetText("")
+	test.Type(u.Compose(), "qu")
+	u.Compose().TypedKey(&fyne.KeyEvent{Name: fyne.KeyTab})
+	if u.Compose().Text != "qu" {
+		t.Errorf("Tab completed the own name: %q", u.Compose().Text)
+	}
+	u.Compose().SetText("")
 	typeAndSend(u, "after the rename")
 	waitFor(t, "a message under the new name", func() bool { return other.Count("chat quincy: after the rename") == 1 }, p, op)
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -96,6 +97,20 @@ func (l *userList) rowText(i int) string {
 		text += " — you"
 	}
 	return text
+}
+
+// complete returns the nicknames of the others listed that start with
+// prefix, ignoring case, in the list's order.
+func (l *userList) complete(prefix string) []string {
+	p := wire.FoldNick(prefix)
+	var out []string
+	for _, u := range l.sorted {
+		f := wire.FoldNick(u.Nick)
+		if f != l.self && strings.HasPrefix(f, p) {
+			out = append(out, u.Nick)
+		}
+	}
+	return out
 }
 
 // set replaces the whole list, as a welcome does.
