@@ -28,6 +28,60 @@ type composeEntry struct {
 
 	shift bool
 	comp  *completion // the Tab completion in progress
+	// history holds the messages sent, oldest first; hpos is the one
+	// recalled, len(history) when none is.
+	history []string
+	hpos    int
+}
+
+// maxHistory is how many sent messages Up can recall.
+const maxHistory = 100
+
+// AddHistory records a message sent, for Up to recall.
+func (e *composeEntry) AddHistory(text string) {
+	if n := len(e.history); n == 0 || e.history[n-1] != text {
+		e.history = append(e.history, text)
+		if len(e.history) > maxHistory {
+			e.history = append(e.history[:0], e.history[len(e.history)-maxHistory:]...)
+		}
+	}
+	e.hpos = len(e.history)
+}
+
+// recall is Up (dir -1) or Down (+1) in an empty box, or on a recalled
+// message left as it was: it steps through the messages sent, as in
+// other chat programs, and Down past the newest empties the box. It
+// reports whether it took the key; otherwise the key moves the cursor.
+func (e *composeEntry) recall(dir int) bool {
+	browsing := e.hpos < len(e.history) && e.Text == e.history[e.hpos]
+	if len(e.history) == 0 || e.Disabled() || (!browsing && e.Text != "") || (!browsing && dir > 0) {
+		return false
+	}
+	if !browsing {
+		e.hpos = len(e.history)
+	}
+	n := e.hpos + dir
+	switch {
+	case n < 0:
+		return true // the oldest stays
+	case n >= len(e.history):
+		e.hpos = len(e.history)
+		e.SetText("")
+		return true
+	}
+	e.hpos = n
+	e.SetText(e.history[n])
+	// To the end, where typing goes on: down the rows, which ends at
+	// the end of the last one.
+	for range e.history[n] {
+		row := e.CursorRow
+		e.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+		if e.CursorRow == row {
+			break
+		}
+	}
+	e.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnd})
+	return true
 }
 
 // completion is a Tab completion in progress: the candidates, the one
@@ -208,9 +262,18 @@ func (e *composeEntry) replace(n int, text string) {
 // inserts a newline (it has no OnSubmitted, so it never submits). Tab
 // completes nicknames.
 func (e *composeEntry) TypedKey(key *fyne.KeyEvent) {
-	if key.Name == fyne.KeyTab {
+	switch key.Name {
+	case fyne.KeyTab:
 		e.complete(e.shiftHeld())
 		return
+	case fyne.KeyUp:
+		if e.recall(-1) {
+			return
+		}
+	case fyne.KeyDown:
+		if e.recall(1) {
+			return
+		}
 	}
 	if (key.Name == fyne.KeyReturn || key.Name == fyne.KeyEnter) && !e.shiftHeld() && !e.Disabled() {
 		if e.OnSend != nil {

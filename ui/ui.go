@@ -294,6 +294,7 @@ func (u *UI) setHint(text string) {
 func (u *UI) submit(text string) {
 	if strings.HasPrefix(text, "/") && !strings.HasPrefix(text, "//") {
 		if u.command(strings.TrimSpace(text)) {
+			u.entry.AddHistory(text)
 			u.entry.SetText("")
 		}
 		return
@@ -324,6 +325,7 @@ func (u *UI) submit(text string) {
 		return
 	}
 	u.msgs.appendPending(cid, Entry{Time: u.now().UnixMilli(), From: s.c.Nick(), Text: clean})
+	u.entry.AddHistory(text)
 	u.entry.SetText("")
 	u.setHint("")
 	u.msgs.flush()

@@ -215,6 +215,32 @@ func TestComposeKeys(t *testing.T) {
 		t.Errorf("wrapping %v after the long line went", e.Wrapping)
 	}
 
+	// Up in an empty box recalls what was sent, Down goes forward again.
+	for _, m := range []string{"first", "two\nlines"} {
+		e.AddHistory(m)
+	}
+	e.SetText("")
+	key := func(k fyne.KeyName) { e.TypedKey(&fyne.KeyEvent{Name: k}) }
+	for _, step := range []struct {
+		key  fyne.KeyName
+		want string
+	}{{fyne.KeyUp, "two\nlines"}, {fyne.KeyUp, "first"}, {fyne.KeyUp, "first"}, {fyne.KeyDown, "two\nlines"}, {fyne.KeyDown, ""}} {
+		key(step.key)
+		if e.Text != step.want {
+			t.Fatalf("after %s: %q, want %q", step.key, e.Text, step.want)
+		}
+	}
+	key(fyne.KeyUp)
+	test.Type(e, "!") // typing goes on at the end
+	if e.Text != "two\nlines!" {
+		t.Errorf("typed after recalling: %q", e.Text)
+	}
+	key(fyne.KeyUp) // an edited text is the user's: Up moves the cursor
+	if e.Text != "two\nlines!" {
+		t.Errorf("Up replaced an edited text with %q", e.Text)
+	}
+
+	e.SetText("")
 	e.Disable()
 	test.Type(e, "x")
 	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
@@ -452,6 +478,10 @@ func TestSendRefusals(t *testing.T) {
 	u.Compose().SetText("//slash")
 	test.Tap(u.SendButton())
 	waitFor(t, "the //-escaped message", func() bool { return u.Count("chat carol: /slash") == 1 }, p)
+	u.Compose().TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
+	if u.Compose().Text != "//slash" {
+		t.Errorf("Up recalled %q, want the message just sent", u.Compose().Text)
+	}
 }
 
 func TestConnectFailuresExplained(t *testing.T) {
