@@ -299,6 +299,7 @@ func (u *UI) submit(text string) {
 		}
 		return
 	}
+	typed := text
 	text = strings.TrimPrefix(text, "/")
 	s := u.sess
 	if s == nil {
@@ -325,7 +326,7 @@ func (u *UI) submit(text string) {
 		return
 	}
 	u.msgs.appendPending(cid, Entry{Time: u.now().UnixMilli(), From: s.c.Nick(), Text: clean})
-	u.entry.AddHistory(text)
+	u.entry.AddHistory(typed)
 	u.entry.SetText("")
 	u.setHint("")
 	u.msgs.flush()
