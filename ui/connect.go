@@ -228,14 +228,19 @@ func (u *UI) disconnect() {
 }
 
 // failPending marks the messages still waiting to be sent as not sent,
-// since the connection that would have sent them is gone, and says why.
+// since the connection that would have sent them is gone, and says why:
+// what happened before they reached the server.
 func (u *UI) failPending(why string) {
 	n := u.msgs.log.FailAll()
 	if n == 0 {
 		return
 	}
 	u.msgs.changed(false)
-	u.system(KindError, fmt.Sprintf("%s: %s.", plural(n, "message was not sent", "messages were not sent"), why))
+	text := fmt.Sprintf("1 message was not sent: %s before it reached the server.", why)
+	if n > 1 {
+		text = fmt.Sprintf("%d messages were not sent: %s before they reached the server.", n, why)
+	}
+	u.system(KindError, text)
 }
 
 // reconnect joins the chat that ended (or gave up) again, under the same
@@ -265,7 +270,7 @@ func (u *UI) leave(text string) {
 	if text != "" && !s.stopped {
 		u.system(KindInfo, text)
 	}
-	u.failPending("you left before the server had them")
+	u.failPending("you left")
 	u.msgs.flush()
 	u.menuAway.Checked = false // a new chat starts active
 	u.updateState()

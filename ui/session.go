@@ -351,7 +351,7 @@ func (s *session) apply(ev client.Event) bool {
 				s.ended = fmt.Sprintf("The host ended the chat at %s", s.addr)
 			}
 			u.system(KindError, text)
-			u.failPending("the connection ended before the server had them")
+			u.failPending("the connection ended")
 			return true
 		}
 		s.tick()

@@ -1268,7 +1268,7 @@ func TestPendingFailOnLeave(t *testing.T) {
 	if u.Count("tess: one [failed]") != 1 || u.Count("tess: two [failed]") != 1 || u.Count("[pending]") != 0 {
 		t.Errorf("pending messages after leaving:\n%s", strings.Join(u.Lines(), "\n"))
 	}
-	if u.Count("2 messages were not sent: you left before the server had them.") != 1 {
+	if u.Count("2 messages were not sent: you left before they reached the server.") != 1 {
 		t.Errorf("not said that they were not sent:\n%s", strings.Join(u.Lines(), "\n"))
 	}
 }
