@@ -8,6 +8,7 @@
 #   scripts/screenshot.sh            both themes
 #   scripts/screenshot.sh dark       one theme
 #   OUT=/tmp/shots scripts/screenshot.sh   somewhere else than docs/
+#   PARLEY_BIN=./parley scripts/screenshot.sh   an app already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test >/dev/null
@@ -22,8 +23,12 @@ mkdir -p "$out"
 themes=("$@")
 [ ${#themes[@]} -gt 0 ] || themes=(light dark)
 
-echo "screenshot: building"
-go build -o "$tmp/parley" .
+bin=${PARLEY_BIN:-}
+if [ -z "$bin" ]; then
+  echo "screenshot: building"
+  go build -o "$tmp/parley" .
+  bin=$tmp/parley
+fi
 go build -o "$tmp/chatpeer" ./scripts/chatpeer
 start_xvfb
 
@@ -32,7 +37,7 @@ for theme in "${themes[@]}"; do
   home="$tmp/home-$theme" # fresh preferences every time
   mkdir -p "$home"
   HOME=$home LANG=en_US.UTF-8 FYNE_THEME=$theme \
-    "$tmp/parley" -host -port "$port" -nick alice -room "Design review" >"$tmp/parley-$theme.log" 2>&1 &
+    "$bin" -host -port "$port" -nick alice -room "Design review" >"$tmp/parley-$theme.log" 2>&1 &
   app=$!
   pids+=($app)
   wait_port "$port" 20
