@@ -54,11 +54,31 @@ func (u *UI) showConnectWith(addr, nick string) {
 		{Text: "Server", Widget: a, HintText: "The address the host gave you"},
 		{Text: "Nickname", Widget: n, HintText: fmt.Sprintf("Letters, digits and - _ . [ ] { } | ^ `; up to %d", wire.MaxNick)},
 	}
+	cur := u.sess
+	if cur != nil && cur.stopped {
+		cur = nil
+	}
+	if cur != nil {
+		// Joining leaves the chat the window is in: say so where the
+		// choice is made.
+		note := widget.NewLabel(fmt.Sprintf("You are in the chat at %s. Joining another one leaves it.", cur.addr))
+		note.Wrapping = fyne.TextWrapWord
+		note.TextStyle.Italic = true
+		items = append([]*widget.FormItem{{Widget: note}}, items...)
+	}
 	// Picking a recent server leads on to the nickname.
 	a.OnPick = func(string) { u.win.Canvas().Focus(n) }
 	cd := &connectDialog{addr: a, nick: n}
 	cd.formDialog = newFormDialog(u, "Join a chat", "Connect", items, []formField{{a, &a.Entry}, entryField(n)}, func() {
-		u.dial(strings.TrimSpace(a.Text), strings.TrimSpace(n.Text))
+		addr, nick := strings.TrimSpace(a.Text), strings.TrimSpace(n.Text)
+		if s := u.sess; s != nil && s == cur && sameAddr(addr, s.addr) && wire.FoldNick(nick) == wire.FoldNick(s.c.Nick()) {
+			// Joining again would only find the nickname taken, by the
+			// user's own connection.
+			u.system(KindInfo, fmt.Sprintf("You are already in the chat at %s as %s.", s.addr, s.c.Nick()))
+			u.msgs.flush()
+			return
+		}
+		u.dial(addr, nick)
 	})
 	cd.dlg.SetOnClosed(func() {
 		if u.connect == cd {
@@ -67,11 +87,24 @@ func (u *UI) showConnectWith(addr, nick string) {
 	})
 	u.connect = cd
 	cd.show(480)
-	if addr != "" && checkAddr(addr) == nil {
+	if addr != "" && checkAddr(addr) == nil && cur == nil {
 		u.win.Canvas().Focus(n)
 	} else {
 		u.win.Canvas().Focus(a)
+		// Selected, so that typing another address replaces it.
+		a.TypedShortcut(&fyne.ShortcutSelectAll{})
 	}
+}
+
+// sameAddr reports whether two addresses the user typed name the same
+// server.
+func sameAddr(a, b string) bool {
+	pa, errA := client.ParseAddr(a)
+	pb, errB := client.ParseAddr(b)
+	if errA != nil || errB != nil {
+		return a == b
+	}
+	return pa.String() == pb.String()
 }
 
 // checkAddr validates the address field in the words ParseAddr uses,

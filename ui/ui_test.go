@@ -1272,3 +1272,40 @@ func TestPendingFailOnLeave(t *testing.T) {
 		t.Errorf("not said that they were not sent:\n%s", strings.Join(u.Lines(), "\n"))
 	}
 }
+
+// TestConnectWhileInChat: the connect dialog says that joining leaves the
+// current chat, and joining the same chat as the same person again does
+// nothing but say so.
+func TestConnectWhileInChat(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	_, addr := startServer(t, 0)
+	u, p := newUI(t, ui.Options{})
+	u.Dial(addr, "uma")
+	waitFor(t, "joining", u.Connected, p)
+	u.ShowConnect()
+	server, nick, d := u.ConnectForm()
+	if d == nil {
+		t.Fatal("no connect dialog")
+	}
+	if markup := test.RenderObjectToMarkup(u.Window().Canvas().Overlays().Top()); !strings.Contains(markup, "You are in the chat at "+addr+". Joining another one leaves it.") {
+		t.Errorf("the dialog does not say that joining leaves the chat:\n%s", markup)
+	}
+	if u.Window().Canvas().Focused() != server {
+		t.Error("the server field is not focused while in a chat")
+	}
+	if server.Text != addr || nick.Text != "uma" {
+		t.Fatalf("dialog filled with %q, %q", server.Text, nick.Text)
+	}
+	if server.SelectedText() != addr {
+		t.Errorf("the address is not selected for typing over: %q", server.SelectedText())
+	}
+	d.Submit()
+	p.Run()
+	if !u.Connected() || u.Count("You are already in the chat at "+addr+" as uma.") != 1 {
+		t.Errorf("joining the same chat again:\n%s", strings.Join(u.Lines(), "\n"))
+	}
+	if u.Window().Canvas().Overlays().Top() != nil {
+		t.Error("a dialog is open after joining the same chat again")
+	}
+}
