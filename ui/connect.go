@@ -277,10 +277,16 @@ func (u *UI) failPending(why string) {
 }
 
 // reconnect joins the chat that ended (or gave up) again, under the same
-// nickname.
+// nickname; while the client is still waiting to reconnect, it makes the
+// attempt now.
 func (u *UI) reconnect() {
 	s := u.sess
-	if s == nil || !s.stopped {
+	if s == nil || s.connected {
+		return
+	}
+	if !s.stopped {
+		// Still trying: cut the backoff wait short ("Retry now").
+		s.c.Reconnect()
 		return
 	}
 	addr, nick := s.addr, s.c.Nick()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -68,6 +69,18 @@ func (u *UI) Actions() []string {
 		out = append(out, o.(*widget.Button).Text)
 	}
 	return out
+}
+
+// TapAction taps the status bar's button labelled text and reports
+// whether there was one.
+func (u *UI) TapAction(text string) bool {
+	for _, o := range u.actions.Objects {
+		if b := o.(*widget.Button); b.Text == text {
+			test.Tap(b)
+			return true
+		}
+	}
+	return false
 }
 func (u *UI) SetFocused(f bool)         { u.setFocused(f) }
 func (u *UI) ShowConnect()              { u.showConnect() }

@@ -42,6 +42,7 @@ type chatClient interface {
 	Send(text string) (string, error)
 	SetNick(nick string) error
 	SetStatus(p wire.Presence) error
+	Reconnect()
 	Nick() string
 	Plain() bool
 	Limits() wire.Limits

@@ -21,6 +21,7 @@ func (f *fakeClient) Events() <-chan client.Event   { return f.events }
 func (f *fakeClient) Send(string) (string, error)   { return "", nil }
 func (f *fakeClient) SetNick(string) error          { return nil }
 func (f *fakeClient) SetStatus(wire.Presence) error { return nil }
+func (f *fakeClient) Reconnect()                    {}
 func (f *fakeClient) Nick() string                  { return "me" }
 func (f *fakeClient) Plain() bool                   { return false }
 func (f *fakeClient) Limits() wire.Limits           { return wire.Limits{MaxText: wire.DefaultMaxText} }

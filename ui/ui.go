@@ -448,6 +448,9 @@ func (u *UI) updateState() {
 		}
 	default:
 		u.status.SetText(s.describe())
+		if !s.connected && s.retry > 0 {
+			buttons = append(buttons, widget.NewButton("Retry now", u.reconnect))
+		}
 		if u.hosting == nil {
 			buttons = append(buttons, widget.NewButton("Disconnect", u.disconnect))
 		}

@@ -562,6 +562,9 @@ func TestServerRestart(t *testing.T) {
 	if got := u.People(); !strings.HasPrefix(got, "People / Reconnecting") {
 		t.Errorf("user list while reconnecting = %q", got)
 	}
+	if got := strings.Join(u.Actions(), ","); !strings.Contains(got, "Retry now") {
+		t.Errorf("status bar buttons while reconnecting = %q, want Retry now among them", got)
+	}
 	typeAndSend(u, "sent while the server was down")
 	waitFor(t, "the message to wait as pending", func() bool {
 		return u.Count("frank: sent while the server was down [pending]") == 1
@@ -575,9 +578,13 @@ func TestServerRestart(t *testing.T) {
 	go srv2.Serve(ln)
 	t.Cleanup(func() { stopServer(srv2, wire.ByeShutdown) })
 
+	u.TapAction("Retry now") // may already be back: then there is no button
 	waitFor(t, "the reconnect", func() bool {
 		return u.Connected() && u.Count("The server restarted") == 1
 	}, p)
+	if got := strings.Join(u.Actions(), ","); strings.Contains(got, "Retry now") {
+		t.Errorf("status bar buttons once connected = %q", got)
+	}
 	waitFor(t, "the pending message to be delivered", func() bool {
 		return u.Count("frank: sent while the server was down") == 1 && u.Count("[pending]") == 0
 	}, p)

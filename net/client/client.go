@@ -175,6 +175,8 @@ type Client struct {
 	events chan Event
 	// wake tells the current writer that the outbox has something new.
 	wake chan struct{}
+	// retryNow cuts the wait before the next reconnect attempt short.
+	retryNow chan struct{}
 
 	ctx       context.Context // ends with Close
 	cancel    context.CancelFunc
@@ -224,6 +226,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		url:       u,
 		events:    make(chan Event, cfg.EventBuffer),
 		wake:      make(chan struct{}, 1),
+		retryNow:  make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		cidPrefix: newCIDPrefix(),
 		nick:      nick,
@@ -259,6 +262,18 @@ func defaultLimits(l wire.Limits) wire.Limits {
 		l.MaxFrame = wire.DefaultMaxFrame
 	}
 	return l
+}
+
+// Reconnect cuts short the wait before the next reconnect attempt, for a
+// person who knows the server is back ("Retry now"). It does nothing while
+// connected, after Close, or once the client has stopped reconnecting.
+// The backoff still grows with each failed attempt, so a stream of calls
+// cannot make the client spin faster than one attempt per call.
+func (c *Client) Reconnect() {
+	select {
+	case c.retryNow <- struct{}{}:
+	default:
+	}
 }
 
 // Events returns the channel of events, in the order they happened. None

@@ -386,12 +386,21 @@ func (c *Client) run(cn *conn, pre []Event) {
 			wait := backoff(attempt, c.cfg.MinBackoff, c.cfg.MaxBackoff)
 			attempt++
 			c.log.Info("disconnected", "err", err, "retry", wait)
+			// A nudge from before this drop is stale: the UI offers
+			// "Retry now" only once it has seen the event below.
+			select {
+			case <-c.retryNow:
+			default:
+			}
 			if !c.emit(Disconnected{Err: err, Retry: wait, Bye: bye}) {
 				return
 			}
 			t := time.NewTimer(wait)
 			select {
 			case <-t.C:
+			case <-c.retryNow:
+				t.Stop()
+				c.log.Info("reconnecting now, as asked")
 			case <-c.ctx.Done():
 				t.Stop()
 				return

@@ -863,3 +863,31 @@ func TestRichLargeBacklog(t *testing.T) {
 		}
 	}
 }
+
+// Reconnect cuts a long backoff short once the server is back: a person
+// who restarted the host need not wait out the timer.
+func TestRichReconnectNow(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", server.Config{})
+	addr := srv.addr
+	cfg := fastConfig(t, addr, "alice")
+	cfg.MinBackoff, cfg.MaxBackoff = time.Minute, time.Minute
+	c, r := dial(t, cfg)
+	next[client.Connected](t, r, nil)
+
+	srv.stop(t, wire.ByeShutdown)
+	d := next[client.Disconnected](t, r, nil)
+	if d.Retry < time.Minute {
+		t.Fatalf("Retry = %s, want the configured minute", d.Retry)
+	}
+	startServer(t, addr, server.Config{})
+	start := time.Now()
+	c.Reconnect()
+	next(t, r, func(c client.Connected) bool { return c.Reset })
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("reconnecting after Reconnect took %s", took)
+	}
+	if _, err := c.Send("back"); err != nil {
+		t.Fatal(err)
+	}
+	next(t, r, isMsg("back"))
+}
