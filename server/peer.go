@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -29,43 +30,51 @@ type peer struct {
 	ws   *websocket.Conn // read side only: its writes land in the queue
 	br   *bufio.Reader   // ws's read buffer, nil if gorilla brought its own
 	rw   readWaiter
-	rich bool
 	ip   string // the key counted against MaxConnsPerIP, "" when exempt
+	rich bool
 
 	// Room state, guarded by s.mu.
 	joined bool
+	slot   int32 // index in s.rich or s.plain while joined
 	nick   string
 	fold   string
 	status wire.Presence
-	slot   int // index in s.rich or s.plain while joined
 	sess   *session
 
 	// Outbound queue and connection state, guarded by mu.
 	mu        sync.Mutex
-	q         [][]byte      // frames waiting for the flusher
-	spare     [][]byte      // the flusher's last batch, emptied, to become q again
-	qbytes    int           // bytes in q
 	flushing  bool          // a flusher goroutine is running
 	busy      bool          // a frame other than a ping was queued since the last ping
 	hold      bool          // the welcome is being encoded: do not flush yet
 	closing   bool          // our close frame is queued: accept no more frames
 	dead      bool          // raw is closed
+	sentDone  bool          // sent is closed
+	q         [][]byte      // frames waiting for the flusher
+	spare     [][]byte      // the flusher's last batch, emptied, to become q again
+	qbytes    int           // bytes in q
 	reason    string        // the leave reason; the first cause wins
 	sent      chan struct{} // closed once the close frame is written or never will be
-	sentDone  bool          // sent is closed
-	wslot     int32         // 1 + the ping wheel's slot holding the peer, 0 if none; guarded by s.wheel.mu
-	widx      int32         // the peer's index in that slot
 	grace     *time.Timer
 	helloWait *time.Timer
+	expiry    *time.Timer // wakes a parked peer at its read deadline; rarely needed
+
+	// Guarded by s.wheel.mu.
+	wslot int32 // 1 + the ping wheel's slot holding the peer, 0 if none
+	widx  int32 // the peer's index in that slot
 
 	// Flusher-owned: its view of the batch being written, kept here so
 	// that the vectored write does not allocate.
 	bufs net.Buffers
 
+	// Parking: see read.
+	parked   atomic.Bool  // no reader runs; input or wake starts one
+	pfd      int32        // the descriptor the peer is parked under
+	deadline atomic.Int64 // the read deadline, in mono() nanoseconds
+
 	// Reader-owned state.
+	bad     int32 // refused frames in a row
 	limit   bucket
 	strikes bucket
-	bad     int // refused frames in a row
 }
 
 // closedChan is a closed channel, the sent channel of a peer cut before it
@@ -356,8 +365,12 @@ func (p *peer) cut() {
 	if p.helloWait != nil {
 		p.helloWait.Stop()
 	}
+	if p.expiry != nil {
+		p.expiry.Stop()
+	}
 	p.mu.Unlock()
 	p.raw.Close()
+	p.wake() // a parked peer's reader finds the connection closed and finishes
 }
 
 // startPings puts the peer in the server's ping wheel. Each ping is
@@ -378,6 +391,7 @@ func (p *peer) pingTick() {
 	p.busy = false
 	p.mu.Unlock()
 	p.push(pingFrame, false)
+	p.watchDeadline()
 }
 
 // idleQueueCap is the largest queue slice a quiet peer keeps.
@@ -406,22 +420,39 @@ func (p *peer) isClosing() bool {
 	return p.closing
 }
 
-// read is the peer's reader: it runs until the connection fails or the
-// close handshake ends, then finishes the peer.
-func (p *peer) read() {
-	cfg := &p.s.cfg
-	p.ws.SetReadLimit(int64(cfg.MaxFrame))
+// startReading sets up the peer's read side and runs its reader.
+func (p *peer) startReading() {
+	p.ws.SetReadLimit(int64(p.s.cfg.MaxFrame))
 	p.ws.SetPongHandler(func(string) error {
-		p.raw.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
+		p.extend()
 		return nil
 	})
-	p.raw.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
+	p.extend()
+	p.read()
+}
+
+// read is the peer's reader: it runs until the connection fails or the
+// close handshake ends, then finishes the peer. Where the platform allows,
+// a reader that has had no input for a moment parks the peer instead and
+// returns; a reader starts again (read again) when input arrives. Only one
+// reader runs at a time.
+func (p *peer) read() {
 	var err error
 	for {
-		if p.br != nil && p.br.Buffered() == 0 {
-			// Wait on a shallow stack: see readWaiter.
-			if err = p.rw.wait(); err != nil {
-				break
+		if p.br != nil {
+			if p.br.Buffered() == 0 {
+				if err = p.await(); err != nil {
+					if err == errParked {
+						return
+					}
+					break
+				}
+				if _, err = p.br.Peek(1); err != nil {
+					break
+				}
+			}
+			if p.skipPongs() && p.br.Buffered() == 0 {
+				continue
 			}
 		}
 		var typ int
@@ -435,10 +466,122 @@ func (p *peer) read() {
 			// longer than the grace period.
 			continue
 		}
-		p.raw.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
+		p.extend()
 		p.s.handle(p, typ, data)
 	}
 	p.finish(err)
+}
+
+// errParked reports that the reader parked the peer and must return.
+var errParked = errors.New("parked")
+
+// parkAfter is how long a reader waits for more input before it parks
+// the peer: a busy client's next frame is usually moments away, and a
+// park costs a few system calls and a new goroutine.
+const parkAfter = 20 * time.Millisecond
+
+// await returns once the connection has input or an error to report, or
+// errParked once it parked the peer. It waits on a shallow stack (see
+// readWaiter).
+func (p *peer) await() error {
+	if !canPark || !p.rw.pollable() {
+		return p.rw.wait()
+	}
+	if ready, err := p.rw.ready(); ready || err != nil {
+		return err
+	}
+	d := p.deadline.Load()
+	if short := mono() + int64(parkAfter); short < d {
+		p.raw.SetReadDeadline(clockBase.Add(time.Duration(short)))
+		err := p.rw.wait()
+		p.raw.SetReadDeadline(clockBase.Add(time.Duration(d)))
+		var ne net.Error
+		if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
+			return err
+		}
+	}
+	if p.park() {
+		p.watchDeadline()
+		return errParked
+	}
+	return p.rw.wait()
+}
+
+// extend moves the read deadline PongTimeout ahead: the client showed it
+// is alive.
+func (p *peer) extend() {
+	d := mono() + int64(p.s.cfg.PongTimeout)
+	p.deadline.Store(d)
+	p.raw.SetReadDeadline(clockBase.Add(time.Duration(d)))
+}
+
+// mono returns the monotonic clock in nanoseconds since clockBase.
+func mono() int64 { return int64(time.Since(clockBase)) }
+
+// skipPongs consumes the complete pong frames at the start of the read
+// buffer, as gorilla's pong handler would: between messages gorilla is at
+// a frame boundary, and a pong read by gorilla would leave the reader
+// waiting for the next frame deep inside gorilla, where it can neither
+// park nor have its stack shrunk. Anything else is left to gorilla,
+// which also checks what a pong must be.
+func (p *peer) skipPongs() bool {
+	skipped := false
+	for {
+		n := p.br.Buffered()
+		if n < 6 {
+			return skipped
+		}
+		b, _ := p.br.Peek(min(n, 6+125))
+		// Final, no reserved bits, pong; masked, as client frames are;
+		// a control frame's payload is at most 125 bytes.
+		if b[0] != finBit|opPong || b[1]&0x80 == 0 || b[1]&0x7f > 125 {
+			return skipped
+		}
+		size := 6 + int(b[1]&0x7f)
+		if len(b) < size {
+			return skipped
+		}
+		p.br.Discard(size)
+		p.extend()
+		skipped = true
+	}
+}
+
+// wake starts a reader for a parked peer: it has input, an error, or a
+// deadline that passed. It does nothing for a peer that is not parked.
+func (p *peer) wake() {
+	if p.parked.CompareAndSwap(true, false) {
+		unparked(p)
+		go p.read()
+	}
+}
+
+// watchDeadline makes sure a parked peer is woken when its read deadline
+// passes: the ping wheel looks at it once per PingInterval, and a timer
+// covers a deadline that falls before the wheel's next visit. Such a
+// timer is rare: a healthy client's pongs keep its deadline further off.
+func (p *peer) watchDeadline() {
+	if !p.parked.Load() {
+		return
+	}
+	left := time.Duration(p.deadline.Load() - mono())
+	if left <= 0 {
+		p.wake()
+		return
+	}
+	if left >= p.s.cfg.PingInterval {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.dead {
+		return
+	}
+	if p.expiry == nil {
+		p.expiry = time.AfterFunc(left, p.watchDeadline)
+	} else {
+		p.expiry.Reset(left)
+	}
 }
 
 // finish ends a peer whose reader stopped with err: it leaves the room,

@@ -37,10 +37,10 @@ func (s *Server) addLocked(p *peer) {
 	p.joined = true
 	s.nicks[p.fold] = p
 	if p.rich {
-		p.slot = len(s.rich)
+		p.slot = int32(len(s.rich))
 		s.rich = append(s.rich, p)
 	} else {
-		p.slot = len(s.plain)
+		p.slot = int32(len(s.plain))
 		s.plain = append(s.plain, p)
 	}
 }

@@ -7,8 +7,10 @@
 // httptest.Server. Serve and Run accept connections themselves: they read
 // WebSocket upgrades without net/http's per-connection buffers and hand
 // every other request to an http.Server with the timeouts the protocol
-// needs. Every connection has one reader goroutine; its writer
-// goroutine exists only while it has frames to write. A broadcast is
+// needs. A connection's writer goroutine exists only while it has frames
+// to write; its reader goroutine, on Linux, only while it has input (an
+// idle connection is parked in an epoll set), elsewhere for its whole
+// life. A broadcast is
 // encoded and framed once per mode and the same bytes are queued to every
 // recipient; a recipient that lets its bounded queue overflow is dropped
 // as a slow consumer without delaying anyone else.
@@ -328,7 +330,7 @@ func (s *Server) start(c *conn, ws *websocket.Conn, br *bufio.Reader, key string
 	}
 	c.p = p // from now on gorilla's own writes go through the queue
 	s.register(p)
-	go p.read()
+	go p.startReading()
 }
 
 // admit applies the connection limits before the upgrade and reserves a

@@ -11,3 +11,7 @@ type readWaiter struct{}
 func newReadWaiter(net.Conn) readWaiter { return readWaiter{} }
 
 func (readWaiter) wait() error { return nil }
+
+func (readWaiter) pollable() bool { return false }
+
+func (readWaiter) ready() (bool, error) { return true, nil }

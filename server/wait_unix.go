@@ -39,6 +39,22 @@ func (w readWaiter) wait() error {
 	return w.rc.Read(hasInput)
 }
 
+// pollable reports whether the connection is a socket waited for by Go's
+// poller, as parking needs.
+func (w readWaiter) pollable() bool { return w.rc != nil }
+
+// ready reports whether the connection has input or an error to report,
+// without waiting; it returns the error of a passed read deadline or of
+// the connection's closing.
+func (w readWaiter) ready() (bool, error) {
+	ready := false
+	err := w.rc.Read(func(fd uintptr) bool {
+		ready = hasInput(fd)
+		return true
+	})
+	return ready, err
+}
+
 // hasInput peeks at the socket without blocking: false means nothing to
 // read yet, and the poller waits for input before asking again. An end of
 // file or an error counts as input, for the reader to find.
