@@ -138,10 +138,18 @@ func (p *peer) enqueue(f []byte) { p.push(f, true) }
 // push is enqueue; traffic is false for the frames that do not count as
 // activity when the ping tick decides whether the peer is quiet (pings).
 func (p *peer) push(f []byte, traffic bool) {
+	if p.queue(f, traffic) {
+		go p.flush()
+	}
+}
+
+// queue appends f to the queue, or ends the peer as a slow consumer if it
+// would overflow. It reports whether the caller must start a flusher.
+func (p *peer) queue(f []byte, traffic bool) (start bool) {
 	p.mu.Lock()
 	if p.closing {
 		p.mu.Unlock()
-		return
+		return false
 	}
 	cfg := &p.s.cfg
 	if len(p.q) >= cfg.QueueFrames || p.qbytes+len(f) > cfg.QueueBytes {
@@ -155,21 +163,57 @@ func (p *peer) push(f []byte, traffic bool) {
 		p.s.evictions.Add(1)
 		p.s.log.Warn("dropping slow consumer", "conn", p.id, "addr", p.raw.RemoteAddr(),
 			"queued_frames", frames, "queued_bytes", n)
-		if start {
-			go p.flush()
-		}
-		return
+		return start
 	}
 	p.q = append(p.q, f)
 	p.qbytes += len(f)
 	if traffic {
 		p.busy = true
 	}
-	start := p.startLocked()
+	start = p.startLocked()
 	p.mu.Unlock()
-	if start {
+	return start
+}
+
+// flushSoon is a flusher's first step without a goroutine of its own:
+// a queue of one frame, the usual case when a broadcast finds a peer
+// idle, is written with one non-blocking write(2) on the caller's
+// goroutine. Whatever that does not finish (a full socket buffer, more
+// frames, a close) goes to a flusher as usual, so a slow client still
+// delays nobody.
+func (p *peer) flushSoon() {
+	p.mu.Lock()
+	if len(p.q) != 1 || p.closing || p.dead || !p.rw.pollable() {
+		p.mu.Unlock()
 		go p.flush()
+		return
 	}
+	f := p.q[0]
+	p.q[0] = nil
+	p.q = p.q[:0]
+	p.qbytes = 0
+	p.mu.Unlock()
+	n, err := p.rw.tryWrite(f)
+	if err != nil && err != syscall.EAGAIN {
+		p.writeFailed(err)
+		return
+	}
+	p.mu.Lock()
+	if n < len(f) {
+		// The rest goes first, before anything queued meanwhile.
+		rest := f[n:]
+		p.q = append(p.q, nil)
+		copy(p.q[1:], p.q)
+		p.q[0] = rest
+		p.qbytes += len(rest)
+	}
+	if len(p.q) == 0 || p.dead {
+		p.flushing = false
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	go p.flush()
 }
 
 // startLocked reports whether the caller must start a flusher.

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"parley/net/wire"
@@ -18,18 +19,43 @@ import (
 func nowMS() int64 { return time.Now().UnixMilli() }
 
 // broadcastLocked queues a rich frame to every rich peer and a plain frame
-// to every plain peer; a nil frame is not sent to that mode.
+// to every plain peer; a nil frame is not sent to that mode. The peers
+// that were idle are flushed by one goroutine, not one each.
 func (s *Server) broadcastLocked(rich, plain []byte) {
+	idle := idleLists.Get().(*[]*peer)
 	if rich != nil {
 		for _, p := range s.rich {
-			p.enqueue(rich)
+			if p.queue(rich, true) {
+				*idle = append(*idle, p)
+			}
 		}
 	}
 	if plain != nil {
 		for _, p := range s.plain {
-			p.enqueue(plain)
+			if p.queue(plain, true) {
+				*idle = append(*idle, p)
+			}
 		}
 	}
+	if len(*idle) == 0 {
+		idleLists.Put(idle)
+		return
+	}
+	go flushEach(idle)
+}
+
+// idleLists recycles broadcastLocked's lists of peers to flush.
+var idleLists = sync.Pool{New: func() any { return new([]*peer) }}
+
+// flushEach flushes the peers a broadcast found idle, in the order they
+// were queued to.
+func flushEach(idle *[]*peer) {
+	for i, p := range *idle {
+		p.flushSoon()
+		(*idle)[i] = nil
+	}
+	*idle = (*idle)[:0]
+	idleLists.Put(idle)
 }
 
 // addLocked puts a peer in the room under its nickname.

@@ -2,7 +2,10 @@
 
 package server
 
-import "net"
+import (
+	"errors"
+	"net"
+)
 
 // readWaiter waits for input before a read where the platform allows; on
 // this one it does not, and the reader waits inside its read.
@@ -15,3 +18,5 @@ func (readWaiter) wait() error { return nil }
 func (readWaiter) pollable() bool { return false }
 
 func (readWaiter) ready() (bool, error) { return true, nil }
+
+func (readWaiter) tryWrite([]byte) (int, error) { return 0, errors.ErrUnsupported }

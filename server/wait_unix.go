@@ -63,3 +63,23 @@ func hasInput(fd uintptr) bool {
 	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 	return err != syscall.EAGAIN && err != syscall.EWOULDBLOCK && err != syscall.EINTR
 }
+
+// tryWrite writes b with one non-blocking write(2): n may be short, and
+// err is syscall.EAGAIN if the socket buffer is full.
+func (w readWaiter) tryWrite(b []byte) (n int, err error) {
+	rerr := w.rc.Write(func(fd uintptr) bool {
+		for {
+			n, err = syscall.Write(int(fd), b)
+			if err != syscall.EINTR {
+				return true
+			}
+		}
+	})
+	if n < 0 {
+		n = 0
+	}
+	if rerr != nil {
+		return 0, rerr
+	}
+	return n, err
+}
