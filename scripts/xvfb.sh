@@ -52,16 +52,32 @@ start_xvfb() {
 
 # free_port prints a loopback TCP port nothing listens on.
 free_port() {
-  local p
+  # Below the kernel's ephemeral range, so that no outgoing connection
+  # (a load test, a browser) can hold the port between this check and the
+  # app's listen; the check binds the port rather than connecting to it.
+  local lo=32768 p
+  if [ -r /proc/sys/net/ipv4/ip_local_port_range ]; then
+    read -r lo _ </proc/sys/net/ipv4/ip_local_port_range
+  fi
+  [ "$lo" -gt 11000 ] || lo=32768
   for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    p=$((10000 + RANDOM % (lo - 10000)))
+    if port_bindable "$p"; then
       echo "$p"
       return 0
     fi
   done
   echo "free_port: none found" >&2
   return 1
+}
+
+# port_bindable PORT succeeds when 127.0.0.1:PORT can be listened on now.
+port_bindable() {
+  if command -v python3 >/dev/null; then
+    python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
+  else
+    ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  fi
 }
 
 # wait_port PORT SECONDS waits until something accepts on 127.0.0.1:PORT.
