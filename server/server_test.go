@@ -821,6 +821,9 @@ func TestStuckClient(t *testing.T) {
 	const queueBytes = 1 << 20
 	srv, url := start(t, server.Config{QueueFrames: 256, QueueBytes: queueBytes, Rate: -1})
 	stuck := dialStuck(t, url)
+	// The stuck client reads nothing, so its welcome cannot say it joined;
+	// wait for it to, so that it is guest-1 and the sender guest-3.
+	waitFor(t, "the stuck client's join", func() bool { return srv.Stats().Plain == 1 })
 	obs, _ := rich(t, url, "observer")
 	good := plain(t, url)
 	sender := plain(t, url)
