@@ -710,7 +710,7 @@ func rawDial(addr string, o rawOpts) (*rawConn, *http.Response, error) {
 		d.Control = func(_, _ string, c syscall.RawConn) error {
 			var serr error
 			err := c.Control(func(fd uintptr) {
-				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, o.rcvbuf)
+				serr = setRcvbuf(fd, o.rcvbuf)
 			})
 			return errors.Join(err, serr)
 		}
