@@ -29,7 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # (case, test, package, file, old, new, what is removed)
 DEFENCES = [
     ("oversized message", "TestSecOversized", "./server", "server/peer.go",
-     "p.ws.SetReadLimit(int64(cfg.MaxFrame))", "p.ws.SetReadLimit(0)",
+     "p.ws.SetReadLimit(int64(p.s.cfg.MaxFrame))", "p.ws.SetReadLimit(0)",
      "no read limit (SetReadLimit(0))"),
     ("invalid UTF-8", "TestSecInvalidUTF8", "./server", "server/handle.go",
      "if !utf8.Valid(data) {", "if false {",
