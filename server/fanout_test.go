@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -154,4 +156,70 @@ func TestFlushSoonKeepsOrder(t *testing.T) {
 		}
 		drain(t, s)
 	}
+}
+
+// A broadcast to a large room is written by several goroutines when the
+// runtime has several processors; every client still gets every frame,
+// whole and in order, and the list of peers is recycled only once all of
+// them are done with it.
+func TestBroadcastSplit(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	s := New(Config{Rate: -1, MaxConns: -1, MaxConnsPerIP: -1, QueueBytes: 64 << 20})
+	defer release(s)
+	const peers, msgs = 2*splitAt + 20, 30
+	clis := make([]net.Conn, peers)
+	for i := range clis {
+		_, clis[i] = tcpPeer(t, s)
+	}
+	drain(t, s)
+	for i := range msgs {
+		s.mu.Lock()
+		s.broadcastLocked(nil, textFrame(fmt.Sprintf("M%04d", i)))
+		s.mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, peers)
+	for i, cli := range clis {
+		wg.Go(func() {
+			// The greeting and join notices come first; then the
+			// broadcasts, in order.
+			br := bufio.NewReader(cli)
+			cli.SetReadDeadline(time.Now().Add(20 * time.Second))
+			next := 0
+			for next < msgs {
+				var h [4]byte
+				if _, err := io.ReadFull(br, h[:2]); err != nil {
+					errs <- fmt.Errorf("client %d: after M%04d: %w", i, next-1, err)
+					return
+				}
+				n := int(h[1] & 0x7f)
+				if n == 126 {
+					if _, err := io.ReadFull(br, h[2:4]); err != nil {
+						errs <- fmt.Errorf("client %d: %w", i, err)
+						return
+					}
+					n = int(binary.BigEndian.Uint16(h[2:4]))
+				}
+				body := make([]byte, n)
+				if _, err := io.ReadFull(br, body); err != nil {
+					errs <- fmt.Errorf("client %d: %w", i, err)
+					return
+				}
+				if !strings.HasPrefix(string(body), "M") {
+					continue
+				}
+				if want := fmt.Sprintf("M%04d", next); string(body) != want {
+					errs <- fmt.Errorf("client %d: got %q, want %q", i, body, want)
+					return
+				}
+				next++
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	drain(t, s)
 }

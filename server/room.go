@@ -1,10 +1,12 @@
 package server
 
 import (
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"parley/net/wire"
@@ -41,20 +43,42 @@ func (s *Server) broadcastLocked(rich, plain []byte) {
 		idleLists.Put(idle)
 		return
 	}
-	go flushEach(idle)
+	// A large room is written by as many goroutines as the runtime has
+	// processors, each taking its share of the peers in turn: the write
+	// system calls, which are nearly all of a broadcast's cost, then run
+	// on every core.
+	n := min(runtime.GOMAXPROCS(0), len(*idle)/splitAt)
+	if n <= 1 {
+		go flushEach(idle, 0, 1, nil)
+		return
+	}
+	left := new(atomic.Int32)
+	left.Store(int32(n))
+	for i := range n {
+		go flushEach(idle, i, n, left)
+	}
 }
+
+// splitAt is how many idle peers a broadcast gives each flushing goroutine
+// at least.
+const splitAt = 128
 
 // idleLists recycles broadcastLocked's lists of peers to flush.
 var idleLists = sync.Pool{New: func() any { return new([]*peer) }}
 
-// flushEach flushes the peers a broadcast found idle, in the order they
-// were queued to.
-func flushEach(idle *[]*peer) {
-	for i, p := range *idle {
-		p.flushSoon()
-		(*idle)[i] = nil
+// flushEach flushes every n-th peer, from the i-th, of those a broadcast
+// found idle, in the order they were queued to. The last of the n to
+// finish (left counts them; nil when n is 1) recycles the list.
+func flushEach(idle *[]*peer, i, n int, left *atomic.Int32) {
+	list := *idle
+	for j := i; j < len(list); j += n {
+		list[j].flushSoon()
 	}
-	*idle = (*idle)[:0]
+	if left != nil && left.Add(-1) > 0 {
+		return
+	}
+	clear(list)
+	*idle = list[:0]
 	idleLists.Put(idle)
 }
 
