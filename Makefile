@@ -129,7 +129,7 @@ uninstall:
 FUZZTIME ?= 60s
 FUZZ := ./net/wire:FuzzDecode ./net/wire:FuzzCleanText \
 	./net/client:FuzzParseAddr ./net/client:FuzzPlainFrame ./net/client:FuzzRichFrames \
-	./server:FuzzHandle ./server:FuzzFrames
+	./server:FuzzHandle ./server:FuzzFrames ./server:FuzzHandshake
 
 fuzz:
 	@for t in $(FUZZ); do \
