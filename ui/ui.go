@@ -25,6 +25,7 @@ import (
 	"parley/assets"
 	"parley/net/client"
 	"parley/net/wire"
+	_ "parley/ui/drawcache" // sets FYNE_CACHE before Fyne reads it
 )
 
 // DefaultPort is the port "Host a chat…" offers: the teaching chat's.
