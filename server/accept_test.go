@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,35 +12,15 @@ import (
 	"testing"
 	"time"
 
-	"parley/net/wire"
 	"parley/server"
 )
 
-// serveOwn runs a server on its own loopback listener through Serve and
-// returns its address.
+// serveOwn runs a server on its own loopback listener through Serve
+// (serve) and returns its address.
 func serveOwn(t testing.TB, cfg server.Config) (*server.Server, string) {
 	t.Helper()
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	srv := server.New(cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		srv.Shutdown(ctx, wire.ByeShutdown, "test over")
-		select {
-		case <-served:
-		case <-time.After(wait):
-			t.Error("Serve did not return after Shutdown")
-		}
-	})
-	return srv, ln.Addr().String()
+	srv, url := serve(t, cfg)
+	return srv, strings.TrimPrefix(url, "ws://")
 }
 
 // exchange writes req on a new connection and reads one response.
