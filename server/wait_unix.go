@@ -66,20 +66,25 @@ func hasInput(fd uintptr) bool {
 
 // tryWrite writes b with one non-blocking write(2): n may be short, and
 // err is syscall.EAGAIN if the socket buffer is full.
+//
+// It goes through Control, not RawConn.Write: Write fails at once once the
+// connection's write deadline has passed, and the deadline a flusher set
+// for its last batch (or the handshake's) is long gone when an idle peer
+// gets its next message. A write that cannot block needs no deadline.
 func (w readWaiter) tryWrite(b []byte) (n int, err error) {
-	rerr := w.rc.Write(func(fd uintptr) bool {
+	cerr := w.rc.Control(func(fd uintptr) {
 		for {
 			n, err = syscall.Write(int(fd), b)
 			if err != syscall.EINTR {
-				return true
+				return
 			}
 		}
 	})
 	if n < 0 {
 		n = 0
 	}
-	if rerr != nil {
-		return 0, rerr
+	if cerr != nil {
+		return 0, cerr
 	}
 	return n, err
 }
