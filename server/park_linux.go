@@ -110,8 +110,13 @@ func (p *peer) park() bool {
 	if !startParking() {
 		return false
 	}
+	if h := p.s.hooks; h != nil && h.beforePark != nil {
+		h.beforePark(p)
+	}
 	var armed error
+	ran := false
 	err := p.rw.rc.Control(func(sysfd uintptr) {
+		ran = true
 		fd := int(sysfd)
 		parking.mu.Lock()
 		if fd >= len(parking.byFD) {
@@ -134,6 +139,13 @@ func (p *peer) park() bool {
 	})
 	if err == nil && armed == nil {
 		return true
+	}
+	if !ran {
+		// The connection was closed under us (cut, at the end of a grace
+		// period or a failed write): Control ran nothing, so the peer was
+		// never parked and no wake will come. The caller stays the reader
+		// and finds the connection closed.
+		return false
 	}
 	if p.parked.CompareAndSwap(true, false) {
 		unparked(p)

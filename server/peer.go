@@ -71,6 +71,8 @@ type peer struct {
 	pfd      int32        // the descriptor the peer is parked under
 	deadline atomic.Int64 // the read deadline, in mono() nanoseconds
 
+	finished atomic.Bool // finish has run: it must run exactly once
+
 	// Reader-owned state.
 	bad     int32 // refused frames in a row
 	limit   bucket
@@ -632,6 +634,11 @@ func (p *peer) watchDeadline() {
 // its close frame is written (bounded by the grace period), then the
 // socket is closed in a way that does not reset the close frame away.
 func (p *peer) finish(err error) {
+	if p.finished.Swap(true) {
+		p.s.bugs.Add(1)
+		p.s.log.Error("BUG: a connection finished twice", "conn", p.id, "err", err)
+		return
+	}
 	var ce *websocket.CloseError
 	var ne net.Error
 	// gorilla reports a connection that ends without a close frame as a

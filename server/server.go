@@ -55,6 +55,7 @@ type Server struct {
 	epoch    string
 	limits   wire.Limits
 	software string
+	hooks    *testHooks // nil but in tests
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{} // what Serve accepts on
@@ -72,6 +73,13 @@ type Server struct {
 	closing   bool
 	farewell  ending        // how Shutdown ends connections
 	drained   chan struct{} // closed when conns is empty after Shutdown began
+
+	// The connection ledger: every connection reserve admits is given
+	// back exactly once, by unreserve (its upgrade failed) or by
+	// unregister (it finished). Both guarded by mu.
+	admitted uint64
+	released uint64
+	bugs     atomic.Uint64 // invariant violations seen (a peer finished twice)
 
 	evictions atomic.Uint64
 	limited   atomic.Uint64
@@ -362,6 +370,7 @@ func (s *Server) reserve(remote string) (ipKey string, status int, why string) {
 		return "", http.StatusTooManyRequests, "too many connections from your address"
 	}
 	s.pending++
+	s.admitted++
 	if ipKey != "" {
 		s.perIP[ipKey]++
 	}
@@ -372,6 +381,7 @@ func (s *Server) reserve(remote string) (ipKey string, status int, why string) {
 func (s *Server) unreserve(ipKey string) {
 	s.mu.Lock()
 	s.pending--
+	s.released++
 	s.releaseIPLocked(ipKey)
 	s.mu.Unlock()
 }
@@ -455,6 +465,7 @@ func (s *Server) unregister(p *peer) {
 		return
 	}
 	delete(s.conns, p)
+	s.released++
 	s.releaseIPLocked(p.ip)
 	if s.closing && len(s.conns) == 0 && s.drained != nil {
 		select {
