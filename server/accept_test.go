@@ -171,7 +171,7 @@ func TestServeHandshakeGarbage(t *testing.T) {
 		return (after.TotalAlloc - before.TotalAlloc) / n
 	}
 	quiet := server.Config{MaxConns: -1, Logger: slog.New(slog.DiscardHandler)}
-	viaHTTP, url := start(t, quiet)
+	viaHTTP, url := startHandler(t, quiet)
 	httpBytes := perConn(strings.TrimPrefix(url, "ws://"), viaHTTP)
 	own, addr := serveOwn(t, quiet)
 	ownBytes := perConn(addr, own)

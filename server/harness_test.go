@@ -86,6 +86,7 @@ func serve(t testing.TB, cfg server.Config) (*server.Server, string) {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	t.Cleanup(func() {
+		checkEmpty(t, srv)
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
 		defer cancel()
 		srv.Shutdown(ctx, wire.ByeShutdown, "test over")
@@ -232,7 +233,9 @@ func dialPeer(t testing.TB, d *websocket.Dialer, url, nick string, rich bool) *p
 	if nick == "" {
 		p.name = "a plain client" // in messages only: others see guest-N
 	}
-	t.Cleanup(func() { ws.Close(); <-p.in.done })
+	// Until its reader runs, a failed step must not leave a cleanup
+	// waiting for that reader to end.
+	t.Cleanup(func() { ws.Close() })
 	ws.SetReadDeadline(time.Now().Add(wait))
 	if rich {
 		p.send(t, wire.Hello{V: wire.Version, Nick: nick})
@@ -253,6 +256,7 @@ func dialPeer(t testing.TB, d *websocket.Dialer, url, nick string, rich bool) *p
 	}
 	ws.SetReadDeadline(time.Time{})
 	go p.read()
+	t.Cleanup(func() { ws.Close(); <-p.in.done })
 	if !rich && nick != "" {
 		mark := p.in.len()
 		p.say(t, "/nick "+nick)
@@ -459,19 +463,30 @@ func (w *witnesses) talk() {
 // minDuring is how many witness exchanges a case must overlap.
 const minDuring = 3
 
-// repeat runs a case's attack over and over (at least once, at most 100
-// times) until the witnesses completed minDuring exchanges while it ran,
-// so that "during the case" means during an attack.
+// repeat runs a case's attack over and over until the witnesses completed
+// minDuring exchanges while it ran, so that "during the case" means during
+// an attack. The witnesses talk every probeEvery, so a fast attack runs
+// many rounds: the bound is in time (repeatFor) and, for safety, in
+// rounds, never a round count alone that a fast machine would exhaust
+// before the witnesses had their turns.
 func (w *witnesses) repeat(t *testing.T, attack func(t *testing.T, round int)) {
 	t.Helper()
 	start := w.talked.Load()
-	for round := 0; round < 100; round++ {
+	deadline := time.Now().Add(repeatFor)
+	for round := 0; round < maxRounds; round++ {
 		attack(t, round)
-		if t.Failed() || w.talked.Load()-start >= minDuring {
+		if t.Failed() || w.talked.Load()-start >= minDuring || time.Now().After(deadline) {
 			return
 		}
 	}
 }
+
+// repeatFor and maxRounds bound repeat: minDuring exchanges take about
+// minDuring × probeEvery.
+const (
+	repeatFor = 10 * time.Second
+	maxRounds = 100_000
+)
 
 // stopTalking ends talk and returns what it measured.
 func (w *witnesses) stopTalking() probeStats {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -20,9 +21,24 @@ import (
 // wait bounds every read and poll in these tests.
 const wait = 5 * time.Second
 
-// start serves a new server on a loopback httptest server and shuts both
-// down when the test ends.
+// start serves a new server for cfg and shuts it down when the test ends.
+// It runs the production path, Serve's own accept loop (serve), unless
+// PARLEY_TEST_PATH=handler asks for the http.Handler path behind an
+// httptest.Server, which `make test` runs the suite over as well.
 func start(t testing.TB, cfg server.Config) (*server.Server, string) {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = testLogger(t)
+	}
+	if os.Getenv("PARLEY_TEST_PATH") != "handler" {
+		return serve(t, cfg)
+	}
+	return startHandler(t, cfg)
+}
+
+// startHandler serves a new server as an http.Handler behind an
+// httptest.Server and shuts both down when the test ends.
+func startHandler(t testing.TB, cfg server.Config) (*server.Server, string) {
 	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = testLogger(t)
@@ -30,6 +46,7 @@ func start(t testing.TB, cfg server.Config) (*server.Server, string) {
 	srv := server.New(cfg)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
+		checkEmpty(t, srv)
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
 		defer cancel()
 		srv.Shutdown(ctx, wire.ByeShutdown, "test over")
@@ -37,6 +54,33 @@ func start(t testing.TB, cfg server.Config) (*server.Server, string) {
 	})
 	return srv, "ws" + strings.TrimPrefix(ts.URL, "http")
 }
+
+// checkEmpty waits until every client of srv has gone and the server
+// holds nothing for them (server.CheckEmpty: every admitted connection
+// given back once, the room empty, no address counted), and fails the
+// test if that does not happen in time. Every test that runs a server
+// checks this when it ends, its clients having been closed by their own
+// cleanups, which run first.
+func checkEmpty(t testing.TB, srv *server.Server) {
+	t.Helper()
+	deadline := time.Now().Add(emptyWithin)
+	for {
+		err := server.CheckEmpty(srv)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("after the test: %v", err)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// emptyWithin bounds how long a server may take to finish the
+// connections of a test's closed clients: a close handshake's grace
+// period and the linger after it, with room for a busy machine.
+const emptyWithin = 10 * time.Second
 
 // client is a test's WebSocket client, rich or plain.
 type client struct {

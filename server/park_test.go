@@ -34,7 +34,11 @@ func waitParked(t *testing.T) {
 // Parked peers wake for what they send: messages, a rename, pongs and
 // their close frame.
 func TestParkedPeersWake(t *testing.T) {
-	srv, url := start(t, server.Config{PingInterval: 50 * time.Millisecond, PongTimeout: 200 * time.Millisecond})
+	// The clients answer pings only while they read, and they do not
+	// read while waitParked inspects every goroutine's stack, which takes
+	// a while on a busy machine: the pong timeout leaves room for that.
+	const ping, pong = 50 * time.Millisecond, time.Second
+	srv, url := start(t, server.Config{PingInterval: ping, PongTimeout: pong})
 	a := plain(t, url)
 	b, _ := rich(t, url, "bob")
 	waitParked(t)
@@ -51,7 +55,7 @@ func TestParkedPeersWake(t *testing.T) {
 
 	// Over several pong timeouts the clients only answer pings (gorilla's
 	// client does so while it reads): they stay.
-	done := time.Now().Add(5 * 200 * time.Millisecond)
+	done := time.Now().Add(5 * pong / 2)
 	errs := make(chan error, 2)
 	for _, c := range []*client{a, b} {
 		go func() {

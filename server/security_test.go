@@ -635,10 +635,19 @@ func TestSecRateLimit(t *testing.T) {
 			// Each send is answered, by its echo or by an error.
 			answered := map[string]string{}
 			p.in.await(mark, wait, func(r received) bool {
+				// Only this client's own sends count: the witnesses'
+				// probes (no cid) are broadcast to it too.
 				switch f := r.f.(type) {
 				case wire.Msg:
+					if f.From != p.name || !strings.HasPrefix(f.CID, "b") {
+						return false
+					}
 					answered[f.CID] = "msg"
 				case wire.Error:
+					if !strings.HasPrefix(f.CID, "b") {
+						t.Errorf("error %+v", f)
+						return false
+					}
 					answered[f.CID] = string(f.Code)
 					if f.Code != wire.CodeRateLimited || f.RetryMS <= 0 || f.RetryMS > 1000 {
 						t.Errorf("error %+v", f)
