@@ -15,7 +15,14 @@ import (
 
 // handle acts on one message a client sent. It runs on the peer's reader
 // goroutine; whatever it answers is queued, never written.
+//
+// Every message counts against the rate limit before any work is done on
+// it, whatever it turns out to be: a frame that fails to decode costs
+// decoding, and must not be free to send.
 func (s *Server) handle(p *peer, typ int, data []byte) {
+	if !s.allow(p, data) {
+		return
+	}
 	if typ == websocket.BinaryMessage {
 		if !p.rich {
 			p.end(endBinary)
@@ -33,30 +40,37 @@ func (s *Server) handle(p *peer, typ int, data []byte) {
 		s.handleRich(p, data)
 		return
 	}
-	if s.allow(p, "") {
-		s.handlePlain(p, string(data))
-	}
+	s.handlePlain(p, string(data))
 }
 
-// allow applies the rate limit to one incoming message (cid names a
-// rich client's send). Over the rate the message is dropped with an error;
-// a client that runs out of strikes as well is flooding and is closed.
-func (s *Server) allow(p *peer, cid string) bool {
+// allow applies the rate limit to one incoming message. Over the rate the
+// message is dropped with an error; a client that runs out of strikes as
+// well is flooding and is closed.
+func (s *Server) allow(p *peer, data []byte) bool {
 	if s.cfg.Rate <= 0 {
 		return true
 	}
 	now := time.Now()
-	ok, wait := p.limit.take(now)
+	ok, wait := p.limit.take(s.sendRule, now)
 	if ok {
 		return true
 	}
 	s.limited.Add(1)
-	if ok, _ := p.strikes.take(now); !ok {
+	if ok, _ := p.strikes.take(s.strikeRule, now); !ok {
 		s.log.Info("closing a flooding client", "conn", p.id, "addr", p.raw.RemoteAddr())
 		p.end(endFlood)
 		return false
 	}
 	if p.rich {
+		// The answer names the refused send's cid, so that the client
+		// knows which of its messages to try again: worth decoding for,
+		// as the strikes bound how many refused frames there are.
+		var cid string
+		if f, err := wire.DecodeClient(data); err == nil {
+			if send, ok := f.(wire.Send); ok && len(send.CID) <= wire.MaxClientID {
+				cid = send.CID
+			}
+		}
 		p.enqueue(mustJSONFrame(wire.Error{Code: wire.CodeRateLimited, CID: cid,
 			Text: "too many messages: slow down", RetryMS: max(1, wait.Milliseconds())}))
 	} else {
@@ -66,7 +80,9 @@ func (s *Server) allow(p *peer, cid string) bool {
 }
 
 // refuse answers a rich client's refused frame. Frames that make no sense
-// at all count towards the limit of bad frames in a row.
+// at all count towards the limit of bad frames: each accepted frame takes
+// one off the count, so that good frames in between do not hide a stream
+// of bad ones.
 func (s *Server) refuse(p *peer, e wire.Error) {
 	switch e.Code {
 	case wire.CodeBadRequest, wire.CodeUnsupported, wire.CodeNotJoined:
@@ -79,22 +95,24 @@ func (s *Server) refuse(p *peer, e wire.Error) {
 	p.enqueue(mustJSONFrame(e))
 }
 
-// handleRich acts on one JSON frame from a rich client.
+// accepted records a frame that made sense.
+func (p *peer) accepted() {
+	if p.bad > 0 {
+		p.bad--
+	}
+}
+
+// handleRich acts on one JSON frame from a rich client. It decodes only
+// what a client may send: members only the server sends are skipped,
+// unread, however large.
 func (s *Server) handleRich(p *peer, data []byte) {
-	f, err := wire.Decode(data)
+	f, err := wire.DecodeClient(data)
 	if err != nil {
 		code := wire.CodeBadRequest
-		if errors.Is(err, wire.ErrUnknownType) {
+		if errors.Is(err, wire.ErrUnknownType) || errors.Is(err, wire.ErrServerFrame) {
 			code = wire.CodeUnsupported
 		}
 		s.refuse(p, wire.Error{Code: code, Text: err.Error()})
-		return
-	}
-	var cid string
-	if send, ok := f.(wire.Send); ok {
-		cid = send.CID
-	}
-	if !s.allow(p, cid) {
 		return
 	}
 	s.mu.Lock()
@@ -114,7 +132,7 @@ func (s *Server) handleRich(p *peer, data []byte) {
 	}
 	switch f := f.(type) {
 	case wire.Send:
-		p.bad = 0
+		p.accepted()
 		if len(f.CID) > wire.MaxClientID {
 			s.refuse(p, wire.Error{Code: wire.CodeBadCID,
 				Text: fmt.Sprintf("cid is longer than %d bytes", wire.MaxClientID)})
@@ -131,12 +149,12 @@ func (s *Server) handleRich(p *peer, data []byte) {
 		}
 		s.post(p, text, f.CID)
 	case wire.Nick:
-		p.bad = 0
+		p.accepted()
 		if e := s.rename(p, f.Nick); e != nil {
 			s.refuse(p, *e)
 		}
 	case wire.Status:
-		p.bad = 0
+		p.accepted()
 		if f.Status != wire.Active && f.Status != wire.Away {
 			s.refuse(p, wire.Error{Code: wire.CodeBadStatus, Text: "status must be active or away"})
 			return
@@ -155,7 +173,7 @@ func (s *Server) hello(p *peer, h wire.Hello) {
 		s.refuse(p, *r.err)
 		return
 	}
-	p.bad = 0
+	p.accepted()
 	if r.old != nil {
 		s.log.Debug("session taken over", "conn", r.old.id, "by", p.id, "nick", r.welcome.Nick)
 		r.old.end(endReplaced)

@@ -54,11 +54,6 @@ func (c *memConn) SetWriteDeadline(time.Time) error { return nil }
 func memPeer(s *Server, rich, record bool) (*peer, *memConn) {
 	c := &memConn{record: record}
 	p := &peer{s: s, raw: c, rich: rich}
-	if s.cfg.Rate > 0 {
-		now := time.Now()
-		p.limit = newBucket(s.cfg.Rate, float64(s.cfg.Burst), now)
-		p.strikes = newBucket(max(1, s.cfg.Rate/10), float64(s.cfg.Burst), now)
-	}
 	s.mu.Lock()
 	s.pending++
 	s.mu.Unlock()
@@ -301,30 +296,31 @@ func BenchmarkBroadcast(b *testing.B) {
 
 func TestBucket(t *testing.T) {
 	now := time.Now()
-	b := newBucket(10, 3, now)
+	r := rule{rate: 10, burst: 3}
+	var b bucket // the zero bucket is full
 	for i := 0; i < 3; i++ {
-		if ok, _ := b.take(now); !ok {
+		if ok, _ := b.take(r, now); !ok {
 			t.Fatalf("token %d of the burst refused", i+1)
 		}
 	}
-	ok, wait := b.take(now)
+	ok, wait := b.take(r, now)
 	if ok || wait != 100*time.Millisecond {
 		t.Fatalf("over the burst: ok=%v wait=%v, want refused, 100ms", ok, wait)
 	}
-	if ok, _ := b.take(now.Add(100 * time.Millisecond)); !ok {
+	if ok, _ := b.take(r, now.Add(100*time.Millisecond)); !ok {
 		t.Fatal("refused after a token came back")
 	}
-	if ok, _ := b.take(now.Add(150 * time.Millisecond)); ok {
+	if ok, _ := b.take(r, now.Add(150*time.Millisecond)); ok {
 		t.Fatal("half a token was enough")
 	}
 	// Idle time refills to the burst and no further.
 	later := now.Add(time.Hour)
 	for i := 0; i < 3; i++ {
-		if ok, _ := b.take(later); !ok {
+		if ok, _ := b.take(r, later); !ok {
 			t.Fatalf("after an hour, token %d refused", i+1)
 		}
 	}
-	if ok, _ := b.take(later); ok {
+	if ok, _ := b.take(r, later); ok {
 		t.Fatal("the bucket held more than its burst")
 	}
 }

@@ -7,36 +7,43 @@ import (
 	"time"
 )
 
+// rule is the rate and burst of one kind of token bucket, shared by every
+// peer's bucket of that kind.
+type rule struct {
+	rate  float64 // tokens per second
+	burst float64 // capacity
+}
+
 // bucket is a token bucket owned by one goroutine (a peer's reader), so it
-// needs no lock.
+// needs no lock. Its rule is passed in, not stored: a bucket is 16 bytes
+// of every connection. It counts the tokens spent rather than those left,
+// so that the zero bucket is full.
+//
+// golang.org/x/time/rate's Limiter does the same with a mutex, its rate and
+// burst and a time.Time in every instance (over 70 bytes); a peer holds
+// three buckets, each touched by its reader alone.
 type bucket struct {
-	rate   float64 // tokens per second
-	burst  float64 // capacity
-	tokens float64
-	last   int64 // monotonic nanoseconds since clockBase
+	spent float64 // tokens spent and not yet back
+	last  int64   // monotonic nanoseconds since clockBase
 }
 
 // clockBase anchors the buckets' monotonic clock; an int64 offset from it
 // is a third of the size of a time.Time, in every connection.
 var clockBase = time.Now()
 
-func newBucket(rate, burst float64, now time.Time) bucket {
-	return bucket{rate: rate, burst: burst, tokens: burst, last: int64(now.Sub(clockBase))}
-}
-
 // take spends one token if there is one. Otherwise it reports how long
 // until there will be.
-func (b *bucket) take(now time.Time) (bool, time.Duration) {
+func (b *bucket) take(r rule, now time.Time) (bool, time.Duration) {
 	t := int64(now.Sub(clockBase))
 	if d := t - b.last; d > 0 {
-		b.tokens = min(b.burst, b.tokens+time.Duration(d).Seconds()*b.rate)
+		b.spent = max(0, b.spent-time.Duration(d).Seconds()*r.rate)
 		b.last = t
 	}
-	if b.tokens >= 1 {
-		b.tokens--
+	if b.spent+1 <= r.burst {
+		b.spent++
 		return true, 0
 	}
-	return false, time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
+	return false, time.Duration((b.spent + 1 - r.burst) / r.rate * float64(time.Second))
 }
 
 // checkOrigin decides whether a browser page may connect. Requests without

@@ -57,6 +57,10 @@ type Server struct {
 	software string
 	hooks    *testHooks // nil but in tests
 
+	// The rules of every peer's buckets (limits.go).
+	sendRule   rule // frames a client sends: Rate and Burst
+	strikeRule rule // frames over the rate a client may send before it is closed
+
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{} // what Serve accepts on
 	conns     map[*peer]struct{}        // every upgraded connection
@@ -106,6 +110,10 @@ func New(cfg Config) *Server {
 	s.limits = wire.Limits{MaxText: cfg.MaxText, MaxFrame: cfg.MaxFrame}
 	if cfg.Rate > 0 {
 		s.limits.Rate, s.limits.Burst = cfg.Rate, cfg.Burst
+		s.sendRule = rule{rate: cfg.Rate, burst: float64(cfg.Burst)}
+		// A client may go over the rate now and then (a paste); one that
+		// keeps going over it runs out of strikes and is closed.
+		s.strikeRule = rule{rate: max(1, cfg.Rate/10), burst: float64(cfg.Burst)}
 	}
 	s.up = websocket.Upgrader{
 		HandshakeTimeout: cfg.HandshakeTimeout,
@@ -328,13 +336,6 @@ func (s *Server) start(c *conn, ws *websocket.Conn, br *bufio.Reader, key string
 		rw:   newReadWaiter(c.Conn),
 		rich: ws.Subprotocol() == wire.Subprotocol,
 		ip:   key,
-	}
-	if s.cfg.Rate > 0 {
-		now := time.Now()
-		p.limit = newBucket(s.cfg.Rate, float64(s.cfg.Burst), now)
-		// A client may go over the rate now and then (a paste); one that
-		// keeps going over it runs out of strikes and is closed.
-		p.strikes = newBucket(max(1, s.cfg.Rate/10), float64(s.cfg.Burst), now)
 	}
 	c.p = p // from now on gorilla's own writes go through the queue
 	s.register(p)

@@ -540,15 +540,33 @@ func TestBadFrames(t *testing.T) {
 	if e := next[wire.Error](a); e.Code != wire.CodeUnsupported {
 		t.Fatalf("binary: %+v", e)
 	}
-	// A good frame resets the count; then ten bad ones in a row close.
+	// A good frame takes one off the count: the four bad frames and the
+	// good one leave three, so the seventh bad one in a row closes.
 	a.send(wire.Send{Text: "fine"})
 	next[wire.Msg](a)
-	for i := 0; i < 10; i++ {
+	for i := 0; i < 7; i++ {
 		a.say(`["not an object"]`)
 	}
 	frames := a.expectClose(websocket.ClosePolicyViolation)
-	if len(frames) != 10 || !strings.Contains(frames[9], `"reason":"policy"`) {
+	if len(frames) != 7 || !strings.Contains(frames[6], `"reason":"policy"`) {
 		t.Fatalf("got %d frames before the close: %q", len(frames), frames)
+	}
+}
+
+// Good frames among bad ones do not hide them: nine bad frames and a good
+// one, over and over, are closed all the same.
+func TestBadFramesAmongGood(t *testing.T) {
+	_, url := start(t, server.Config{Rate: -1})
+	a, _ := rich(t, url, "mallory")
+	for round := 0; round < 10; round++ {
+		for i := 0; i < 9; i++ {
+			a.say(`["not an object"]`)
+		}
+		a.send(wire.Send{Text: "cover"})
+	}
+	frames := a.expectClose(websocket.ClosePolicyViolation)
+	if n := len(frames); n == 0 || !strings.Contains(frames[n-1], `"reason":"policy"`) || n > 2*10 {
+		t.Fatalf("got %d frames, the last %.80q: want a bye policy within the first two rounds", n, frames[max(0, n-1):])
 	}
 }
 

@@ -1,0 +1,57 @@
+package wire
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// ErrServerFrame: a well-formed frame of a type only a server sends
+// (welcome, msg, …), which a server refuses from a client.
+var ErrServerFrame = errors.New("wire: a frame only a server sends")
+
+// clientEnvelope is every member a client's frame may carry. Decoding into
+// it skips every other member unread, whatever its size: a client that
+// sends a welcome's history costs the scan of its bytes, not the building
+// of its messages.
+type clientEnvelope struct {
+	Type    *Type    `json:"type"`
+	V       int      `json:"v"`
+	Nick    string   `json:"nick"`
+	Session string   `json:"session"`
+	Epoch   string   `json:"epoch"`
+	After   *uint64  `json:"after"`
+	Agent   string   `json:"agent"`
+	CID     string   `json:"cid"`
+	Text    string   `json:"text"`
+	Status  Presence `json:"status"`
+}
+
+// DecodeClient parses one frame a client sent, as a server does: only the
+// frames a client may send (hello, send, nick, status) and only their
+// members. For those frames it returns what Decode returns. The error
+// wraps ErrMalformed, ErrUnknownType or, for a frame only a server sends,
+// ErrServerFrame.
+func DecodeClient(data []byte) (Frame, error) {
+	var e clientEnvelope
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if e.Type == nil {
+		return nil, fmt.Errorf("%w: no type member", ErrMalformed)
+	}
+	switch *e.Type {
+	case TypeHello:
+		return Hello{V: e.V, Nick: e.Nick, Session: e.Session, Epoch: e.Epoch, After: e.After, Agent: e.Agent}, nil
+	case TypeSend:
+		return Send{CID: e.CID, Text: e.Text}, nil
+	case TypeNick:
+		return Nick{Nick: e.Nick}, nil
+	case TypeStatus:
+		// A client sets only its own status: what a server adds is not read.
+		return Status{Status: e.Status}, nil
+	case TypeWelcome, TypeMsg, TypeJoin, TypeLeave, TypeRename, TypeError, TypeNotice, TypeBye:
+		return nil, fmt.Errorf("%w: a client may not send %s frames", ErrServerFrame, *e.Type)
+	}
+	return nil, fmt.Errorf("%w: %q", ErrUnknownType, truncate(string(*e.Type), 32))
+}
