@@ -74,9 +74,10 @@ type peer struct {
 	finished atomic.Bool // finish has run: it must run exactly once
 
 	// Reader-owned state.
-	bad     int32 // refused frames in a row
-	limit   bucket
-	strikes bucket
+	bad     int32  // refused frames, less one for each frame accepted since
+	limit   bucket // every frame the client sends: s.sendRule
+	strikes bucket // frames over the rate: s.strikeRule
+	in      meter  // the frames passing from the socket to gorilla (meter.go)
 }
 
 // closedChan is a closed channel, the sent channel of a peer cut before it
@@ -650,6 +651,9 @@ func (p *peer) finish(err error) {
 		p.end(ending{code: websocket.CloseNormalClosure, leave: leaveQuit})
 	case errors.As(err, &ne) && ne.Timeout():
 		p.end(endTimeout)
+	case errors.Is(err, errControlFlood), errors.Is(err, errFragments):
+		p.s.log.Info("closing a flooding client", "conn", p.id, "addr", p.raw.RemoteAddr(), "why", err)
+		p.end(endFlood)
 	case errors.Is(err, websocket.ErrReadLimit):
 		// gorilla queued the 1009 close itself.
 		p.end(ending{code: websocket.CloseMessageTooBig, text: "message too big", leave: leavePolicy})
@@ -749,6 +753,18 @@ func (c *conn) Write(b []byte) (int, error) {
 	}
 	c.p.control(bytes.Clone(b))
 	return len(b), nil
+}
+
+// Read implements net.Conn. Once the connection is a peer's, every byte
+// gorilla reads passes the peer's input meter first.
+func (c *conn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if c.p != nil && n > 0 {
+		if merr := c.p.in.feed(b[:n]); merr != nil {
+			return 0, merr
+		}
+	}
+	return n, err
 }
 
 // SetWriteDeadline implements net.Conn.
