@@ -73,7 +73,27 @@ func (b *backlog) since(after uint64, maxBytes int) (msgs []wire.Msg, complete b
 	return msgs, complete
 }
 
-// msgCost estimates the encoded size of m in a welcome's history.
+// msgCost is the encoded size of m in a welcome's history, with the comma
+// that follows it: the budget is in the bytes the welcome will take,
+// escaping included (a text full of quotes takes twice its length).
 func msgCost(m wire.Msg) int {
-	return 64 + len(m.From) + len(m.CID) + len(m.Text) + len(m.Text)/8
+	n := len(`{"id":,"ts":,"from":,"text":},`) + digits(m.ID) + digits(uint64(max(m.Time, 0))) +
+		wire.QuotedLen(m.From) + wire.QuotedLen(m.Text)
+	if m.Time < 0 {
+		n += 1 + digits(uint64(-m.Time))
+	}
+	if m.CID != "" {
+		n += len(`,"cid":`) + wire.QuotedLen(m.CID)
+	}
+	return n
+}
+
+// digits returns the number of decimal digits of n.
+func digits(n uint64) int {
+	d := 1
+	for n >= 10 {
+		n /= 10
+		d++
+	}
+	return d
 }
