@@ -31,9 +31,21 @@ type Config struct {
 
 	// QueueFrames and QueueBytes bound each client's outbound queue. A
 	// client whose queue would grow past either is dropped as a slow
-	// consumer (bye "slow", close 1008). Defaults 1024 frames and 4 MiB.
+	// consumer (bye "slow", close 1008). Defaults 1024 frames and 1 MiB.
+	// Past a quarter of either, the client is congested and the server
+	// stops reading from senders until it drains (congestion.go).
 	QueueFrames int
 	QueueBytes  int
+	// MaxQueuedBytes bounds the output queued to all clients together:
+	// once it is reached, a client with anything queued already is
+	// dropped as a slow consumer rather than given more. Default 256 MiB;
+	// negative means no bound.
+	MaxQueuedBytes int64
+	// MaxLag is how long a congested client's write (its queue past a
+	// quarter of its bound) may stay blocked while it holds the senders
+	// back: past it, the client no longer holds anyone, and is dropped
+	// when its queue overflows. Default 250ms.
+	MaxLag time.Duration
 
 	// PingInterval is how often the server pings each client. Default 10s.
 	PingInterval time.Duration
@@ -88,7 +100,9 @@ const (
 	DefaultRoom             = "Parley"
 	DefaultBacklog          = 500
 	DefaultQueueFrames      = 1024
-	DefaultQueueBytes       = 4 << 20
+	DefaultQueueBytes       = 1 << 20
+	DefaultMaxQueuedBytes   = 256 << 20
+	DefaultMaxLag           = 250 * time.Millisecond
 	DefaultPingInterval     = 10 * time.Second
 	DefaultPongTimeout      = 25 * time.Second
 	DefaultWriteTimeout     = 10 * time.Second
@@ -113,6 +127,9 @@ const (
 	// frame, so that closing the socket does not reset it and destroy the
 	// close frame in flight.
 	lingerTime = time.Second
+	// maxQueueBytes caps QueueBytes, so that a queue's bytes fit the
+	// int32 a peer counts them in.
+	maxQueueBytes = 1 << 30
 	// historyBytes caps the history in one welcome, so that one joining
 	// client cannot pin more than this much memory beyond its queue.
 	historyBytes = 512 << 10
@@ -156,6 +173,13 @@ func (c Config) withDefaults() Config {
 	}
 	if c.QueueBytes <= 0 {
 		c.QueueBytes = DefaultQueueBytes
+	}
+	c.QueueBytes = min(c.QueueBytes, maxQueueBytes)
+	if c.MaxQueuedBytes == 0 {
+		c.MaxQueuedBytes = DefaultMaxQueuedBytes
+	}
+	if c.MaxLag <= 0 {
+		c.MaxLag = DefaultMaxLag
 	}
 	if c.PingInterval <= 0 {
 		c.PingInterval = DefaultPingInterval

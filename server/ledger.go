@@ -35,6 +35,14 @@ func (s *Server) checkEmpty() error {
 	if len(s.nicks) != 0 {
 		bad = append(bad, fmt.Sprintf("%d nicknames still taken", len(s.nicks)))
 	}
+	if n := s.queued.Load(); n != 0 {
+		bad = append(bad, fmt.Sprintf("%d bytes still counted as queued", n))
+	}
+	s.congestion.mu.Lock()
+	if n := len(s.congestion.peers); n != 0 {
+		bad = append(bad, fmt.Sprintf("%d peers still congested", n))
+	}
+	s.congestion.mu.Unlock()
 	if n := s.bugs.Load(); n != 0 {
 		bad = append(bad, fmt.Sprintf("%d connections finished more than once", n))
 	}

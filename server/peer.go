@@ -49,9 +49,12 @@ type peer struct {
 	closing   bool          // our close frame is queued: accept no more frames
 	dead      bool          // raw is closed
 	sentDone  bool          // sent is closed
+	congested bool          // the backlog passed the high-water mark and has not yet drained below the low one (congestion.go)
 	q         [][]byte      // frames waiting for the flusher
 	spare     [][]byte      // the flusher's last batch, emptied, to become q again
-	qbytes    int           // bytes in q
+	qbytes    int32         // bytes in q
+	inflight  int32         // bytes of the batch being written
+	writing   int64         // when the batch being written was started, in mono() nanoseconds; 0 when none
 	reason    string        // the leave reason; the first cause wins
 	sent      chan struct{} // closed once the close frame is written or never will be
 	grace     *time.Timer
@@ -154,28 +157,66 @@ func (p *peer) queue(f []byte, traffic bool) (start bool) {
 		p.mu.Unlock()
 		return false
 	}
-	cfg := &p.s.cfg
-	if len(p.q) >= cfg.QueueFrames || p.qbytes+len(f) > cfg.QueueBytes {
-		frames, n := len(p.q), p.qbytes
+	s := p.s
+	cfg := &s.cfg
+	backlog := p.backlogLocked()
+	over := len(p.q) >= cfg.QueueFrames || backlog+len(f) > cfg.QueueBytes
+	if !over && backlog > 0 && cfg.MaxQueuedBytes > 0 && s.queued.Load()+int64(len(f)) > cfg.MaxQueuedBytes {
+		// The server's output budget is spent: a peer that is behind
+		// gives way, one that has nothing queued still gets its frame.
+		over = true
+	}
+	if over {
+		frames, n := len(p.q), backlog
 		// What is queued will never be read in time: free it now, so a
 		// stuck client holds no more than the batch being written.
-		clear(p.q)
-		p.q, p.qbytes = nil, 0
-		start := p.endLocked(endSlow)
+		start := p.evictLocked()
 		p.mu.Unlock()
-		p.s.evictions.Add(1)
-		p.s.log.Warn("dropping slow consumer", "conn", p.id, "addr", p.raw.RemoteAddr(),
-			"queued_frames", frames, "queued_bytes", n)
+		s.uncongest(p)
+		s.log.Warn("dropping slow consumer", "conn", p.id, "addr", p.raw.RemoteAddr(),
+			"queued_frames", frames, "queued_bytes", n, "server_queued_bytes", s.queued.Load())
 		return start
 	}
 	p.q = append(p.q, f)
-	p.qbytes += len(f)
+	p.addQueuedLocked(len(f))
 	if traffic {
 		p.busy = true
 	}
+	congests := p.checkCongestedLocked()
 	start = p.startLocked()
 	p.mu.Unlock()
+	if congests {
+		s.congest(p)
+	}
 	return start
+}
+
+// addQueuedLocked counts n bytes more in q, in the peer's and the server's
+// count of output waiting to be written.
+func (p *peer) addQueuedLocked(n int) {
+	p.qbytes += int32(n)
+	p.s.queued.Add(int64(n))
+}
+
+// backlogLocked returns the bytes queued to p or being written: at most
+// QueueBytes (under 1 GiB) and a farewell.
+func (p *peer) backlogLocked() int { return int(p.qbytes) + int(p.inflight) }
+
+// dropQueuedLocked forgets every frame in q and the batch in flight, as
+// the connection will never take them.
+func (p *peer) dropQueuedLocked() {
+	clear(p.q)
+	p.q = nil
+	p.s.queued.Add(-int64(p.backlogLocked()))
+	p.qbytes, p.inflight = 0, 0
+}
+
+// evictLocked ends the peer as a slow consumer: its queue is freed, its
+// farewell queued. It reports whether the caller must start a flusher.
+func (p *peer) evictLocked() (start bool) {
+	p.dropQueuedLocked()
+	p.s.evictions.Add(1)
+	return p.endLocked(endSlow)
 }
 
 // flushSoon is a flusher's first step without a goroutine of its own:
@@ -194,7 +235,7 @@ func (p *peer) flushSoon() {
 	f := p.q[0]
 	p.q[0] = nil
 	p.q = p.q[:0]
-	p.qbytes = 0
+	p.qbytes, p.inflight = 0, int32(len(f))
 	p.mu.Unlock()
 	n, err := p.rw.tryWrite(f)
 	if err != nil && err != syscall.EAGAIN {
@@ -202,13 +243,10 @@ func (p *peer) flushSoon() {
 		return
 	}
 	p.mu.Lock()
-	if n < len(f) {
+	p.wroteLocked()
+	if n < len(f) && !p.dead {
 		// The rest goes first, before anything queued meanwhile.
-		rest := f[n:]
-		p.q = append(p.q, nil)
-		copy(p.q[1:], p.q)
-		p.q[0] = rest
-		p.qbytes += len(rest)
+		p.requeueFirstLocked(f[n:])
 	}
 	if len(p.q) == 0 || p.dead {
 		p.flushing = false
@@ -249,15 +287,17 @@ func (p *peer) endLocked(e ending) (start bool) {
 	}
 	p.closing = true
 	p.hold = false
-	if f := e.plain; p.rich {
+	f := e.plain
+	if p.rich {
 		f = e.rich
-		if f != nil {
-			p.q = append(p.q, f)
-		}
-	} else if f != nil {
-		p.q = append(p.q, f)
 	}
-	p.q = append(p.q, closeFrame(e.code, e.text))
+	if f != nil {
+		p.q = append(p.q, f)
+		p.addQueuedLocked(len(f))
+	}
+	cf := closeFrame(e.code, e.text)
+	p.q = append(p.q, cf)
+	p.addQueuedLocked(len(cf))
 	p.closingLocked()
 	return p.startLocked()
 }
@@ -289,7 +329,7 @@ func (p *peer) control(f []byte) {
 	}
 	p.hold = false
 	p.q = append(p.q, f)
-	p.qbytes += len(f)
+	p.addQueuedLocked(len(f))
 	p.closingLocked()
 	start := p.startLocked()
 	p.mu.Unlock()
@@ -303,10 +343,7 @@ func (p *peer) control(f []byte) {
 func (p *peer) release(welcome []byte) {
 	p.mu.Lock()
 	if !p.closing {
-		p.q = append(p.q, nil)
-		copy(p.q[1:], p.q)
-		p.q[0] = welcome
-		p.qbytes += len(welcome)
+		p.requeueFirstLocked(welcome)
 	}
 	p.hold = false
 	start := p.startLocked()
@@ -338,8 +375,9 @@ func (p *peer) flush() {
 			return
 		}
 		batch, p.q = p.q, batch[:0]
-		p.qbytes = 0
+		p.qbytes, p.inflight = 0, p.qbytes
 		last := p.closing // the close frame is queued last, so it is in this batch
+		p.writing = mono()
 		p.mu.Unlock()
 
 		p.raw.SetWriteDeadline(time.Now().Add(p.s.cfg.WriteTimeout))
@@ -351,12 +389,34 @@ func (p *peer) flush() {
 			p.writeFailed(err)
 			return
 		}
+		p.mu.Lock()
+		p.wroteLocked()
 		if last {
-			p.mu.Lock()
 			p.markSentLocked()
-			p.mu.Unlock()
+		}
+		drained := p.checkDrainedLocked()
+		p.mu.Unlock()
+		if drained {
+			p.s.uncongest(p)
 		}
 	}
+}
+
+// wroteLocked records that the batch in flight is written.
+func (p *peer) wroteLocked() {
+	p.s.queued.Add(-int64(p.inflight))
+	p.inflight = 0
+	p.writing = 0
+}
+
+// requeueFirstLocked puts f at the front of the queue: the rest of a
+// frame a short write left, or a welcome that must go before what was
+// broadcast while it was encoded.
+func (p *peer) requeueFirstLocked(f []byte) {
+	p.q = append(p.q, nil)
+	copy(p.q[1:], p.q)
+	p.q[0] = f
+	p.addQueuedLocked(len(f))
 }
 
 // markSentLocked records that the close frame is written or never will be.
@@ -376,7 +436,9 @@ func (p *peer) writeFailed(err error) {
 	var ne net.Error
 	timeout := errors.As(err, &ne) && ne.Timeout()
 	p.mu.Lock()
-	p.flushing = false
+	// flushing stays set: the flusher is done, but until cut marks the
+	// peer dead, clearing it would let a new flusher start and write on
+	// a broken connection, over the batch that failed.
 	if p.reason == "" {
 		p.reason = leaveLost
 		if timeout {
@@ -402,8 +464,8 @@ func (p *peer) cut() {
 	}
 	p.dead = true
 	p.closing = true
-	clear(p.q)
-	p.q, p.qbytes, p.spare = nil, 0, nil
+	p.dropQueuedLocked()
+	p.spare = nil
 	p.markSentLocked()
 	p.s.wheel.remove(p)
 	if p.grace != nil {
@@ -416,6 +478,7 @@ func (p *peer) cut() {
 		p.expiry.Stop()
 	}
 	p.mu.Unlock()
+	p.s.uncongest(p)
 	p.raw.Close()
 	p.wake() // a parked peer's reader finds the connection closed and finishes
 }
@@ -515,6 +578,9 @@ func (p *peer) read() {
 		}
 		p.extend()
 		p.s.handle(p, typ, data)
+		if p.s.congestion.holding.Load() {
+			p.s.throttle(p)
+		}
 	}
 	p.finish(err)
 }
@@ -707,7 +773,7 @@ func (p *peer) linger() {
 func (p *peer) queued() (int, int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.q), p.qbytes
+	return len(p.q), p.backlogLocked()
 }
 
 // hijacker wraps the ResponseWriter handed to the Upgrader so that the

@@ -34,6 +34,9 @@ func TestSecurityDocLimits(t *testing.T) {
 	// Limits that are not settings, by the name the document gives them.
 	fixed := map[string]any{
 		"maxBadFrames":               maxBadFrames,
+		"controlRule.rate":           controlRule.rate,
+		"controlRule.burst":          int(controlRule.burst),
+		"maxFragments":               maxFragments,
 		"wire.MaxNick":               wire.MaxNick,
 		"wire.MaxClientID":           wire.MaxClientID,
 		"historyBytes":               historyBytes,

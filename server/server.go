@@ -85,10 +85,15 @@ type Server struct {
 	released uint64
 	bugs     atomic.Uint64 // invariant violations seen (a peer finished twice)
 
-	evictions atomic.Uint64
-	limited   atomic.Uint64
-	refused   atomic.Uint64
-	dupes     atomic.Uint64
+	queued     atomic.Int64 // bytes queued to every peer or being written (MaxQueuedBytes)
+	congestion congestion   // peers whose backlog passed the high-water mark (congestion.go)
+
+	evictions   atomic.Uint64
+	congestions atomic.Uint64
+	throttled   atomic.Uint64
+	limited     atomic.Uint64
+	refused     atomic.Uint64
+	dupes       atomic.Uint64
 }
 
 // New returns a server for cfg, with defaults for its zero fields. It
@@ -270,6 +275,8 @@ type Stats struct {
 	RateLimited  uint64 // messages refused by the rate limit
 	Refused      uint64 // connections refused by MaxConns or MaxConnsPerIP
 	Duplicates   uint64 // repeated sends dropped by client message id
+	Congestions  uint64 // times a peer's backlog passed the high-water mark
+	Throttled    uint64 // times a producer's reader was held while a peer was congested
 }
 
 // Stats returns a snapshot of the server's state.
@@ -296,6 +303,8 @@ func (s *Server) Stats() Stats {
 	st.RateLimited = s.limited.Load()
 	st.Refused = s.refused.Load()
 	st.Duplicates = s.dupes.Load()
+	st.Congestions = s.congestions.Load()
+	st.Throttled = s.throttled.Load()
 	return st
 }
 
