@@ -59,8 +59,8 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{} // what Serve accepts on
 	conns     map[*peer]struct{}        // every upgraded connection
-	pending   int                       // admitted connections still in the handshake
-	perIP     map[string]int            // connections per client address, including pending
+	pending   int                       // counted connections that are not peers: requests being read, HTTP, upgrades
+	perIP     map[string]int            // counted connections per client address, peers and pending
 	nicks     map[string]*peer          // joined peers by folded nickname
 	rich      []*peer                   // joined rich peers
 	plain     []*peer                   // joined plain peers
@@ -77,6 +77,7 @@ type Server struct {
 	limited   atomic.Uint64
 	refused   atomic.Uint64
 	dupes     atomic.Uint64
+	refusing  atomic.Int32 // refusals answering on their own goroutine (see refuseConn)
 }
 
 // New returns a server for cfg, with defaults for its zero fields. It
@@ -119,6 +120,11 @@ func New(cfg Config) *Server {
 		IdleTimeout:       30 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug),
+		// The connections Serve hands over carry their place in the
+		// connection counts: the request sees it, and the count is
+		// given back when the connection closes (see replayConn).
+		ConnContext: withReplayConn,
+		ConnState:   s.connState,
 	}
 	s.handoff.init()
 	s.wheel.init(s)
@@ -253,6 +259,8 @@ type Stats struct {
 	Evictions    uint64 // connections dropped as slow consumers
 	RateLimited  uint64 // messages refused by the rate limit
 	Refused      uint64 // connections refused by MaxConns or MaxConnsPerIP
+	Open         int    // connections counted against MaxConns: WebSocket, HTTP, requests still arriving
+	Addresses    int    // client addresses with connections counted against MaxConnsPerIP
 	Duplicates   uint64 // repeated sends dropped by client message id
 }
 
@@ -260,11 +268,13 @@ type Stats struct {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	st := Stats{
-		Conns:    len(s.conns),
-		Rich:     len(s.rich),
-		Plain:    len(s.plain),
-		LastID:   s.backlog.last,
-		Sessions: len(s.sessions),
+		Conns:     len(s.conns),
+		Rich:      len(s.rich),
+		Plain:     len(s.plain),
+		LastID:    s.backlog.last,
+		Sessions:  len(s.sessions),
+		Open:      len(s.conns) + s.pending,
+		Addresses: len(s.perIP),
 	}
 	peers := make([]*peer, 0, len(s.conns))
 	for p := range s.conns {
@@ -286,24 +296,42 @@ func (s *Server) Stats() Stats {
 // ServeHTTP upgrades WebSocket requests on "/" and "/ws"; a plain GET of
 // "/" gets a page that says what this is.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/" && r.URL.Path != "/ws" {
+	switch status, why := upgradeStatus(r); status {
+	case 0:
 		s.servePage(w, r)
 		return
-	}
-	if !websocket.IsWebSocketUpgrade(r) {
-		s.servePage(w, r)
+	case http.StatusSwitchingProtocols:
+	default:
+		s.log.Debug("handshake refused", "addr", r.RemoteAddr, "status", status, "why", why)
+		http.Error(w, why, status)
 		return
 	}
-	key, ok := s.admit(w, r)
-	if !ok {
-		return
+	// A connection Serve handed over is counted already; behind another
+	// http.Server only upgrades are, from here on.
+	rc := replayConnOf(r)
+	var key string
+	if rc == nil {
+		var ok bool
+		if key, ok = s.admit(w, r); !ok {
+			return
+		}
 	}
 	h := &hijacker{ResponseWriter: w}
 	ws, err := s.up.Upgrade(h, r, nil)
 	if err != nil {
-		s.unreserve(key)
+		switch {
+		case rc == nil:
+			s.unreserve(key)
+		case h.conn != nil:
+			// Hijacked, then closed by gorilla: the HTTP server no
+			// longer sees the connection close.
+			rc.release(s)
+		}
 		s.log.Debug("upgrade failed", "addr", r.RemoteAddr, "err", err)
 		return
+	}
+	if rc != nil {
+		key = rc.take()
 	}
 	s.start(h.conn, ws, h.br, key)
 }
