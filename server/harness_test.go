@@ -459,15 +459,18 @@ func (w *witnesses) talk() {
 // minDuring is how many witness exchanges a case must overlap.
 const minDuring = 3
 
-// repeat runs a case's attack over and over (at least once, at most 100
-// times) until the witnesses completed minDuring exchanges while it ran,
-// so that "during the case" means during an attack.
+// repeat runs a case's attack over and over (at least once, for wait at
+// most) until the witnesses completed minDuring exchanges while it ran,
+// so that "during the case" means during an attack. The bound is in
+// time, not rounds: a quick attack (a refused connection) must still
+// overlap the witnesses' exchanges, which are probeEvery apart.
 func (w *witnesses) repeat(t *testing.T, attack func(t *testing.T, round int)) {
 	t.Helper()
 	start := w.talked.Load()
-	for round := 0; round < 100; round++ {
+	deadline := time.Now().Add(wait)
+	for round := 0; ; round++ {
 		attack(t, round)
-		if t.Failed() || w.talked.Load()-start >= minDuring {
+		if t.Failed() || w.talked.Load()-start >= minDuring || time.Now().After(deadline) {
 			return
 		}
 	}
