@@ -36,7 +36,7 @@ func paths(t *testing.T, cfg server.Config) map[string]string {
 // The connection is closed without an answer, as net/http closes one
 // that times out, and its place in the connection counts is given back.
 func TestHeadDeadline(t *testing.T) {
-	const timeout, slack = time.Second, 500 * time.Millisecond
+	const timeout, slack = time.Second, 700 * time.Millisecond
 	srv, addr := serveOwn(t, server.Config{HandshakeTimeout: timeout})
 	for _, tc := range []struct{ name, sent string }{
 		{"nothing", ""},
