@@ -145,7 +145,7 @@ DEFENCES = [
      "the check of a close frame's 1-byte payload",
      r"raw connection closed with 1005 \"\", want 1002"),
     ("every connection counted: refused", "TestEveryConnCounted", "./server", "server/accept.go",
-     "if status != 0 {\n\t\t\ts.refuseConn(c, status, why)", "if false {\n\t\t\ts.refuseConn(c, status, why)",
+     "if status != 0 {\n\t\ts.refuseConn(c, status, why)", "if false {\n\t\ts.refuseConn(c, status, why)",
      "the refusal at accept of a connection over a limit",
      r"HTTP 200 \(Retry-After \"\"\), want (429|503)"),
     ("every connection counted: released", "TestEveryConnCounted", "./server", "server/accept.go",

@@ -45,14 +45,14 @@ import (
 // the HTTP server a head that did not arrive in time.
 
 // refuseWait bounds the wait for the request head of a connection that
-// is refused, so that its HTTP answer is read as one: a client sends its
-// request at once.
+// is refused, so that its HTTP answer is read as one (a client sends its
+// request at once) and the refusal's goroutine ends soon.
 const refuseWait = time.Second
 
 // maxRefusing bounds the refusals waiting for their request heads at
 // once; past it a refused connection is closed without an answer, so
 // that knocking on a full server costs it no more than this many
-// goroutines.
+// goroutines that wait.
 const maxRefusing = 128
 
 // headSlack is what net/http reads beyond MaxHeaderBytes before it
@@ -128,41 +128,32 @@ func (s *Server) Serve(ln net.Listener) error {
 			return fmt.Errorf("server: serve %s: %w", ln.Addr(), err)
 		}
 		delay = 0
-		key, status, why := s.reserve(c.RemoteAddr().String())
-		if status != 0 {
-			s.refuseConn(c, status, why)
-			continue
-		}
 		c.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
-		go s.serveConn(c, key)
+		go s.serveConn(c)
 	}
 }
 
 // refuseConn refuses a connection over a limit as ServeHTTP's admit
 // does, with the status and Retry-After, once the request head is in (so
-// that closing does not reset the answer away), on a goroutine of its own
-// that lives refuseWait at most. Past maxRefusing such goroutines it
-// closes the connection without a word.
+// that closing does not reset the answer away), refuseWait at most. Past
+// maxRefusing refusals at once it closes the connection without a word.
 func (s *Server) refuseConn(c net.Conn, status int, why string) {
+	defer c.Close()
 	s.refused.Add(1)
 	s.log.Debug("connection refused", "addr", c.RemoteAddr(), "why", why)
 	if s.refusing.Add(1) > maxRefusing {
 		s.refusing.Add(-1)
-		c.Close()
 		return
 	}
-	go func() {
-		defer s.refusing.Add(-1)
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(min(s.cfg.HandshakeTimeout, refuseWait)))
-		if !skipHead(c, s.hs.MaxHeaderBytes+headSlack) {
-			return
-		}
-		body := why + "\n"
-		fmt.Fprintf(c, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"+
-			"X-Content-Type-Options: nosniff\r\nRetry-After: 5\r\nConnection: close\r\n"+
-			"Content-Length: %d\r\n\r\n%s", status, http.StatusText(status), len(body), body)
-	}()
+	defer s.refusing.Add(-1)
+	c.SetDeadline(time.Now().Add(min(s.cfg.HandshakeTimeout, refuseWait)))
+	if !skipHead(c, s.hs.MaxHeaderBytes+headSlack) {
+		return
+	}
+	body := why + "\n"
+	fmt.Fprintf(c, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"+
+		"X-Content-Type-Options: nosniff\r\nRetry-After: 5\r\nConnection: close\r\n"+
+		"Content-Length: %d\r\n\r\n%s", status, http.StatusText(status), len(body), body)
 }
 
 // skipHead reads from c up to the blank line that ends a request head,
@@ -199,9 +190,16 @@ func (s *Server) isShuttingDown() bool {
 	return s.closing
 }
 
-// serveConn reads a new connection's request head and upgrades it, or
-// hands it to the HTTP server. key is the connection's slot.
-func (s *Server) serveConn(c net.Conn, key string) {
+// serveConn takes a new connection's place in the counts, or refuses
+// it; then it reads the request head and upgrades it, or hands it to the
+// HTTP server. (Reserving here keeps the accept loop off s.mu, which a
+// broadcast holds.)
+func (s *Server) serveConn(c net.Conn) {
+	key, status, why := s.reserve(c.RemoteAddr().String())
+	if status != 0 {
+		s.refuseConn(c, status, why)
+		return
+	}
 	rec := &headRecorder{r: c, limit: s.hs.MaxHeaderBytes + headSlack}
 	rec.buf = headBufs.Get().(*[]byte)
 	done := func() {
