@@ -23,7 +23,8 @@ import (
 const upgradeHeaders = "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
 	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 
-// paths returns the address of a server on each path, for cfg.
+// paths returns the address of a server on each path, for cfg: Serve's
+// own accept loop, and ServeHTTP behind an httptest.Server.
 func paths(t *testing.T, cfg server.Config) map[string]string {
 	_, own := serveOwn(t, cfg)
 	_, url := start(t, cfg)
