@@ -123,6 +123,35 @@ DEFENCES = [
     ("duplicate beyond the backlog (client)", "TestRichDuplicateBeyondBacklog", "./net/client",
      "net/client/conn.go", "case wire.CodeDuplicate:", "case \"no such code\":",
      "the client taking duplicate as delivered"),
+    # Rows of 8 fields: the last is a regex the failure must match.
+    ("slowloris: one head deadline", "TestHeadDeadline", "./server", "server/accept.go",
+     ", errors.Is(rec.err, os.ErrDeadlineExceeded):", ", false && errors.Is(rec.err, os.ErrDeadlineExceeded):",
+     "the close of a head cut short by its deadline (handed to net/http instead)",
+     r"half a request line: closed after [\d.]+s, want 1s"),
+    ("upgrade rules: Serve's path", "TestUpgradeRules", "./server", "server/accept.go",
+     "status != http.StatusSwitchingProtocols || r.URL.Host != \"\"", "status == 0",
+     "the fast path's use of the shared upgrade rules",
+     r"Serve, no Host: HTTP 101 .*, want 400"),
+    ("upgrade rules: Host", "TestUpgradeRules", "./server", "server/upgrade.go",
+     "case !validHost(r.Host):", "case false:",
+     "the Host rule of WebSocket handshakes",
+     r"ServeHTTP, empty Host: HTTP 101 .*, want 400"),
+    ("upgrade rules: HTTP/1.0", "TestUpgradeRules", "./server", "server/upgrade.go",
+     "case r.ProtoMinor < 1:", "case false:",
+     "HTTP/1.0's Upgrade header ignored",
+     r"HTTP/1\.0: the page: HTTP 101 .*, want 200"),
+    ("1-byte close", "TestShortClose", "./server", "server/closecheck.go",
+     "return errShortClose", "return nil",
+     "the check of a close frame's 1-byte payload",
+     r"raw connection closed with 1005 \"\", want 1002"),
+    ("every connection counted: refused", "TestEveryConnCounted", "./server", "server/accept.go",
+     "if status != 0 {\n\t\ts.refuseConn(c, status, why)", "if false {\n\t\ts.refuseConn(c, status, why)",
+     "the refusal at accept of a connection over a limit",
+     r"HTTP 200 \(Retry-After \"\"\), want (429|503)"),
+    ("every connection counted: released", "TestEveryConnCounted", "./server", "server/accept.go",
+     "ok && st == http.StateClosed {\n\t\trc.release(s)", "ok && st == http.StateClosed {\n\t\t_ = rc",
+     "the HTTP server's release of a handed-over connection's place",
+     r"timed out waiting for 0 connections counted from 0 addresses"),
 ]
 
 
@@ -179,7 +208,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="parley-defences-") as tmp:
         copy_tree(tmp)
         add_gorilla(tmp)
-        for case, test, pkg, path, old, new, what in DEFENCES:
+        for case, test, pkg, path, old, new, what, *_ in DEFENCES:
             if only and only not in case:
                 continue
             full = os.path.join(tmp, path)

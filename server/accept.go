@@ -2,15 +2,16 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // Serve's own accept loop.
@@ -27,6 +28,32 @@ import (
 // handed, with the bytes read so far replayed, to the http.Server, which
 // answers it exactly as it would have: one code path for every answer
 // that is not a 101.
+
+// Every connection Serve accepts is counted against MaxConns and
+// MaxConnsPerIP from accept to close, whatever it turns out to be: a
+// WebSocket, a page on keep-alive, or a request head still arriving.
+// Counted only as WebSocket upgrades, one host held 2,000 idle keep-alive
+// connections. A connection over a limit is refused at once (refuseConn).
+// Its place in the counts (a slot, taken by reserve) is owned by exactly
+// one of: serveConn while it reads the head; the peer it becomes, which
+// gives it back in unregister; or, once handed to the HTTP server, its
+// replayConn, which gives it back when the HTTP server closes it, or
+// passes it to the peer an upgrade through ServeHTTP makes.
+//
+// The request head has one deadline, HandshakeTimeout from accept, on
+// either path: serveConn reads it under that deadline and never hands
+// the HTTP server a head that did not arrive in time.
+
+// refuseWait bounds the wait for the request head of a connection that
+// is refused, so that its HTTP answer is read as one (a client sends its
+// request at once) and the refusal's goroutine ends soon.
+const refuseWait = time.Second
+
+// maxRefusing bounds the refusals waiting for their request heads at
+// once; past it a refused connection is closed without an answer, so
+// that knocking on a full server costs it no more than this many
+// goroutines that wait.
+const maxRefusing = 128
 
 // headSlack is what net/http reads beyond MaxHeaderBytes before it
 // refuses a request head; the same bound applies here.
@@ -101,8 +128,59 @@ func (s *Server) Serve(ln net.Listener) error {
 			return fmt.Errorf("server: serve %s: %w", ln.Addr(), err)
 		}
 		delay = 0
+		c.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
 		go s.serveConn(c)
 	}
+}
+
+// refuseConn refuses a connection over a limit as ServeHTTP's admit
+// does, with the status and Retry-After, once the request head is in (so
+// that closing does not reset the answer away), refuseWait at most. Past
+// maxRefusing refusals at once it closes the connection without a word.
+func (s *Server) refuseConn(c net.Conn, status int, why string) {
+	defer c.Close()
+	s.refused.Add(1)
+	s.log.Debug("connection refused", "addr", c.RemoteAddr(), "why", why)
+	if s.refusing.Add(1) > maxRefusing {
+		s.refusing.Add(-1)
+		return
+	}
+	defer s.refusing.Add(-1)
+	c.SetDeadline(time.Now().Add(min(s.cfg.HandshakeTimeout, refuseWait)))
+	if !skipHead(c, s.hs.MaxHeaderBytes+headSlack) {
+		return
+	}
+	body := why + "\n"
+	fmt.Fprintf(c, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"+
+		"X-Content-Type-Options: nosniff\r\nRetry-After: 5\r\nConnection: close\r\n"+
+		"Content-Length: %d\r\n\r\n%s", status, http.StatusText(status), len(body), body)
+}
+
+// skipHead reads from c up to the blank line that ends a request head,
+// at most limit bytes, and reports whether it found it.
+func skipHead(c net.Conn, limit int) bool {
+	var buf [512]byte
+	newlines := 0 // line feeds in a row, not counting CRs
+	for limit > 0 {
+		n, err := c.Read(buf[:min(len(buf), limit)])
+		for _, b := range buf[:n] {
+			switch b {
+			case '\n':
+				newlines++
+				if newlines == 2 {
+					return true
+				}
+			case '\r':
+			default:
+				newlines = 0
+			}
+		}
+		limit -= n
+		if err != nil {
+			return false
+		}
+	}
+	return false
 }
 
 // isShuttingDown reports whether Shutdown has begun.
@@ -112,10 +190,16 @@ func (s *Server) isShuttingDown() bool {
 	return s.closing
 }
 
-// serveConn reads a new connection's request head and upgrades it, or
-// hands it to the HTTP server.
+// serveConn takes a new connection's place in the counts, or refuses
+// it; then it reads the request head and upgrades it, or hands it to the
+// HTTP server. (Reserving here keeps the accept loop off s.mu, which a
+// broadcast holds.)
 func (s *Server) serveConn(c net.Conn) {
-	c.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
+	key, status, why := s.reserve(c.RemoteAddr().String())
+	if status != 0 {
+		s.refuseConn(c, status, why)
+		return
+	}
 	rec := &headRecorder{r: c, limit: s.hs.MaxHeaderBytes + headSlack}
 	rec.buf = headBufs.Get().(*[]byte)
 	done := func() {
@@ -136,36 +220,39 @@ func (s *Server) serveConn(c net.Conn) {
 			io.WriteString(c, "HTTP/1.1 431 Request Header Fields Too Large\r\n"+
 				"Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"+
 				"431 Request Header Fields Too Large")
+			s.unreserve(key)
 			c.Close()
-		case errors.Is(err, io.EOF), errors.As(err, &ne):
-			// Gone or too slow: net/http closes these without a word.
+		case errors.Is(err, io.EOF), errors.As(err, &ne), errors.Is(rec.err, os.ErrDeadlineExceeded):
+			// Gone or too slow: net/http closes these without a word. A
+			// line cut short by the deadline reads as a whole one
+			// (bufio.Reader.ReadLine), which may then be malformed:
+			// handed over, it would get the HTTP server's own deadline
+			// for the rest of the head.
+			s.unreserve(key)
 			c.Close()
 		default:
-			s.handOff(c, rec.bytes()) // net/http answers 400
+			s.handOff(c, rec.bytes(), key) // net/http answers 400
 		}
 		return
 	}
 	r.RemoteAddr = c.RemoteAddr().String()
-	if (r.URL.Path != "/" && r.URL.Path != "/ws") || !websocket.IsWebSocketUpgrade(r) {
-		s.handOff(c, rec.bytes())
-		return
-	}
-	key, status, _ := s.reserve(r.RemoteAddr)
-	if status != 0 {
-		// The HTTP server refuses it, counts and logs the refusal.
-		s.handOff(c, rec.bytes())
+	// Only what ServeHTTP would upgrade. A request for an absolute URL
+	// takes its r.Host from it; whether it also had the Host header
+	// net/http's server requires, only that server can tell.
+	if status, _ := upgradeStatus(r); status != http.StatusSwitchingProtocols || r.URL.Host != "" {
+		s.handOff(c, rec.bytes(), key)
 		return
 	}
 	h := &upgradeWriter{conn: &conn{Conn: c}, br: br}
 	ws, err := s.fast.Upgrade(h, r, nil)
 	if err != nil {
-		s.unreserve(key)
 		if !h.hijacked {
 			// gorilla refused the request (origin, version, key): the
 			// HTTP server refuses it again, with the answer and the log.
-			s.handOff(c, rec.bytes())
+			s.handOff(c, rec.bytes(), key)
 			return
 		}
+		s.unreserve(key)
 		// gorilla closed the connection: it sent data before the
 		// handshake was done, or the 101 could not be written.
 		s.log.Debug("upgrade failed", "addr", r.RemoteAddr, "err", err)
@@ -176,13 +263,17 @@ func (s *Server) serveConn(c net.Conn) {
 	s.start(h.conn, ws, br, key)
 }
 
-// handOff gives c to the HTTP server, which reads replay before the
-// rest of the connection.
-func (s *Server) handOff(c net.Conn, replay []byte) {
+// handOff gives c, with its slot key, to the HTTP server, which reads
+// replay before the rest of the connection. replay holds a whole request
+// head, or a malformed one that the HTTP server refuses without reading
+// more: the head's deadline is not extended.
+func (s *Server) handOff(c net.Conn, replay []byte, key string) {
 	c.SetDeadline(time.Time{}) // the HTTP server sets its own
-	rc := &replayConn{Conn: c, pending: append([]byte(nil), replay...)}
+	rc := &replayConn{Conn: c, pending: append([]byte(nil), replay...), key: key}
+	rc.held.Store(true)
 	if !s.handoff.put(rc) {
 		c.Close()
+		rc.release(s)
 	}
 }
 
@@ -196,6 +287,7 @@ type headRecorder struct {
 	r     io.Reader
 	buf   *[]byte
 	limit int
+	err   error // the last error from r
 }
 
 // Read implements io.Reader.
@@ -208,6 +300,9 @@ func (h *headRecorder) Read(b []byte) (int, error) {
 	}
 	n, err := h.r.Read(b)
 	*h.buf = append(*h.buf, b[:n]...)
+	if err != nil {
+		h.err = err
+	}
 	return n, err
 }
 
@@ -263,10 +358,55 @@ func (w *upgradeWriter) release() {
 var handshakeWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256) }}
 
 // replayConn is a connection handed to the HTTP server: reads return the
-// bytes already read from it first.
+// bytes already read from it first. It holds the connection's slot until
+// the HTTP server closes it or an upgrade takes it.
 type replayConn struct {
 	net.Conn
 	pending []byte
+	key     string      // the slot's address key, "" when exempt
+	held    atomic.Bool // the slot is still the connection's
+}
+
+// release gives the slot back, once.
+func (c *replayConn) release(s *Server) {
+	if c.held.CompareAndSwap(true, false) {
+		s.unreserve(c.key)
+	}
+}
+
+// take passes the slot to the peer an upgrade made of the connection.
+// The HTTP server never reports a hijacked connection closed, so nothing
+// else releases it.
+func (c *replayConn) take() string {
+	c.held.Store(false)
+	return c.key
+}
+
+// replayKey is the context key of a request's replayConn.
+type replayKey struct{}
+
+// withReplayConn is the HTTP server's ConnContext: a request on a
+// connection Serve handed over can find its replayConn.
+func withReplayConn(ctx context.Context, c net.Conn) context.Context {
+	if rc, ok := c.(*replayConn); ok {
+		return context.WithValue(ctx, replayKey{}, rc)
+	}
+	return ctx
+}
+
+// replayConnOf returns the replayConn r arrived on, or nil if r came
+// from another server.
+func replayConnOf(r *http.Request) *replayConn {
+	rc, _ := r.Context().Value(replayKey{}).(*replayConn)
+	return rc
+}
+
+// connState is the HTTP server's ConnState: a handed-over connection it
+// closes gives its slot back.
+func (s *Server) connState(c net.Conn, st http.ConnState) {
+	if rc, ok := c.(*replayConn); ok && st == http.StateClosed {
+		rc.release(s)
+	}
 }
 
 // Read implements net.Conn.

@@ -58,7 +58,8 @@ type Config struct {
 	WriteTimeout time.Duration
 	// HandshakeTimeout bounds reading the HTTP request and answering the
 	// WebSocket upgrade, so that half-open handshakes (slowloris) go away.
-	// Default 5s.
+	// On Serve's connections it is one deadline from accept to the end of
+	// the first request head, however the head stalls. Default 5s.
 	HandshakeTimeout time.Duration
 	// HelloTimeout is how long a rich client may take to join with a valid
 	// hello before it is closed with 1008. Default 10s.
@@ -72,11 +73,16 @@ type Config struct {
 	Rate  float64
 	Burst int
 
-	// MaxConns is the most WebSocket connections at once; more are refused
-	// with HTTP 503. Default 10000; negative means no limit.
+	// MaxConns is the most connections at once; more are refused with
+	// HTTP 503. Default 10000; negative means no limit. Serve counts every
+	// connection it accepts, from accept to close: WebSockets, HTTP
+	// connections (kept alive or not) and requests still arriving. Behind
+	// another http.Server (ServeHTTP) only WebSocket connections are
+	// counted: limit the rest in that server.
 	MaxConns int
-	// MaxConnsPerIP is the most WebSocket connections from one IP address;
-	// more are refused with HTTP 429. Default 64; negative means no limit.
+	// MaxConnsPerIP is the most connections from one IP address, counted
+	// as for MaxConns; more are refused with HTTP 429. Default 64;
+	// negative means no limit.
 	// Loopback addresses are exempt unless LimitLoopback is set, because
 	// every client of a server on 127.0.0.1 shares that address.
 	MaxConnsPerIP int

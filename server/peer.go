@@ -564,6 +564,9 @@ func (p *peer) read() {
 			if p.skipPongs() && p.br.Buffered() == 0 {
 				continue
 			}
+			if err = p.checkClose(); err != nil {
+				break
+			}
 		}
 		var typ int
 		var data []byte

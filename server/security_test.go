@@ -729,13 +729,15 @@ func TestSecRateLimit(t *testing.T) {
 
 // Slow handshakes (slowloris): connections that send nothing, half a
 // request, a request one byte at a time, or upgrade and then say nothing,
-// are all closed within seconds; meanwhile new clients get in, although
-// the half-open connections outnumber MaxConns.
+// are all closed within seconds. The half-open connections, from
+// 127.0.0.2, outnumber MaxConns, but only MaxConnsPerIP of them are
+// counted (the rest are refused at once): meanwhile new clients from
+// 127.0.0.1 get in.
 func TestSecSlowloris(t *testing.T) {
 	const timeout = 500 * time.Millisecond
 	cfg := secConfig(t)
 	cfg.HandshakeTimeout, cfg.HelloTimeout, cfg.PongTimeout = timeout, timeout, time.Second
-	cfg.MaxConns = 8
+	cfg.MaxConns, cfg.MaxConnsPerIP, cfg.LimitLoopback = 20, 10, true
 	srv, url := serve(t, cfg)
 	addr := strings.TrimPrefix(url, "ws://")
 	w := newWitnesses(t, url)
@@ -763,7 +765,8 @@ func TestSecSlowloris(t *testing.T) {
 		}()
 	}
 	dialTCP := func() net.Conn {
-		c, err := net.DialTimeout("tcp", addr, wait)
+		d := net.Dialer{Timeout: wait, LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}
+		c, err := d.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -45,6 +45,8 @@ func TestSecurityDocLimits(t *testing.T) {
 		"sessionTTL":                 sessionTTL,
 		"closeGrace":                 closeGrace,
 		"lingerTime":                 lingerTime,
+		"refuseWait":                 refuseWait,
+		"maxRefusing":                maxRefusing,
 		"http.Server.MaxHeaderBytes": s.hs.MaxHeaderBytes,
 		"http.Server.IdleTimeout":    s.hs.IdleTimeout,
 		"client.DefaultReadLimit":    client.DefaultReadLimit,

@@ -64,8 +64,8 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{} // what Serve accepts on
 	conns     map[*peer]struct{}        // every upgraded connection
-	pending   int                       // admitted connections still in the handshake
-	perIP     map[string]int            // connections per client address, including pending
+	pending   int                       // counted connections that are not peers: requests being read, HTTP, upgrades
+	perIP     map[string]int            // counted connections per client address, peers and pending
 	nicks     map[string]*peer          // joined peers by folded nickname
 	rich      []*peer                   // joined rich peers
 	plain     []*peer                   // joined plain peers
@@ -94,6 +94,7 @@ type Server struct {
 	limited     atomic.Uint64
 	refused     atomic.Uint64
 	dupes       atomic.Uint64
+	refusing    atomic.Int32 // refusals answering on their own goroutine (see refuseConn)
 }
 
 // New returns a server for cfg, with defaults for its zero fields. It
@@ -140,6 +141,11 @@ func New(cfg Config) *Server {
 		IdleTimeout:       30 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug),
+		// The connections Serve hands over carry their place in the
+		// connection counts: the request sees it, and the count is
+		// given back when the connection closes (see replayConn).
+		ConnContext: withReplayConn,
+		ConnState:   s.connState,
 	}
 	s.handoff.init()
 	s.wheel.init(s)
@@ -216,9 +222,7 @@ func (s *Server) Shutdown(ctx context.Context, reason wire.ByeReason, text strin
 		s.closing = true
 		s.farewell = e
 		s.drained = make(chan struct{})
-		if len(s.conns) == 0 {
-			close(s.drained)
-		}
+		s.checkDrainedLocked()
 	}
 	peers := make([]*peer, 0, len(s.conns))
 	for p := range s.conns {
@@ -274,6 +278,8 @@ type Stats struct {
 	Evictions    uint64 // connections dropped as slow consumers
 	RateLimited  uint64 // messages refused by the rate limit
 	Refused      uint64 // connections refused by MaxConns or MaxConnsPerIP
+	Open         int    // connections counted against MaxConns: WebSocket, HTTP, requests still arriving
+	Addresses    int    // client addresses with connections counted against MaxConnsPerIP
 	Duplicates   uint64 // repeated sends dropped by client message id
 	Congestions  uint64 // times a peer's backlog passed the high-water mark
 	Throttled    uint64 // times a producer's reader was held while a peer was congested
@@ -283,11 +289,13 @@ type Stats struct {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	st := Stats{
-		Conns:    len(s.conns),
-		Rich:     len(s.rich),
-		Plain:    len(s.plain),
-		LastID:   s.backlog.last,
-		Sessions: len(s.sessions),
+		Conns:     len(s.conns),
+		Rich:      len(s.rich),
+		Plain:     len(s.plain),
+		LastID:    s.backlog.last,
+		Sessions:  len(s.sessions),
+		Open:      len(s.conns) + s.pending,
+		Addresses: len(s.perIP),
 	}
 	peers := make([]*peer, 0, len(s.conns))
 	for p := range s.conns {
@@ -311,24 +319,42 @@ func (s *Server) Stats() Stats {
 // ServeHTTP upgrades WebSocket requests on "/" and "/ws"; a plain GET of
 // "/" gets a page that says what this is.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/" && r.URL.Path != "/ws" {
+	switch status, why := upgradeStatus(r); status {
+	case 0:
 		s.servePage(w, r)
 		return
-	}
-	if !websocket.IsWebSocketUpgrade(r) {
-		s.servePage(w, r)
+	case http.StatusSwitchingProtocols:
+	default:
+		s.log.Debug("handshake refused", "addr", r.RemoteAddr, "status", status, "why", why)
+		http.Error(w, why, status)
 		return
 	}
-	key, ok := s.admit(w, r)
-	if !ok {
-		return
+	// A connection Serve handed over is counted already; behind another
+	// http.Server only upgrades are, from here on.
+	rc := replayConnOf(r)
+	var key string
+	if rc == nil {
+		var ok bool
+		if key, ok = s.admit(w, r); !ok {
+			return
+		}
 	}
 	h := &hijacker{ResponseWriter: w}
 	ws, err := s.up.Upgrade(h, r, nil)
 	if err != nil {
-		s.unreserve(key)
+		switch {
+		case rc == nil:
+			s.unreserve(key)
+		case h.conn != nil:
+			// Hijacked, then closed by gorilla: the HTTP server no
+			// longer sees the connection close.
+			rc.release(s)
+		}
 		s.log.Debug("upgrade failed", "addr", r.RemoteAddr, "err", err)
 		return
+	}
+	if rc != nil {
+		key = rc.take()
 	}
 	s.start(h.conn, ws, h.br, key)
 }
@@ -393,6 +419,7 @@ func (s *Server) unreserve(ipKey string) {
 	s.pending--
 	s.released++
 	s.releaseIPLocked(ipKey)
+	s.checkDrainedLocked()
 	s.mu.Unlock()
 }
 
@@ -477,12 +504,21 @@ func (s *Server) unregister(p *peer) {
 	delete(s.conns, p)
 	s.released++
 	s.releaseIPLocked(p.ip)
-	if s.closing && len(s.conns) == 0 && s.drained != nil {
-		select {
-		case <-s.drained:
-		default:
-			close(s.drained)
-		}
+	s.checkDrainedLocked()
+}
+
+// checkDrainedLocked closes drained once Shutdown has begun and no
+// connection is left: none upgraded, none still in its handshake or held
+// by the HTTP server. A connection in its handshake when Shutdown began
+// would otherwise be upgraded after Shutdown returned.
+func (s *Server) checkDrainedLocked() {
+	if !s.closing || s.drained == nil || len(s.conns)+s.pending != 0 {
+		return
+	}
+	select {
+	case <-s.drained:
+	default:
+		close(s.drained)
 	}
 }
 

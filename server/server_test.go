@@ -772,6 +772,12 @@ func TestConnectionLimits(t *testing.T) {
 func TestPage(t *testing.T) {
 	_, url := start(t, server.Config{Room: "<Lobby>"})
 	base := "http" + strings.TrimPrefix(url, "ws")
+	// Its own transport, whose kept-alive connections go with the test:
+	// on Serve's path each counts against the server's limits until it
+	// closes.
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	hc := &http.Client{Transport: tr}
 	for _, tc := range []struct {
 		path   string
 		status int
@@ -783,7 +789,7 @@ func TestPage(t *testing.T) {
 		{"/ws", 426, "Parley chat server"},
 		{"/nope", 404, "not found"},
 	} {
-		resp, err := http.Get(base + tc.path)
+		resp, err := hc.Get(base + tc.path)
 		if err != nil {
 			t.Fatal(err)
 		}
