@@ -39,14 +39,14 @@ var (
 )
 
 // meter follows the frames in a client's byte stream from their headers.
-// It is owned by the peer's reader, the only caller of conn.Read.
+// It is owned by the peer's reader, the only caller of conn.Read, and is
+// 24 bytes of every connection.
 type meter struct {
-	left   uint64 // bytes of the current frame still to pass (mask and payload), or its extended length being read
-	state  uint8  // what the next byte is: see the meter* states
-	need   uint8  // extended length bytes still to read
-	masked bool   // the current frame has a masking key
-	frags  uint16 // frames of the message in progress
-	ctl    bucket // control frames
+	left  uint32 // bytes of the current frame still to pass (mask and payload), or its extended length being read
+	frags uint16 // frames of the message in progress
+	state uint8  // what the next byte is: see the meter* states
+	need  uint8  // extended length bytes still to read, and maskedBit
+	ctl   bucket // control frames
 }
 
 // The meter's states.
@@ -57,21 +57,26 @@ const (
 	meterBody          // the masking key and payload, left bytes to go
 )
 
+// maskedBit in meter.need marks a frame with a masking key.
+const maskedBit = 0x80
+
 // feed passes b through the meter. It returns an error once the client has
 // gone over a limit; the connection is then read no further.
+//
+// A frame longer than 4 GiB is counted as 4 GiB long: gorilla refuses any
+// frame over the read limit from its header, so the meter never has to
+// find the end of one.
 func (m *meter) feed(b []byte) error {
 	for len(b) > 0 {
 		switch m.state {
 		case meterBody:
-			n := uint64(len(b))
-			if n >= m.left {
-				b = b[m.left:]
-				m.left = 0
-				m.state = meterFirst
-				continue
+			if n := uint32(min(len(b), 1<<31)); n < m.left {
+				m.left -= n
+				return nil
 			}
-			m.left -= n
-			return nil
+			b = b[m.left:]
+			m.left = 0
+			m.state = meterFirst
 		case meterFirst:
 			op := b[0] & 0x0f
 			b = b[1:]
@@ -90,24 +95,34 @@ func (m *meter) feed(b []byte) error {
 			}
 			m.state = meterSecond
 		case meterSecond:
-			m.masked = b[0]&0x80 != 0
+			m.need = 0
+			if b[0]&0x80 != 0 {
+				m.need = maskedBit
+			}
 			n := b[0] & 0x7f
 			b = b[1:]
 			switch n {
 			case 126:
-				m.state, m.need, m.left = meterExtLen, 2, 0
+				m.state, m.left = meterExtLen, 0
+				m.need |= 2
 				continue
 			case 127:
-				m.state, m.need, m.left = meterExtLen, 8, 0
+				m.state, m.left = meterExtLen, 0
+				m.need |= 8
 				continue
 			}
 			m.startBody(uint64(n))
 		case meterExtLen:
-			m.left = m.left<<8 | uint64(b[0])
+			// Saturating: a length over 4 GiB stays at the most.
+			if m.left < 1<<24 {
+				m.left = m.left<<8 | uint32(b[0])
+			} else {
+				m.left = 1<<32 - 1
+			}
 			b = b[1:]
 			m.need--
-			if m.need == 0 {
-				m.startBody(m.left)
+			if m.need&^maskedBit == 0 {
+				m.startBody(uint64(m.left))
 			}
 		}
 	}
@@ -116,10 +131,10 @@ func (m *meter) feed(b []byte) error {
 
 // startBody sets the meter to skip a frame's masking key and payload.
 func (m *meter) startBody(payload uint64) {
-	if m.masked {
+	if m.need&maskedBit != 0 {
 		payload += 4
 	}
-	m.left = payload
+	m.left = uint32(min(payload, 1<<32-1))
 	m.state = meterBody
 	if payload == 0 {
 		m.state = meterFirst
