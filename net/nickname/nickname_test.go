@@ -183,3 +183,20 @@ func TestSettles(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkJoin is what a join or a rename costs in this package: Check,
+// then both keys. docs/SECURITY.md ("Nicknames") quotes it.
+func BenchmarkJoin(b *testing.B) {
+	for _, name := range []string{"alice", "Jose\u0301", "ВасилийИвановичЧапаев-Jr_2", strings.Repeat("李", wire.MaxNick)} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				nick, err := nickname.Check(name)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = nickname.Fold(nick), nickname.Skeleton(nick)
+			}
+		})
+	}
+}
