@@ -138,7 +138,7 @@ DEFENCES = [
      r'"\\u0430lice" next to "alice": got "\\u0430lice", refusal "" ""; want refusal nick_taken '
      r'"\u0430lice looks like alice, who is here"'),
     ("nicknames: skeletons as shown", "TestNickLookalikes", "./server", "server/nick.go",
-     "\treturn s.skels[skel]\n", "\treturn nil\n",
+     "\tif q := s.skels[skel]; q != nil && q != self {", "\tif q := s.skels[skel]; false && q != self {",
      "the room compares folds only, not case-sensitive skeletons",
      r'"aIice" next to "alice": got "aIice", refusal "" ""; want refusal nick_taken "aIice looks like alice, who is here"'),
     ("nicknames: guest-N", "TestNickReserved", "./server", "net/nickname/nickname.go",
@@ -146,6 +146,11 @@ DEFENCES = [
      "clients may take guest-N",
      r'"guest-7": got "guest-7", refusal "" ""; want refusal nick_invalid '
      r'"nicknames like guest-N are kept for the server to give plain clients"'),
+    ("nicknames: both keys on rename", "TestNickLookalikeOfAnother", "./server", "server/nick.go",
+     "\tif q := s.nicks[fold]; q != nil && q != self {\n\t\treturn q\n\t}\n",
+     "\tif q := s.nicks[fold]; q != nil {\n\t\tif q == self {\n\t\t\treturn nil\n\t\t}\n\t\treturn q\n\t}\n",
+     "a peer holding the fold skips the skeleton check",
+     r'renaming herself ALICE next to ALlCE: got wire\.Rename\{.*\}, want error nick_taken "ALICE looks like ALlCE, who is here"'),
 ]
 
 

@@ -13,13 +13,18 @@ import (
 // room. The skeleton is computed again when a peer leaves rather than
 // kept in the peer, which TestPeerSize holds to its size class.
 
-// holderLocked returns the joined peer whose nickname has the key fold
-// or skel, or nil.
-func (s *Server) holderLocked(fold, skel string) *peer {
-	if q := s.nicks[fold]; q != nil {
+// holderLocked returns a joined peer other than self (which may be nil)
+// whose nickname has the key fold or skel, or nil. Both maps are asked
+// even when self holds one key: "alice" renaming herself "ALICE" keeps
+// her fold, but "ALICE" may be the skeleton of "ALlCE", who is here too.
+func (s *Server) holderLocked(fold, skel string, self *peer) *peer {
+	if q := s.nicks[fold]; q != nil && q != self {
 		return q
 	}
-	return s.skels[skel]
+	if q := s.skels[skel]; q != nil && q != self {
+		return q
+	}
+	return nil
 }
 
 // unindexLocked takes p's nickname out of s.nicks and s.skels.

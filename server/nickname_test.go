@@ -288,3 +288,24 @@ func TestNickReserved(t *testing.T) {
 		t.Fatalf("plain client: %q", got)
 	}
 }
+
+// TestNickLookalikeOfAnother: a rename that keeps one's own fold (a
+// change of case) is still refused when the new form looks like someone
+// else: "ALlCE" is here, so "alice" may not become "ALICE".
+func TestNickLookalikeOfAnother(t *testing.T) {
+	url := nickServer(t)
+	a, _ := rich(t, url, "alice")
+	joinTwin(t, url, "ALlCE", true)
+	if j := next[wire.Join](a); j.Nick != "ALlCE" {
+		t.Fatalf("alice saw %+v join", j)
+	}
+	a.send(wire.Nick{Nick: "ALICE"})
+	want := "ALICE looks like ALlCE, who is here"
+	if f := a.frame(); f != (wire.Error{Code: wire.CodeNickTaken, Text: want}) {
+		t.Fatalf("alice renaming herself ALICE next to ALlCE: got %#v, want error %s %q", f, wire.CodeNickTaken, want)
+	}
+	a.send(wire.Nick{Nick: "Alice"}) // her own fold, nobody's skeleton
+	if r := next[wire.Rename](a); r.Nick != "alice" || r.To != "Alice" {
+		t.Fatalf("rename to Alice: %+v", r)
+	}
+}

@@ -126,7 +126,7 @@ func (s *Server) joinPlainLocked(p *peer) {
 		s.guests++
 		p.nick = nickname.GuestPrefix + strconv.Itoa(s.guests)
 		p.fold = nickname.Fold(p.nick)
-		if s.holderLocked(p.fold, nickname.Skeleton(p.nick)) == nil {
+		if s.holderLocked(p.fold, nickname.Skeleton(p.nick), nil) == nil {
 			break
 		}
 	}
@@ -207,7 +207,7 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 	if ss != nil && ss.peer != nil && ss.peer != p {
 		old = ss.peer
 	}
-	if holder := s.holderLocked(fold, skel); holder != nil && holder != old {
+	if holder := s.holderLocked(fold, skel, old); holder != nil {
 		return helloResult{err: nickTaken(nick, holder)}
 	}
 
@@ -338,7 +338,7 @@ func (s *Server) rename(p *peer, want string) *wire.Error {
 	if nick == p.nick {
 		return nil
 	}
-	if holder := s.holderLocked(fold, skel); holder != nil && holder != p {
+	if holder := s.holderLocked(fold, skel, p); holder != nil {
 		return nickTaken(nick, holder)
 	}
 	old := p.nick
