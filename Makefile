@@ -127,7 +127,7 @@ uninstall:
 #   make fuzz FUZZTIME=5m
 .PHONY: fuzz
 FUZZTIME ?= 60s
-FUZZ := ./net/wire:FuzzDecode ./net/wire:FuzzCleanText \
+FUZZ := ./net/wire:FuzzDecode ./net/wire:FuzzCleanText ./net/nickname:FuzzSkeleton \
 	./net/client:FuzzParseAddr ./net/client:FuzzPlainFrame ./net/client:FuzzRichFrames \
 	./server:FuzzHandle ./server:FuzzFrames ./server:FuzzHandshake
 

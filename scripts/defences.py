@@ -152,6 +152,34 @@ DEFENCES = [
      "ok && st == http.StateClosed {\n\t\trc.release(s)", "ok && st == http.StateClosed {\n\t\t_ = rc",
      "the HTTP server's release of a handed-over connection's place",
      r"timed out waiting for 0 connections counted from 0 addresses"),
+    ("nicknames: NFKC", "TestNickNormalised", "./server", "net/nickname/nickname.go",
+     "\ts = norm.NFKC.String(s)\n", "\t_ = norm.NFKC\n",
+     "nicknames are not normalised to NFKC",
+     r'given as "Jose\\u0301" \(refusal "" ""\), want "Jos\\u00e9"'),
+    ("nicknames: invisible code points", "TestNickInvisible", "./server", "net/nickname/nickname.go",
+     "\t\tif invisible(r) {", "\t\tif false {",
+     "default-ignorable code points and variation selectors are accepted",
+     r'"alice\\u034f": got "alice\\u034f", refusal "" ""; want refusal nick_invalid '
+     r'"nickname may not contain invisible characters: U\+034F"'),
+    ("nicknames: confusables", "TestNickLookalikes", "./server", "net/nickname/nickname.go",
+     "\treturn confusables.Skeleton(s)\n", "\t_ = confusables.Skeleton\n\treturn norm.NFD.String(s)\n",
+     "the confusables table: a skeleton is only NFD",
+     r'"\\u0430lice" next to "alice": got "\\u0430lice", refusal "" ""; want refusal nick_taken '
+     r'"\u0430lice looks like alice, who is here"'),
+    ("nicknames: skeletons as shown", "TestNickLookalikes", "./server", "server/nick.go",
+     "\tif q := s.skels[skel]; q != nil && q != self {", "\tif q := s.skels[skel]; false && q != self {",
+     "the room compares folds only, not case-sensitive skeletons",
+     r'"aIice" next to "alice": got "aIice", refusal "" ""; want refusal nick_taken "aIice looks like alice, who is here"'),
+    ("nicknames: guest-N", "TestNickReserved", "./server", "net/nickname/nickname.go",
+     "\tif Reserved(s) {", "\tif false {",
+     "clients may take guest-N",
+     r'"guest-7": got "guest-7", refusal "" ""; want refusal nick_invalid '
+     r'"nicknames like guest-N are kept for the server to give plain clients"'),
+    ("nicknames: both keys on rename", "TestNickLookalikeOfAnother", "./server", "server/nick.go",
+     "\tif q := s.nicks[fold]; q != nil && q != self {\n\t\treturn q\n\t}\n",
+     "\tif q := s.nicks[fold]; q != nil {\n\t\tif q == self {\n\t\t\treturn nil\n\t\t}\n\t\treturn q\n\t}\n",
+     "a peer holding the fold skips the skeleton check",
+     r'renaming herself ALICE next to ALlCE: got wire\.Rename\{.*\}, want error nick_taken "ALICE looks like ALlCE, who is here"'),
 ]
 
 

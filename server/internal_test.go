@@ -218,15 +218,11 @@ func FuzzHandle(f *testing.F) {
 		drain(t, s)
 
 		s.mu.Lock()
-		if len(s.nicks) != len(s.rich)+len(s.plain) {
-			t.Fatalf("%d nicknames for %d rich and %d plain clients", len(s.nicks), len(s.rich), len(s.plain))
-		}
-		for fold, q := range s.nicks {
-			if !q.joined || q.fold != fold || wire.FoldNick(q.nick) != fold {
-				t.Fatalf("nickname %q maps to %+v", fold, q.nick)
-			}
-		}
+		books := roomBooksLocked(s)
 		s.mu.Unlock()
+		if books != "" {
+			t.Fatal(books)
+		}
 		obsOut.mu.Lock()
 		checkOutput(t, true, obsOut.out.Bytes())
 		obsOut.mu.Unlock()

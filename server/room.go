@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"parley/net/nickname"
 	"parley/net/wire"
 )
 
@@ -86,6 +87,7 @@ func flushEach(idle *[]*peer, i, n int, left *atomic.Int32) {
 func (s *Server) addLocked(p *peer) {
 	p.joined = true
 	s.nicks[p.fold] = p
+	s.skels[nickname.Skeleton(p.nick)] = p
 	if p.rich {
 		p.slot = int32(len(s.rich))
 		s.rich = append(s.rich, p)
@@ -101,9 +103,7 @@ func (s *Server) removeLocked(p *peer) {
 		return
 	}
 	p.joined = false
-	if s.nicks[p.fold] == p {
-		delete(s.nicks, p.fold)
-	}
+	s.unindexLocked(p)
 	list := &s.plain
 	if p.rich {
 		list = &s.rich
@@ -124,9 +124,9 @@ func (s *Server) removeLocked(p *peer) {
 func (s *Server) joinPlainLocked(p *peer) {
 	for {
 		s.guests++
-		p.nick = "guest-" + strconv.Itoa(s.guests)
-		p.fold = wire.FoldNick(p.nick)
-		if s.nicks[p.fold] == nil {
+		p.nick = nickname.GuestPrefix + strconv.Itoa(s.guests)
+		p.fold = nickname.Fold(p.nick)
+		if s.holderLocked(p.fold, nickname.Skeleton(p.nick), nil) == nil {
 			break
 		}
 	}
@@ -187,11 +187,11 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 		return helloResult{err: &wire.Error{Code: wire.CodeVersion,
 			Text: "this server speaks protocol version " + strconv.Itoa(wire.Version)}}
 	}
-	nick, err := wire.CheckNick(h.Nick)
+	nick, err := nickname.Check(h.Nick)
 	if err != nil {
 		return helloResult{err: &wire.Error{Code: wire.CodeNickInvalid, Text: err.Error()}}
 	}
-	fold := wire.FoldNick(nick)
+	fold, skel := nickname.Fold(nick), nickname.Skeleton(nick)
 	now := time.Now()
 
 	s.mu.Lock()
@@ -207,8 +207,8 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 	if ss != nil && ss.peer != nil && ss.peer != p {
 		old = ss.peer
 	}
-	if holder := s.nicks[fold]; holder != nil && holder != old {
-		return helloResult{err: &wire.Error{Code: wire.CodeNickTaken, Text: "the nickname " + nick + " is taken"}}
+	if holder := s.holderLocked(fold, skel, old); holder != nil {
+		return helloResult{err: nickTaken(nick, holder)}
 	}
 
 	status := wire.Active
@@ -325,11 +325,11 @@ func (s *Server) post(p *peer, text, cid string) {
 
 // rename changes p's nickname. It returns a refusal, or nil.
 func (s *Server) rename(p *peer, want string) *wire.Error {
-	nick, err := wire.CheckNick(want)
+	nick, err := nickname.Check(want)
 	if err != nil {
 		return &wire.Error{Code: wire.CodeNickInvalid, Text: err.Error()}
 	}
-	fold := wire.FoldNick(nick)
+	fold, skel := nickname.Fold(nick), nickname.Skeleton(nick)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !p.joined {
@@ -338,13 +338,14 @@ func (s *Server) rename(p *peer, want string) *wire.Error {
 	if nick == p.nick {
 		return nil
 	}
-	if holder := s.nicks[fold]; holder != nil && holder != p {
-		return &wire.Error{Code: wire.CodeNickTaken, Text: "the nickname " + nick + " is taken"}
+	if holder := s.holderLocked(fold, skel, p); holder != nil {
+		return nickTaken(nick, holder)
 	}
 	old := p.nick
-	delete(s.nicks, p.fold)
+	s.unindexLocked(p)
 	p.nick, p.fold = nick, fold
 	s.nicks[fold] = p
+	s.skels[skel] = p
 	if len(s.rich) > 0 {
 		s.broadcastLocked(mustJSONFrame(wire.Rename{Time: nowMS(), Nick: old, To: nick}), nil)
 	}

@@ -66,7 +66,8 @@ type Server struct {
 	conns     map[*peer]struct{}        // every upgraded connection
 	pending   int                       // counted connections that are not peers: requests being read, HTTP, upgrades
 	perIP     map[string]int            // counted connections per client address, peers and pending
-	nicks     map[string]*peer          // joined peers by folded nickname
+	nicks     map[string]*peer          // joined peers by nickname.Fold of their nicknames
+	skels     map[string]*peer          // joined peers by nickname.Skeleton of their nicknames
 	rich      []*peer                   // joined rich peers
 	plain     []*peer                   // joined plain peers
 	backlog   *backlog
@@ -110,6 +111,7 @@ func New(cfg Config) *Server {
 		conns:    make(map[*peer]struct{}),
 		perIP:    make(map[string]int),
 		nicks:    make(map[string]*peer),
+		skels:    make(map[string]*peer),
 		backlog:  newBacklog(cfg.Backlog),
 		sessions: make(map[string]*session),
 	}

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"parley/net/client"
+	"parley/net/nickname"
 	"parley/net/wire"
 )
 
@@ -119,7 +120,7 @@ func checkAddr(s string) error {
 }
 
 func checkNick(s string) error {
-	_, err := wire.CheckNick(s)
+	_, err := nickname.Check(s)
 	return err
 }
 
@@ -233,6 +234,13 @@ func explain(err error, addr, nick string) string {
 	case errors.Is(err, client.ErrRefused):
 		return fmt.Sprintf("Nobody is hosting a chat at %s: the computer answered, but no chat server is running on that port. Check the address and the port number, and that the host has started the chat.", addr)
 	case errors.Is(err, client.ErrNickTaken):
+		// A look-alike's refusal names whom it looks like ("dаve looks
+		// like dave, who is here"): "already called dаve" would not be
+		// true, and the reader could not see the difference.
+		if se := (*client.ServerError)(nil); errors.As(err, &se) && strings.Contains(se.Frame.Text, " looks like ") {
+			return fmt.Sprintf("The nickname %s cannot be told apart from someone's in that chat (the server says: %s). Choose another nickname.",
+				nick, strings.TrimRight(se.Frame.Text, "."))
+		}
 		return fmt.Sprintf("Someone in that chat is already called %s. Choose another nickname.", nick)
 	case errors.Is(err, client.ErrNickInvalid):
 		return fmt.Sprintf("The server does not accept the nickname %s. Choose another one.", nick)

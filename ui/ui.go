@@ -24,6 +24,7 @@ import (
 
 	"parley/assets"
 	"parley/net/client"
+	"parley/net/nickname"
 	"parley/net/wire"
 	_ "parley/ui/drawcache" // sets FYNE_CACHE before Fyne reads it
 )
@@ -260,7 +261,7 @@ func (u *UI) start() {
 		}
 		u.startHosting(hostSettings{Port: port, LAN: !u.opts.Local, Room: u.opts.Room, Nick: nick}, false)
 	case u.opts.Connect != "":
-		if _, err := wire.CheckNick(nick); err != nil {
+		if _, err := nickname.Check(nick); err != nil {
 			u.showConnectWith(u.opts.Connect, nick)
 			return
 		}
@@ -346,7 +347,7 @@ func (u *UI) command(line string) bool {
 			u.setHint("You are not in a chat.")
 			return false
 		}
-		if _, err := wire.CheckNick(arg); err != nil {
+		if _, err := nickname.Check(arg); err != nil {
 			u.setHint("That nickname cannot be used: " + err.Error() + ".")
 			return false
 		}

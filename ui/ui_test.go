@@ -336,6 +336,9 @@ func TestConnectDialogValidates(t *testing.T) {
 		{"127.0.0.1:2000", "two words", "", "only letters"},
 		{"127.0.0.1:2000", "-dash", "", "start"},
 		{"127.0.0.1:2000", strings.Repeat("n", 33), "", "longer"},
+		{"127.0.0.1:2000", "alice\u034F", "", "invisible characters: U+034F"},
+		{"127.0.0.1:2000", "\u3164", "", "invisible characters"},
+		{"127.0.0.1:2000", "guest-7", "", "kept for the server"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr+"/"+tt.nick, func(t *testing.T) {
@@ -513,6 +516,7 @@ func TestConnectFailuresExplained(t *testing.T) {
 	}{
 		{"refused", closed, "erin", "Nobody is hosting a chat at"},
 		{"nick taken", addr, "Dave", "already called Dave"},
+		{"nick looks like another", addr, "d\u0430ve", "cannot be told apart from someone's in that chat (the server says: d\u0430ve looks like dave, who is here)."},
 		{"not a chat server", wl.Addr().String(), "erin", "not a chat server"},
 	}
 	for _, tt := range tests {

@@ -31,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"parley/net/nickname"
 	"parley/net/wire"
 )
 
@@ -62,7 +63,7 @@ const recentSize = 2048
 type Config struct {
 	// Addr is the server: anything ParseAddr accepts.
 	Addr string
-	// Nick is the wanted nickname (wire.CheckNick rules). In plain mode
+	// Nick is the wanted nickname (nickname.Check rules). In plain mode
 	// it only labels this user's own messages locally.
 	Nick string
 	// Logger receives connection state changes; nil discards them.
@@ -216,7 +217,10 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	nick, err := wire.CheckNick(cfg.Nick)
+	// The server's rules, applied here too: the nickname asked for is
+	// the one the welcome brings back, so a normalised name is not taken
+	// for a rename, and a refused one costs no connection.
+	nick, err := nickname.Check(cfg.Nick)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNickInvalid, err)
 	}
@@ -339,7 +343,7 @@ func (c *Client) Pending() []Pending {
 // none); the result comes as a Renamed event with Self set, or a Failed
 // event (ErrNickTaken, ErrNickInvalid) with an empty CID.
 func (c *Client) SetNick(nick string) error {
-	n, err := wire.CheckNick(nick)
+	n, err := nickname.Check(nick)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNickInvalid, err)
 	}

@@ -41,7 +41,7 @@ var (
 	ErrVersion = errors.New("the server speaks another protocol version")
 	// ErrNickTaken: someone in the room already has the nickname.
 	ErrNickTaken = errors.New("nickname is taken")
-	// ErrNickInvalid: the nickname breaks wire.CheckNick's rules (checked
+	// ErrNickInvalid: the nickname breaks nickname.Check's rules (checked
 	// before dialing), or the server refused it as malformed.
 	ErrNickInvalid = errors.New("nickname is not allowed")
 	// ErrRateLimited: the server dropped a request for going over its rate

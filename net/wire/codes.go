@@ -19,9 +19,11 @@ const (
 	CodeNotJoined Code = "not_joined"
 	// CodeAlreadyJoined: a second hello on a joined connection.
 	CodeAlreadyJoined Code = "already_joined"
-	// CodeNickTaken: another user has that nickname (case-insensitively).
+	// CodeNickTaken: another user has that nickname (case-insensitively),
+	// or one that looks like it (docs/PROTOCOL.md).
 	CodeNickTaken Code = "nick_taken"
-	// CodeNickInvalid: the nickname breaks the rules of CheckNick.
+	// CodeNickInvalid: the nickname breaks the rules of CheckNick, or the
+	// server's rules beyond them (docs/PROTOCOL.md).
 	CodeNickInvalid Code = "nick_invalid"
 	// CodeEmpty: the message has no text once cleaned.
 	CodeEmpty Code = "empty"
