@@ -116,6 +116,9 @@ func (s *Server) isShuttingDown() bool {
 // hands it to the HTTP server.
 func (s *Server) serveConn(c net.Conn) {
 	c.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
+	if c = s.sniff(c); c == nil {
+		return
+	}
 	rec := &headRecorder{r: c, limit: s.hs.MaxHeaderBytes + headSlack}
 	rec.buf = headBufs.Get().(*[]byte)
 	done := func() {
