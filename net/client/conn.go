@@ -122,12 +122,12 @@ func (c *Client) connect(ctx context.Context, resume bool) (*conn, []Event, erro
 
 	addr := c.url.Host
 	hdr := http.Header{"User-Agent": {c.cfg.Agent}}
-	ws, resp, err := dialer.DialContext(ctx, c.url.String(), hdr)
+	ws, resp, err := c.dialSecure(ctx, &dialer, hdr)
 	if err != nil {
 		if ctxErr := c.ctxError(ctx); ctxErr != nil {
 			return nil, nil, ctxErr
 		}
-		return nil, nil, dialError(addr, resp, err)
+		return nil, nil, secureDialError(addr, resp, err)
 	}
 	cn := newConn(ws)
 	ws.SetReadLimit(c.cfg.ReadLimit)
@@ -375,7 +375,7 @@ func (c *Client) run(cn *conn, pre []Event) {
 			attempt = 0
 		}
 		for {
-			if errors.Is(err, ErrEnded) || errors.Is(err, ErrReplaced) {
+			if errors.Is(err, ErrEnded) || errors.Is(err, ErrReplaced) || errors.Is(err, ErrPinMismatch) {
 				c.log.Info("not reconnecting", "reason", err)
 				c.mu.Lock()
 				c.stopped = err

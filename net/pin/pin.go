@@ -31,6 +31,15 @@ import (
 // addresses. Its value is Fingerprint.String.
 const Param = "fp"
 
+// Header is the HTTP response header with which a server says, on a
+// plain connection, that the same port speaks TLS: in the 101 that
+// accepts a ws:// client when plain connections are allowed too, and in
+// the 400 that refuses one when they are not. A Parley client that was
+// given an address without a scheme then connects again with wss://.
+// Being sent in the clear, it cannot be trusted to be there: see
+// docs/SECURITY.md on the first contact.
+const Header = "Parley-Tls"
+
 // Fingerprint identifies a host's public key: SHA-256 over the DER of the
 // certificate's SubjectPublicKeyInfo. The zero value means none.
 type Fingerprint [sha256.Size]byte
