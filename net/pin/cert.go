@@ -34,8 +34,9 @@ const validity = 20 * 365 * 24 * time.Hour
 // LoadOrCreate returns the certificate kept in dir, making it on first
 // use: an ECDSA P-256 key (which every TLS stack and browser accepts) and
 // a self-signed certificate for it, written with mode 0600 in a folder of
-// mode 0700. A key with no certificate, or with an expired one, gets a new
-// certificate for the same key, so the fingerprint stays. A key file that
+// mode 0700. A key with no certificate, or with an expired one or one that
+// does not match it, gets a new certificate for the same key, so the
+// fingerprint stays. A key file that
 // others may read is refused, as ssh refuses one, rather than used.
 func LoadOrCreate(dir string) (tls.Certificate, error) {
 	keyPath, certPath := filepath.Join(dir, KeyFile), filepath.Join(dir, CertFile)
@@ -49,11 +50,12 @@ func LoadOrCreate(dir string) (tls.Certificate, error) {
 	if err != nil {
 		return tls.Certificate{}, err
 	}
+	// The key is what matters: a certificate that is missing, expired,
+	// unreadable or for another key (two programs made the pair at once)
+	// is issued again.
 	if cert, err := tls.LoadX509KeyPair(certPath, keyPath); err == nil &&
 		time.Now().Before(cert.Leaf.NotAfter) {
 		return cert, nil
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return tls.Certificate{}, fmt.Errorf("pin: %w", err)
 	}
 	der, err := selfSign(key)
 	if err != nil {

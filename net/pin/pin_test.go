@@ -141,6 +141,20 @@ func TestLoadOrCreate(t *testing.T) {
 	if fp4, _ := pin.CertFingerprint(c4); fp4 == fp1 {
 		t.Error("two folders made the same key")
 	}
+
+	// A certificate for another key (two programs made the pair at once)
+	// is re-issued for the key on disk.
+	other := t.TempDir()
+	pin.LoadOrCreate(other)
+	b, _ := os.ReadFile(filepath.Join(other, pin.CertFile))
+	os.WriteFile(filepath.Join(dir, pin.CertFile), b, 0o600)
+	c5, err := pin.LoadOrCreate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp5, _ := pin.CertFingerprint(c5); fp5 != fp1 {
+		t.Errorf("with another key's certificate: fingerprint %s, want the key's %s", fp5.Code(), fp1.Code())
+	}
 }
 
 func TestLoadOrCreateRefusesReadableKey(t *testing.T) {
