@@ -160,7 +160,7 @@ func (s *Server) serveConn(c net.Conn) {
 		return
 	}
 	h := &upgradeWriter{conn: &conn{Conn: c}, br: br}
-	ws, err := s.fast.Upgrade(h, r, nil)
+	ws, err := s.fast.Upgrade(h, r, s.plainHeader(c))
 	if err != nil {
 		s.unreserve(key)
 		if !h.hijacked {

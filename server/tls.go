@@ -137,8 +137,12 @@ func (s *Server) refusePlain(c net.Conn) {
 // for a moment, so that closing does not reset the connection under the
 // answer.
 func (s *Server) answer400(c net.Conn, text string) {
-	fmt.Fprintf(c, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"+
-		"X-Content-Type-Options: nosniff\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(text), text)
+	extra := ""
+	if s.cfg.TLS != nil {
+		extra = pin.Header + ": wss\r\n"
+	}
+	fmt.Fprintf(c, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n%s"+
+		"X-Content-Type-Options: nosniff\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", extra, len(text), text)
 	if hc, ok := c.(interface{ CloseWrite() error }); ok {
 		hc.CloseWrite()
 	}
@@ -169,4 +173,17 @@ func (s *Server) logTLS() {
 		s.log.Info("encrypted: serving wss:// and https://", "plain_too", s.cfg.AllowPlain,
 			"fingerprint", fp.Code(), "words", strings.Join(fp.Words(), " "), pin.Param, fp.String())
 	}
+}
+
+// plainHeader returns the extra header of a 101 on c: on a plain
+// connection to a server that also speaks TLS, pin.Header, so that a
+// Parley client switches to wss://; otherwise none.
+func (s *Server) plainHeader(c net.Conn) http.Header {
+	if s.cfg.TLS == nil {
+		return nil
+	}
+	if _, ok := c.(*tls.Conn); ok {
+		return nil
+	}
+	return http.Header{pin.Header: {"wss"}}
 }
