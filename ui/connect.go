@@ -140,6 +140,7 @@ func (u *UI) dial(addr, nick string) {
 	progress.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", cancel)})
 	u.showDialog(progress, nil, cancel)
 	cfg := client.Config{Addr: addr, Nick: nick, Logger: u.log.With("part", "client"), Agent: "parley/" + u.opts.Version}
+	u.secureDial(&cfg, addr)
 	go func() {
 		c, err := client.Dial(ctx, cfg)
 		u.do(func() {
@@ -199,6 +200,9 @@ func (u *UI) dialFailed(addr, nick string, err error) {
 	if errors.Is(err, context.Canceled) {
 		u.system(KindInfo, "Connecting to "+addr+" was cancelled.")
 		u.msgs.flush()
+		return
+	}
+	if u.pinChanged(addr, nick, err) {
 		return
 	}
 	text := explain(err, addr, nick)

@@ -353,6 +353,7 @@ func (s *session) apply(ev client.Event) bool {
 			}
 			u.system(KindError, text)
 			u.failPending("the connection ended")
+			u.pinChanged(s.addr, s.c.Nick(), ev.Err)
 			return true
 		}
 		s.tick()
