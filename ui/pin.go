@@ -234,3 +234,28 @@ func (u *UI) hostCertHint() string {
 	}
 	return "Encrypted. Code to compare: " + fp.Code()
 }
+
+// noteSecurity says in the log whether the connection is encrypted, and
+// with which key, when that is news: on the first connection, and if it
+// changes on a reconnect. The code is what the person compares with the
+// host's.
+func (s *session) noteSecurity() {
+	c, ok := s.c.(interface {
+		Security() (bool, pin.Fingerprint)
+	})
+	if !ok {
+		return
+	}
+	enc, fp := c.Security()
+	kind, text := KindWarn, "This connection is not encrypted: others on the network could read the chat."
+	if enc {
+		kind = KindInfo
+		text = fmt.Sprintf("This connection is encrypted. The host's code is %s (%s); ask the host if in doubt that theirs is the same.",
+			fp.Code(), strings.Join(fp.Words(), " "))
+	}
+	if text == s.security {
+		return
+	}
+	s.security = text
+	s.u.system(kind, text)
+}

@@ -115,6 +115,9 @@ func TestHostEncryptedByDefault(t *testing.T) {
 	if enc, got := guest.Encrypted(); !enc || got != fp {
 		t.Errorf("the guest: encrypted %v with %s", enc, got.Code())
 	}
+	if guest.Count("This connection is encrypted. The host's code is "+fp.Code()) != 1 {
+		t.Errorf("the guest's log does not show the code to compare: %q", guest.Lines())
+	}
 
 	// A plain-text program is told to use wss://.
 	_, resp, err := websocket.DefaultDialer.Dial("ws://"+host.HostAddr()+"/", nil)
