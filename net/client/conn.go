@@ -375,12 +375,14 @@ func (c *Client) run(cn *conn, pre []Event) {
 			attempt = 0
 		}
 		for {
-			if errors.Is(err, ErrEnded) || errors.Is(err, ErrReplaced) || errors.Is(err, ErrPinMismatch) {
-				c.log.Info("not reconnecting", "reason", err)
-				c.mu.Lock()
-				c.stopped = err
-				c.mu.Unlock()
-				c.emit(Disconnected{Err: err, Bye: bye})
+			if errors.Is(err, ErrEnded) || errors.Is(err, ErrReplaced) {
+				c.giveUp(err, bye)
+				return
+			}
+			if errors.Is(err, ErrPinMismatch) {
+				// Retrying cannot help: only a person can say whether
+				// the new key is the host's (see tls.go).
+				c.giveUp(err, bye)
 				return
 			}
 			wait := backoff(attempt, c.cfg.MinBackoff, c.cfg.MaxBackoff)
@@ -418,6 +420,16 @@ func (c *Client) run(cn *conn, pre []Event) {
 			bye = nil
 		}
 	}
+}
+
+// giveUp stops reconnecting for err, and says so with a last
+// Disconnected without a retry.
+func (c *Client) giveUp(err error, bye *wire.Bye) {
+	c.log.Info("not reconnecting", "reason", err)
+	c.mu.Lock()
+	c.stopped = err
+	c.mu.Unlock()
+	c.emit(Disconnected{Err: err, Bye: bye})
 }
 
 // serve runs one connection until it ends: it starts the reader and the
