@@ -19,13 +19,18 @@ import (
 // startTLSServer runs a server with TLS from a new key and returns its
 // address and key.
 func startTLSServer(t *testing.T) (*server.Server, string, pin.Fingerprint) {
+	return startTLSServerAt(t, "127.0.0.1:0")
+}
+
+// startTLSServerAt is startTLSServer on a given address.
+func startTLSServerAt(t *testing.T, addr string) (*server.Server, string, pin.Fingerprint) {
 	t.Helper()
 	cert, err := server.LoadCertificate(t.TempDir(), "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	fp, _ := pin.CertFingerprint(cert)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,4 +147,28 @@ func TestHostEncryptedByDefault(t *testing.T) {
 		t.Fatalf("plain ws:// with plain allowed: %v", err)
 	}
 	ws.Close()
+}
+
+// TestPinWarningOnReconnect: the host's server is replaced, on the same
+// address, by one with another key while a guest is in the chat; the
+// guest's reconnect stops at the warning instead of joining.
+func TestPinWarningOnReconnect(t *testing.T) {
+	test.NewTempApp(t)
+	srv, addr, _ := startTLSServer(t)
+	u, p := newUI(t, ui.Options{})
+	u.Dial(addr, "ann")
+	waitFor(t, "the first join", u.Connected, p)
+
+	stopServer(srv, "shutdown")
+	impostor, _, fp2 := startTLSServerAt(t, addr)
+	waitFor(t, "the warning on reconnect", func() bool { _, _, shown := u.PinWarning(); return shown }, p)
+	if u.Connected() || impostor.Stats().Rich != 0 {
+		t.Fatal("the reconnect joined the server with the other key")
+	}
+	_, trust, _ := u.PinWarning()
+	test.Tap(trust)
+	waitFor(t, "the join after trusting", u.Connected, p)
+	if enc, got := u.Encrypted(); !enc || got != fp2 {
+		t.Errorf("Encrypted() = %v, %s; want %s", enc, got.Code(), fp2.Code())
+	}
 }
