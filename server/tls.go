@@ -28,9 +28,13 @@ import (
 //     if Config.AllowPlain, and otherwise answers 400 with a page that
 //     names the https:// and wss:// addresses to use instead;
 //   - without Config.TLS, answers a TLS client at once with a plain-text
-//     400, which its TLS stack reports as "not TLS" immediately (a Parley
-//     client then falls back to ws:// if it has no pin for the host),
-//     rather than waiting for a request line that never comes.
+//     400, which its TLS stack reports as "not TLS" immediately (curl,
+//     a browser, a Parley client told wss://), rather than waiting out
+//     the handshake timeout for a request line that never comes.
+//
+// On plain connections to a TLS server the answer (the 101 or the 400)
+// carries pin.Header, from which a Parley client given an address
+// without a scheme learns to come back with wss:// (net/client/tls.go).
 
 // tlsHandshake is the first byte of every TLS connection: a handshake
 // record.
