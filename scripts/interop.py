@@ -39,12 +39,14 @@ def check(what, ok, detail=""):
         print(f"  FAIL  {what} {detail}")
 
 
-def start_server(binary):
+def start_server(binary, extra=(), logs=(rb'listening.* addr=(\S+)',)):
+    """Starts binary -server with extra flags; returns the process and, for
+    each pattern in logs, its first group once all have appeared on stderr."""
     env = dict(os.environ)
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
     proc = subprocess.Popen(
-        [binary, "-server", "-addr", "127.0.0.1:0", "-room", "Interop"],
+        [binary, "-server", "-addr", "127.0.0.1:0", "-room", "Interop", *extra],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=env)
     deadline = time.monotonic() + STEP
@@ -59,9 +61,9 @@ def start_server(binary):
             if not chunk:
                 break
             seen += chunk
-            m = re.search(rb'listening.* addr=(\S+)', seen)
-            if m:
-                return proc, m.group(1).decode()
+            found = [re.search(p, seen) for p in logs]
+            if all(found):
+                return (proc, *(m.group(1).decode() for m in found))
     proc.kill()
     proc.wait()
     raise SystemExit(f"interop: {binary} did not start; it said: {seen.decode(errors='replace')}")

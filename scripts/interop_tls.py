@@ -20,14 +20,11 @@ import base64
 import hashlib
 import json
 import os
-import re
-import selectors
 import signal
 import ssl
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
 import websockets
@@ -35,39 +32,6 @@ import websockets
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interop  # noqa: E402  (check, recv, recv_rich, closed)
 from interop import GREETING, STEP, check, recv, recv_rich, closed  # noqa: E402
-
-
-def start_tls_server(binary, data):
-    env = dict(os.environ)
-    env.pop("DISPLAY", None)
-    env.pop("WAYLAND_DISPLAY", None)
-    proc = subprocess.Popen(
-        [binary, "-server", "-addr", "127.0.0.1:0", "-room", "Interop", "-tls", "-data", data],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    deadline = time.monotonic() + STEP
-    seen = b""
-    addr = fp = None
-    fd = proc.stderr.fileno()
-    with selectors.DefaultSelector() as sel:
-        sel.register(fd, selectors.EVENT_READ)
-        while time.monotonic() < deadline and not (addr and fp):
-            if not sel.select(timeout=deadline - time.monotonic()):
-                break
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                break
-            seen += chunk
-            m = re.search(rb'listening.* addr=(\S+)', seen)
-            if m:
-                addr = m.group(1).decode()
-            m = re.search(rb'encrypted.* fp=([a-z2-7]{52})', seen)
-            if m:
-                fp = m.group(1).decode()
-    if addr and fp:
-        return proc, addr, fp
-    proc.kill()
-    proc.wait()
-    raise SystemExit(f"interop_tls: {binary} did not start with TLS; it said: {seen.decode(errors='replace')}")
 
 
 def der_element(b, i):
@@ -150,7 +114,8 @@ def main():
     binary = sys.argv[1]
     print(f"interop_tls: python3-websockets {websockets.__version__}, {ssl.OPENSSL_VERSION}, against {binary}")
     with tempfile.TemporaryDirectory() as data:
-        proc, addr, fp = start_tls_server(binary, data)
+        proc, addr, fp = interop.start_server(binary, ["-tls", "-data", data], (
+            rb'listening.* addr=(\S+)', rb'encrypted.* fp=([a-z2-7]{52})'))
         try:
             asyncio.run(asyncio.wait_for(chat(addr, fp, proc), 6 * STEP))
         except Exception as e:  # report, then still reap the server
