@@ -142,14 +142,11 @@ async def chat(url, proc):
     check("rich close 1001", r.close_code == 1001, r.close_code)
 
 
-def main():
-    if len(sys.argv) != 2:
-        raise SystemExit(__doc__)
-    binary = sys.argv[1]
-    print(f"interop: python3-websockets {websockets.__version__} against {binary}")
-    proc, addr = start_server(binary)
+def run_then_reap(proc, checks):
+    """Runs the checks (which end with the server's SIGTERM), then waits for
+    the server to exit 0."""
     try:
-        asyncio.run(asyncio.wait_for(chat(f"ws://{addr}/", proc), 6 * STEP))
+        asyncio.run(asyncio.wait_for(checks, 6 * STEP))
     except Exception as e:  # report, then still reap the server
         check("chat ran to the end", False, repr(e))
     try:
@@ -158,6 +155,15 @@ def main():
     except subprocess.TimeoutExpired:
         proc.kill()
         check("server exits after SIGTERM", False, "still running")
+
+
+def main():
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__)
+    binary = sys.argv[1]
+    print(f"interop: python3-websockets {websockets.__version__} against {binary}")
+    proc, addr = start_server(binary)
+    run_then_reap(proc, chat(f"ws://{addr}/", proc))
     print(f"interop: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

@@ -22,7 +22,6 @@ import json
 import os
 import signal
 import ssl
-import subprocess
 import sys
 import tempfile
 import urllib.request
@@ -116,16 +115,7 @@ def main():
     with tempfile.TemporaryDirectory() as data:
         proc, addr, fp = interop.start_server(binary, ["-tls", "-data", data], (
             rb'listening.* addr=(\S+)', rb'encrypted.* fp=([a-z2-7]{52})'))
-        try:
-            asyncio.run(asyncio.wait_for(chat(addr, fp, proc), 6 * STEP))
-        except Exception as e:  # report, then still reap the server
-            check("chat ran to the end", False, repr(e))
-        try:
-            code = proc.wait(timeout=STEP)
-            check("server exits 0 after SIGTERM", code == 0, code)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            check("server exits after SIGTERM", False, "still running")
+        interop.run_then_reap(proc, chat(addr, fp, proc))
         mode = os.stat(os.path.join(data, "tls", "key.pem")).st_mode & 0o777
         check("key file is 0600", mode == 0o600, oct(mode))
     print(f"interop_tls: {interop.passed} passed, {interop.failed} failed")
