@@ -131,7 +131,8 @@ uninstall:
 FUZZTIME ?= 60s
 FUZZ := ./net/wire:FuzzDecode ./net/wire:FuzzCleanText \
 	./net/client:FuzzParseAddr ./net/client:FuzzPlainFrame ./net/client:FuzzRichFrames \
-	./server:FuzzHandle ./server:FuzzFrames ./server:FuzzHandshake
+	./server:FuzzHandle ./server:FuzzFrames ./server:FuzzHandshake \
+	./server:FuzzHandshakeTLS ./net/pin:FuzzParse
 
 fuzz:
 	@for t in $(FUZZ); do \
