@@ -234,6 +234,8 @@ func explain(err error, addr, nick string) string {
 	switch {
 	case errors.Is(err, client.ErrBadAddress):
 		return strings.TrimPrefix(err.Error(), client.ErrBadAddress.Error()+": ") + "."
+	case errors.Is(err, client.ErrNotEncrypted):
+		return notEncryptedText(addr)
 	case errors.Is(err, client.ErrRefused):
 		return fmt.Sprintf("Nobody is hosting a chat at %s: the computer answered, but no chat server is running on that port. Check the address and the port number, and that the host has started the chat.", addr)
 	case errors.Is(err, client.ErrNickTaken):

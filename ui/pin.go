@@ -259,3 +259,11 @@ func (s *session) noteSecurity() {
 	s.security = text
 	s.u.system(kind, text)
 }
+
+// notEncryptedText explains a known-encrypted chat that answered in the
+// clear.
+func notEncryptedText(addr string) string {
+	return fmt.Sprintf("The chat at %s is known to be encrypted (you joined it before, or your link carries its code), "+
+		"but this time it answered without encryption, so Parley did not connect. "+
+		"Someone on the network may be trying to read the chat; or the host turned encryption off. Ask the host.", addr)
+}

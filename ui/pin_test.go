@@ -172,3 +172,17 @@ func TestPinWarningOnReconnect(t *testing.T) {
 		t.Errorf("Encrypted() = %v, %s; want %s", enc, got.Code(), fp2.Code())
 	}
 }
+
+// TestNotEncryptedExplained: a pinned chat that answers in the clear is
+// not joined, and the window says why in words that name the risk.
+func TestNotEncryptedExplained(t *testing.T) {
+	test.NewTempApp(t)
+	_, addr := startServer(t, 0) // plain
+	u, p := newUI(t, ui.Options{})
+	u.Pins().Pin(addr, pin.Fingerprint{7})
+	u.Dial(addr, "ann")
+	waitFor(t, "the failure", func() bool { return u.Count("answered without encryption") == 1 }, p)
+	if u.Connected() {
+		t.Fatal("joined a pinned chat that answered in the clear")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -43,6 +44,12 @@ import (
 // ErrPinMismatch: the server presented a key other than the one pinned
 // for it. errors.As gives the *PinMismatchError.
 var ErrPinMismatch = errors.New("the server's certificate has changed")
+
+// ErrNotEncrypted: the server answered without TLS, but this client
+// connects to it over TLS only (a fingerprint was given, or its key is
+// pinned). Someone may be trying to make the client go plain, or the host
+// turned encryption off; the client keeps retrying, over TLS only.
+var ErrNotEncrypted = errors.New("the server did not answer with encryption")
 
 // PinMismatchError reports a server whose key is not the pinned one.
 // Someone on the network may be intercepting the connection, or the host
@@ -212,6 +219,10 @@ func (c *Client) dialTLS(ctx context.Context, d *websocket.Dialer, hdr http.Head
 	d.TLSClientConfig = c.sec.tlsConfig(c.cfg.TLSConfig, &got)
 	ws, resp, err := d.DialContext(ctx, secure.String(), hdr)
 	if err != nil {
+		if want, _ := c.sec.pinned(); !want.IsZero() && notTLS(err) {
+			return nil, resp, fmt.Errorf("%w: %s answered without TLS, though it is known to use it (%v)",
+				ErrNotEncrypted, c.url.Host, err)
+		}
 		return nil, resp, err
 	}
 	c.sec.trust(got, c.log.Info)
@@ -224,11 +235,21 @@ func (s *security) setTLS(on bool) {
 	s.mu.Unlock()
 }
 
-// secureDialError is dialError that keeps a pin mismatch as it is.
+// notTLS reports whether a TLS dial failed because the server answered
+// something other than TLS (a plain HTTP answer), or hung up on the hello.
+func notTLS(err error) bool {
+	var rh tls.RecordHeaderError
+	return errors.As(err, &rh) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// secureDialError is dialError that keeps this file's errors as they are.
 func secureDialError(addr string, resp *http.Response, err error) error {
 	var pm *PinMismatchError
 	if errors.As(err, &pm) {
 		return pm
+	}
+	if errors.Is(err, ErrNotEncrypted) {
+		return err
 	}
 	return dialError(addr, resp, err)
 }

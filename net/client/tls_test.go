@@ -212,6 +212,9 @@ func TestFingerprintNeverFallsBack(t *testing.T) {
 				enc, _ := c.Security()
 				t.Fatalf("joined a plain-only server (encrypted %v)", enc)
 			}
+			if !errors.Is(err, client.ErrNotEncrypted) {
+				t.Errorf("error = %v; want ErrNotEncrypted", err)
+			}
 			if st := plainSrv.Stats(); st.Conns != 0 || st.Rich+st.Plain != 0 {
 				t.Errorf("the plain server saw %d connections", st.Conns)
 			}
