@@ -240,3 +240,21 @@ func TestLoadCertificateArgs(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadCertificateFiles: -tls-cert and -tls-key load a PEM pair as it
+// is (here the pair pin made), and the fingerprint is its key's.
+func TestLoadCertificateFiles(t *testing.T) {
+	dir := t.TempDir()
+	made, err := pin.LoadOrCreate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := server.LoadCertificate("", dir+"/"+pin.CertFile, dir+"/"+pin.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := pin.CertFingerprint(made)
+	if got, _ := pin.CertFingerprint(cert); got != want {
+		t.Errorf("loaded fingerprint %s, want %s", got.Code(), want.Code())
+	}
+}

@@ -3,9 +3,12 @@ package client_test
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -259,4 +262,38 @@ func TestBadFingerprintInAddress(t *testing.T) {
 			t.Errorf("Dial(%q) = %v; want ErrBadAddress about the fingerprint", addr, err)
 		}
 	}
+}
+
+// TestWSSByAuthority: an explicit wss:// address without pins or a
+// fingerprint is checked by certificate authority, as a browser would
+// check it; the same address with a pin store is checked by pin.
+func TestWSSByAuthority(t *testing.T) {
+	srv := server.New(server.Config{Logger: slog.New(slog.DiscardHandler)})
+	ts := httptest.NewTLSServer(srv) // a certificate for 127.0.0.1, from httptest's own authority
+	defer ts.Close()
+	defer srv.Shutdown(context.Background(), "shutdown", "")
+	url := "wss://" + strings.TrimPrefix(ts.URL, "https://") + "/"
+	roots := x509.NewCertPool()
+	roots.AddCert(ts.Certificate())
+
+	c, err := tryDial(t, client.Config{Addr: url, Nick: "ca", TLSConfig: &tls.Config{RootCAs: roots}, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatalf("by authority, trusted: %v", err)
+	}
+	c.Close()
+
+	_, err = tryDial(t, client.Config{Addr: url, Nick: "ca", Logger: testLogger(t)})
+	if err == nil || !errors.Is(err, client.ErrNotChatServer) || !strings.Contains(err.Error(), "does not trust") {
+		t.Errorf("by authority, untrusted: %v; want the certificate refused", err)
+	}
+
+	pins := &pin.Memory{}
+	c, err = tryDial(t, client.Config{Addr: url, Nick: "pinned", Pins: pins, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatalf("with a pin store: %v", err)
+	}
+	if _, ok := pins.Lookup(strings.TrimPrefix(ts.URL, "https://")); !ok {
+		t.Error("with a pin store, the key was not pinned")
+	}
+	c.Close()
 }
