@@ -76,6 +76,8 @@ interop: server
 	@echo "== interop: python3-websockets against ./$(SERVER) and ./$(APP) -server"
 	/usr/bin/python3 scripts/interop.py ./$(SERVER)
 	/usr/bin/python3 scripts/interop.py ./$(APP)
+	@echo "== interop over TLS: python3-websockets (wss://, key checked by fingerprint) against ./$(SERVER) -tls"
+	/usr/bin/python3 scripts/interop_tls.py ./$(SERVER)
 
 # ---------------------------------------------------------------------
 # UI smoke test under Xvfb: ./$(APP) hosting in one window and joining in
@@ -129,7 +131,8 @@ uninstall:
 FUZZTIME ?= 60s
 FUZZ := ./net/wire:FuzzDecode ./net/wire:FuzzCleanText ./net/nickname:FuzzSkeleton \
 	./net/client:FuzzParseAddr ./net/client:FuzzPlainFrame ./net/client:FuzzRichFrames \
-	./server:FuzzHandle ./server:FuzzFrames ./server:FuzzHandshake
+	./server:FuzzHandle ./server:FuzzFrames ./server:FuzzHandshake \
+	./server:FuzzHandshakeTLS ./net/pin:FuzzParse
 
 fuzz:
 	@for t in $(FUZZ); do \

@@ -116,6 +116,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		port      = fs.Int("port", 0, "`port` to host on with -host (default 2000)")
 		localOnly = fs.Bool("local", false, "with -host, let only this computer join")
 		maxMsgs   = fs.Int("max-messages", 0, "most `messages` the window keeps in memory (default 10000)")
+		dataDir   = fs.String("data", "", "`folder` the server keeps its state in (the -tls certificate)")
+		useTLS    = fs.Bool("tls", false, "encrypt: serve wss:// and https:// with a self-signed certificate kept under -data")
+		tlsCert   = fs.String("tls-cert", "", "a PEM certificate `file` to serve wss:// and https:// with (implies -tls)")
+		tlsKey    = fs.String("tls-key", "", "the PEM key `file` of -tls-cert")
+		alsoPlain = fs.Bool("plain", false, "with -tls, also serve unencrypted ws:// and http:// on the same port")
 		origins   listFlag
 	)
 	fs.Var(&origins, "allow-origin", "a browser `origin` allowed besides the server's own (repeat, or a comma list; * for any)")
@@ -133,7 +138,8 @@ Flags:
 		fs.PrintDefaults()
 		fmt.Fprint(stderr, `
 The server speaks plain text to any WebSocket client (ws://HOST:2000/) and
-JSON to Parley apps; see docs/PROTOCOL.md. SIGINT or SIGTERM stops it
+JSON to Parley apps; see docs/PROTOCOL.md. It is not encrypted unless
+-tls or -tls-cert is given: see docs/SECURITY.md for why. SIGINT or SIGTERM stops it
 gracefully: every client is told, and closed with code 1001.
 `)
 	}
@@ -202,9 +208,38 @@ gracefully: every client is told, and closed with code 1001.
 	if cfg.MaxConnsPerIP <= 0 {
 		cfg.MaxConnsPerIP = -1
 	}
+	if status := setupTLS(&cfg, *dataDir, *useTLS, *tlsCert, *tlsKey, *alsoPlain, stderr); status != 0 {
+		return status
+	}
 	if err := server.Run(ctx, cfg); err != nil {
 		log.Error("server failed", "err", err)
 		return 1
 	}
+	return 0
+}
+
+// setupTLS fills in cfg's TLS settings from the flags, and returns a
+// non-zero exit status, having said why, if they do not fit together or
+// the certificate cannot be had.
+func setupTLS(cfg *server.Config, dataDir string, useTLS bool, certFile, keyFile string, alsoPlain bool, stderr io.Writer) int {
+	cfg.DataDir = dataDir
+	useTLS = useTLS || certFile != "" || keyFile != ""
+	switch {
+	case !useTLS && alsoPlain:
+		fmt.Fprintln(stderr, "parley: -plain only matters with -tls or -tls-cert: without them the server is plain already")
+		return 2
+	case !useTLS:
+		return 0
+	case certFile == "" && keyFile == "" && dataDir == "":
+		fmt.Fprintln(stderr, "parley: -tls needs -data DIR, to keep its certificate in (or give -tls-cert and -tls-key)")
+		return 2
+	}
+	cert, err := server.LoadCertificate(dataDir, certFile, keyFile)
+	if err != nil {
+		fmt.Fprintln(stderr, "parley:", err)
+		return 1
+	}
+	cfg.TLS = server.NewTLSConfig(cert)
+	cfg.AllowPlain = alsoPlain
 	return 0
 }

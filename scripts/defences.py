@@ -180,6 +180,24 @@ DEFENCES = [
      "\tif q := s.nicks[fold]; q != nil {\n\t\tif q == self {\n\t\t\treturn nil\n\t\t}\n\t\treturn q\n\t}\n",
      "a peer holding the fold skips the skeleton check",
      r'renaming herself ALICE next to ALlCE: got wire\.Rename\{.*\}, want error nick_taken "ALICE looks like ALlCE, who is here"'),
+    # Rows of 8 fields: the last is what the test's failure must say.
+    ("TLS: pin check", "TestPinnedRefusesMITM", "./net/client", "net/client/tls.go",
+     "if !want.IsZero() && *got != want {", "if false && !want.IsZero() && *got != want {",
+     "the client's pin check (it accepts any certificate)",
+     r"error = <nil>; want a \*client\.PinMismatchError"),
+    ("TLS: no fallback", "TestFingerprintNeverFallsBack", "./net/client", "net/client/tls.go",
+     "if want, _ := s.pinned(); s.tlsOnly || !want.IsZero() {",
+     "if want, _ := s.pinned(); false && (s.tlsOnly || !want.IsZero()) {",
+     "TLS only with a fingerprint or a pin (a plain dial is tried)",
+     r"joined a plain-only server \(encrypted false\)"),
+    ("TLS: plain refused", "TestTLSRefusesPlain", "./server", "server/tls.go",
+     "case s.cfg.TLS != nil && !s.cfg.AllowPlain:", "case false:",
+     "the refusal of plain connections on a TLS-only port",
+     r"plain GET on a TLS port = 200"),
+    ("TLS: key change warning", "TestPinWarning", "./ui", "ui/pin.go",
+     "if !errors.As(err, &pm) {", "if true || !errors.As(err, &pm) {",
+     "the window's warning on a changed key",
+     r"timed out waiting for the warning"),
 ]
 
 

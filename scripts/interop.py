@@ -39,12 +39,14 @@ def check(what, ok, detail=""):
         print(f"  FAIL  {what} {detail}")
 
 
-def start_server(binary):
+def start_server(binary, extra=(), logs=(rb'listening.* addr=(\S+)',)):
+    """Starts binary -server with extra flags; returns the process and, for
+    each pattern in logs, its first group once all have appeared on stderr."""
     env = dict(os.environ)
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
     proc = subprocess.Popen(
-        [binary, "-server", "-addr", "127.0.0.1:0", "-room", "Interop"],
+        [binary, "-server", "-addr", "127.0.0.1:0", "-room", "Interop", *extra],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=env)
     deadline = time.monotonic() + STEP
@@ -59,9 +61,9 @@ def start_server(binary):
             if not chunk:
                 break
             seen += chunk
-            m = re.search(rb'listening.* addr=(\S+)', seen)
-            if m:
-                return proc, m.group(1).decode()
+            found = [re.search(p, seen) for p in logs]
+            if all(found):
+                return (proc, *(m.group(1).decode() for m in found))
     proc.kill()
     proc.wait()
     raise SystemExit(f"interop: {binary} did not start; it said: {seen.decode(errors='replace')}")
@@ -140,14 +142,11 @@ async def chat(url, proc):
     check("rich close 1001", r.close_code == 1001, r.close_code)
 
 
-def main():
-    if len(sys.argv) != 2:
-        raise SystemExit(__doc__)
-    binary = sys.argv[1]
-    print(f"interop: python3-websockets {websockets.__version__} against {binary}")
-    proc, addr = start_server(binary)
+def run_then_reap(proc, checks):
+    """Runs the checks (which end with the server's SIGTERM), then waits for
+    the server to exit 0."""
     try:
-        asyncio.run(asyncio.wait_for(chat(f"ws://{addr}/", proc), 6 * STEP))
+        asyncio.run(asyncio.wait_for(checks, 6 * STEP))
     except Exception as e:  # report, then still reap the server
         check("chat ran to the end", False, repr(e))
     try:
@@ -156,6 +155,15 @@ def main():
     except subprocess.TimeoutExpired:
         proc.kill()
         check("server exits after SIGTERM", False, "still running")
+
+
+def main():
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__)
+    binary = sys.argv[1]
+    print(f"interop: python3-websockets {websockets.__version__} against {binary}")
+    proc, addr = start_server(binary)
+    run_then_reap(proc, chat(f"ws://{addr}/", proc))
     print(f"interop: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

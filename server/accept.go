@@ -200,6 +200,12 @@ func (s *Server) serveConn(c net.Conn) {
 		s.refuseConn(c, status, why)
 		return
 	}
+	// The place is taken before a TLS handshake, which costs the server
+	// far more than a refusal.
+	if c = s.sniff(c); c == nil {
+		s.unreserve(key)
+		return
+	}
 	rec := &headRecorder{r: c, limit: s.hs.MaxHeaderBytes + headSlack}
 	rec.buf = headBufs.Get().(*[]byte)
 	done := func() {
@@ -244,7 +250,7 @@ func (s *Server) serveConn(c net.Conn) {
 		return
 	}
 	h := &upgradeWriter{conn: &conn{Conn: c}, br: br}
-	ws, err := s.fast.Upgrade(h, r, nil)
+	ws, err := s.fast.Upgrade(h, r, s.plainHeader(c))
 	if err != nil {
 		if !h.hijacked {
 			// gorilla refused the request (origin, version, key): the

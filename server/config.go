@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"time"
 
@@ -95,6 +96,19 @@ type Config struct {
 	// same-origin only: the Origin's host must equal the request's Host.
 	// "*" allows every origin.
 	AllowedOrigins []string
+
+	// DataDir is the folder the server keeps its state in: the
+	// self-signed certificate (under DataDir/tls, see LoadCertificate).
+	// Empty means none.
+	DataDir string
+	// TLS, when set, makes Serve and Run speak TLS: one port serves
+	// wss:// and https://. Plain connections to that port are refused
+	// with a 400 that names the https:// address, unless AllowPlain. Nil
+	// serves ws:// and http:// only. See NewTLSConfig and tls.go.
+	TLS *tls.Config
+	// AllowPlain, with TLS set, serves plain ws:// and http:// on the same
+	// port as well, for plain-text clients that cannot do TLS.
+	AllowPlain bool
 
 	// Logger receives the server's logs. Default: discard.
 	Logger *slog.Logger

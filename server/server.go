@@ -186,6 +186,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	s.log.Info("parley server listening", "addr", ln.Addr().String(), "room", s.cfg.Room,
 		"version", s.cfg.Version, "epoch", s.epoch)
+	s.logTLS()
 	errc := make(chan error, 1)
 	go func() { errc <- s.Serve(ln) }()
 	select {

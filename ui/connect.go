@@ -141,6 +141,7 @@ func (u *UI) dial(addr, nick string) {
 	progress.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", cancel)})
 	u.showDialog(progress, nil, cancel)
 	cfg := client.Config{Addr: addr, Nick: nick, Logger: u.log.With("part", "client"), Agent: "parley/" + u.opts.Version}
+	u.secureDial(&cfg, addr)
 	go func() {
 		c, err := client.Dial(ctx, cfg)
 		u.do(func() {
@@ -202,6 +203,9 @@ func (u *UI) dialFailed(addr, nick string, err error) {
 		u.msgs.flush()
 		return
 	}
+	if u.pinChanged(addr, nick, err) {
+		return
+	}
 	text := explain(err, addr, nick)
 	u.log.Info("join failed", "addr", addr, "err", err)
 	if h := u.hosting; h != nil && addr == h.local {
@@ -231,6 +235,8 @@ func explain(err error, addr, nick string) string {
 	switch {
 	case errors.Is(err, client.ErrBadAddress):
 		return strings.TrimPrefix(err.Error(), client.ErrBadAddress.Error()+": ") + "."
+	case errors.Is(err, client.ErrNotEncrypted):
+		return notEncryptedText(addr)
 	case errors.Is(err, client.ErrRefused):
 		return fmt.Sprintf("Nobody is hosting a chat at %s: the computer answered, but no chat server is running on that port. Check the address and the port number, and that the host has started the chat.", addr)
 	case errors.Is(err, client.ErrNickTaken):

@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"parley/net/pin"
 	"parley/net/wire"
 	"parley/server"
 )
@@ -35,6 +36,8 @@ type hostSettings struct {
 	LAN  bool // others on the network may join; else only this computer
 	Room string
 	Nick string
+	// Plain lets plain-text programs join without encryption (ws://).
+	Plain bool
 }
 
 // hosting is a chat server running in this process.
@@ -46,6 +49,9 @@ type hosting struct {
 	local string   // the address the host's own client joins
 	addrs []string // the addresses others can use
 	done  chan struct{}
+
+	fp    pin.Fingerprint // the server's key; zero if not encrypted
+	plain bool            // plain ws:// clients may join too
 }
 
 // summary is the hosting bar's text. The address others need comes
@@ -100,15 +106,19 @@ func (u *UI) showHost() {
 	nick := newFormEntry()
 	nick.SetText(p.String(prefNick))
 	nick.Validator = checkNick
+	plain := widget.NewCheck("Also let plain-text programs join, without encryption", nil)
+	plain.SetChecked(p.Bool(prefHostPlain))
 	items := []*widget.FormItem{
 		{Text: "Port", Widget: port, HintText: "Others need this number to join; 2000 is usual"},
 		{Text: "Who may join", Widget: who},
 		{Text: "Room name", Widget: room},
 		{Text: "Your nickname", Widget: nick},
+		{Text: "Encryption", Widget: plain, HintText: u.hostCertHint()},
 	}
 	d := newFormDialog(u, "Host a chat", "Start", items, []formField{entryField(port), entryField(room), entryField(nick)}, func() {
 		n, _ := parsePort(port.Text)
-		hs := hostSettings{Port: n, LAN: who.Selected != optLocal, Room: strings.TrimSpace(room.Text), Nick: strings.TrimSpace(nick.Text)}
+		hs := hostSettings{Port: n, LAN: who.Selected != optLocal, Room: strings.TrimSpace(room.Text), Nick: strings.TrimSpace(nick.Text), Plain: plain.Checked}
+		p.SetBool(prefHostPlain, hs.Plain)
 		p.SetInt(prefHostPort, n)
 		p.SetBool(prefHostLAN, hs.LAN)
 		p.SetString(prefRoom, hs.Room)
@@ -177,6 +187,15 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	if u.hosting != nil {
 		return
 	}
+	cfg := server.Config{Room: hs.Room, Version: u.opts.Version, Logger: u.log.With("part", "server")}
+	fp, err := u.secureHost(&cfg, hs.Plain)
+	if err != nil {
+		u.log.Error("cannot host", "err", err)
+		u.system(KindError, "Could not start the chat: "+errText(err)+".")
+		u.msgs.flush()
+		u.inform("Could not start the chat", errText(err)+".", nil)
+		return
+	}
 	lns, err := listen(hs.Port, hs.LAN)
 	if err != nil {
 		text := explainListen(err, hs.Port)
@@ -194,13 +213,9 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 		u.leave(fmt.Sprintf("You left the chat at %s to host your own.", s.addr))
 	}
 	port := lns[0].Addr().(*net.TCPAddr).Port
-	srv := server.New(server.Config{
-		Addr:    lns[0].Addr().String(),
-		Room:    hs.Room,
-		Version: u.opts.Version,
-		Logger:  u.log.With("part", "server"),
-	})
-	h := &hosting{srv: srv, port: port, lan: hs.LAN, room: hs.Room, done: make(chan struct{})}
+	cfg.Addr = lns[0].Addr().String()
+	srv := server.New(cfg)
+	h := &hosting{srv: srv, port: port, lan: hs.LAN, room: hs.Room, fp: fp, plain: hs.Plain, done: make(chan struct{})}
 	h.local = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	if lns[0].Addr().(*net.TCPAddr).IP.To4() == nil && !hs.LAN {
 		h.local = net.JoinHostPort("::1", strconv.Itoa(port))
@@ -353,7 +368,7 @@ func (u *UI) showAddresses() {
 			addRow(a)
 		}
 	}
-	note := widget.NewLabel("In Parley, type the address as shown. Other WebSocket programs (websocat, a browser console) use ws://ADDRESS/ and get the plain-text chat.")
+	note := widget.NewLabel(plainNote(h))
 	note.Wrapping = fyne.TextWrapWord
 	// Italic, not LowImportance: that draws in the theme's disabled
 	// colour, which the light theme makes all but invisible.
@@ -362,7 +377,7 @@ func (u *UI) showAddresses() {
 	top.Wrapping = fyne.TextWrapWord
 	scroll := container.NewVScroll(rows)
 	scroll.SetMinSize(fyne.NewSize(0, min(rows.MinSize().Height, 260)))
-	d := dialog.NewCustom("Addresses to join", "Close", container.NewBorder(top, note, nil, nil, scroll), u.win)
+	d := dialog.NewCustom("Addresses to join", "Close", container.NewBorder(top, container.NewVBox(note, u.fingerprintBox(h)), nil, nil, scroll), u.win)
 	d.Resize(fyne.NewSize(520, 0))
 	u.showDialog(d, d.Hide, d.Hide)
 }

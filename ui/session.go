@@ -69,6 +69,7 @@ type session struct {
 	dropped   bool          // a drop was reported since the last connect
 	backlog   int           // backlog messages still to come
 	away      bool          // the server confirmed the user as away
+	security  string        // what noteSecurity last said
 
 	mu        sync.Mutex
 	queue     []client.Event
@@ -294,6 +295,7 @@ func (s *session) apply(ev client.Event) bool {
 		u.log.Info("connected", "addr", s.addr, "plain", ev.Plain, "resumed", ev.Resumed, "reset", ev.Reset, "gap", ev.Gap)
 		s.connected, s.retry, s.plain = true, 0, ev.Plain
 		s.backlog = ev.Backlog
+		s.noteSecurity()
 		if ev.Plain {
 			u.system(KindWarn, fmt.Sprintf("Connected to %s, a plain-text chat server. It has no user list, no history and no away status; messages show as the server sends them.", s.addr))
 			if ev.Greeting != "" {
@@ -353,6 +355,7 @@ func (s *session) apply(ev client.Event) bool {
 			}
 			u.system(KindError, text)
 			u.failPending("the connection ended")
+			u.pinChanged(s.addr, s.c.Nick(), ev.Err)
 			return true
 		}
 		s.tick()

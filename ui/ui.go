@@ -71,6 +71,9 @@ type Options struct {
 	// Notify sends a desktop notification; nil uses the app's
 	// SendNotification. Tests record notifications through it.
 	Notify func(*fyne.Notification)
+	// DataDir is the folder of the hosting certificate; empty means the
+	// app's storage folder.
+	DataDir string
 }
 
 // UI is a Parley window and everything it runs: at most one connection
@@ -105,6 +108,7 @@ type UI struct {
 	dialogs []*keyedDialog
 	// hostForm is the last host dialog (for tests).
 	hostForm *formDialog
+	pinWarn  *pinWarning        // the last warning about a changed key (for tests)
 	dialing  context.CancelFunc // cancels a Dial in progress
 	dialGen  int                // tells the current Dial from superseded ones
 

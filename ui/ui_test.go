@@ -132,6 +132,9 @@ func (p *peer) send(t *testing.T, text string) {
 
 func newUI(t *testing.T, opts ui.Options) (*ui.UI, *ui.Pump) {
 	t.Helper()
+	if opts.DataDir == "" {
+		opts.DataDir = t.TempDir() // the hosting certificate, not in the test app's /tmp
+	}
 	u, p := ui.NewTest(fyne.CurrentApp(), opts)
 	u.Window().Resize(fyne.NewSize(800, 500))
 	t.Cleanup(func() {
@@ -1064,7 +1067,7 @@ func TestHostDialogKeyboard(t *testing.T) {
 		t.Fatalf("focus at start on %T, want the port", c.Focused())
 	}
 	var order []string
-	for range 7 {
+	for range 8 {
 		test.FocusNext(c)
 		switch f := c.Focused().(type) {
 		case *ui.FormEntry:
@@ -1075,8 +1078,9 @@ func TestHostDialogKeyboard(t *testing.T) {
 			order = append(order, fmt.Sprintf("%T", f))
 		}
 	}
-	// The two choices of "who may join" are radio items, one stop each.
-	want := "*widget.radioItem,*widget.radioItem,room,nick,Cancel,Start,port"
+	// The two choices of "who may join" are radio items, one stop each;
+	// the check box is the encryption switch.
+	want := "*widget.radioItem,*widget.radioItem,room,nick,*widget.Check,Cancel,Start,port"
 	if got := strings.Join(order, ","); got != want {
 		t.Errorf("Tab order %s, want %s", got, want)
 	}

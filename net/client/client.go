@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"parley/net/nickname"
+	"parley/net/pin"
 	"parley/net/wire"
 )
 
@@ -103,8 +104,20 @@ type Config struct {
 	// NetDial, if set, opens the TCP connections (tests count and cut
 	// them through it).
 	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
-	// TLSConfig is used for wss:// addresses.
+	// TLSConfig is used for wss:// addresses. Without Fingerprint or
+	// Pins, it verifies certificates as usual (by certificate authority);
+	// with either, the pin decides (see tls.go).
 	TLSConfig *tls.Config
+	// Fingerprint, when set, is the server's key as a join link or QR
+	// code gave it: the client connects over TLS only, to a server
+	// presenting that key only, and never falls back to ws://. An address
+	// may carry it instead, as ?fp= (pin.Param).
+	Fingerprint pin.Fingerprint
+	// Pins is the client's known hosts. The first TLS connection to a
+	// server records its key (trust on first use); later ones must
+	// present the same key, or fail with a *PinMismatchError. A host with
+	// a pin is never joined without TLS.
+	Pins pin.Store
 }
 
 func (cfg Config) withDefaults() Config {
@@ -199,6 +212,7 @@ type Client struct {
 	cidSeq  uint64
 	gen     uint64
 	cur     *conn // nil while disconnected
+	sec     *security
 	closed  bool
 	stopped error // why the client gave up reconnecting, if it did
 }
@@ -214,6 +228,10 @@ type Client struct {
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	cfg = cfg.withDefaults()
 	u, err := ParseAddr(cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	sec, err := newSecurity(&cfg, u)
 	if err != nil {
 		return nil, err
 	}
@@ -237,6 +255,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		nicks:     map[string]bool{wire.FoldNick(nick): true},
 		limits:    defaultLimits(wire.Limits{}),
 		seen:      newRecent(recentSize),
+		sec:       sec,
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	cn, pre, err := c.connect(ctx, false)

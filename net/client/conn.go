@@ -122,12 +122,12 @@ func (c *Client) connect(ctx context.Context, resume bool) (*conn, []Event, erro
 
 	addr := c.url.Host
 	hdr := http.Header{"User-Agent": {c.cfg.Agent}}
-	ws, resp, err := dialer.DialContext(ctx, c.url.String(), hdr)
+	ws, resp, err := c.dialSecure(ctx, &dialer, hdr)
 	if err != nil {
 		if ctxErr := c.ctxError(ctx); ctxErr != nil {
 			return nil, nil, ctxErr
 		}
-		return nil, nil, dialError(addr, resp, err)
+		return nil, nil, secureDialError(addr, resp, err)
 	}
 	cn := newConn(ws)
 	ws.SetReadLimit(c.cfg.ReadLimit)
@@ -376,11 +376,13 @@ func (c *Client) run(cn *conn, pre []Event) {
 		}
 		for {
 			if errors.Is(err, ErrEnded) || errors.Is(err, ErrReplaced) {
-				c.log.Info("not reconnecting", "reason", err)
-				c.mu.Lock()
-				c.stopped = err
-				c.mu.Unlock()
-				c.emit(Disconnected{Err: err, Bye: bye})
+				c.giveUp(err, bye)
+				return
+			}
+			if errors.Is(err, ErrPinMismatch) {
+				// Retrying cannot help: only a person can say whether
+				// the new key is the host's (see tls.go).
+				c.giveUp(err, bye)
 				return
 			}
 			wait := backoff(attempt, c.cfg.MinBackoff, c.cfg.MaxBackoff)
@@ -418,6 +420,16 @@ func (c *Client) run(cn *conn, pre []Event) {
 			bye = nil
 		}
 	}
+}
+
+// giveUp stops reconnecting for err, and says so with a last
+// Disconnected without a retry.
+func (c *Client) giveUp(err error, bye *wire.Bye) {
+	c.log.Info("not reconnecting", "reason", err)
+	c.mu.Lock()
+	c.stopped = err
+	c.mu.Unlock()
+	c.emit(Disconnected{Err: err, Bye: bye})
 }
 
 // serve runs one connection until it ends: it starts the reader and the
