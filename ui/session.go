@@ -27,7 +27,7 @@ const frame = 17 * time.Millisecond
 // goroutine more than the messages do. Drawing at 20 Hz then leaves it
 // free to answer the user.
 const (
-	floodFrame = 50 * time.Millisecond
+	floodFrame = 100 * time.Millisecond
 	floodBatch = 16
 )
 
@@ -165,6 +165,9 @@ func (s *session) flush() {
 	}
 	s.u.msgs.flush()
 	s.u.users.flush()
+	if len(batch) > 0 {
+		s.u.relax.touch()
+	}
 	if stateChanged {
 		s.u.updateState()
 	} else {

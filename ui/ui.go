@@ -107,6 +107,11 @@ type UI struct {
 	dialing  context.CancelFunc // cancels a Dial in progress
 	dialGen  int                // tells the current Dial from superseded ones
 
+	// after runs f on the UI goroutine d from now; tests replace it.
+	after func(d time.Duration, f func())
+	// relax gives memory back after a flood, once the chat is quiet.
+	relax *quiet
+
 	focused  bool
 	unread   int
 	notifier *notifier
@@ -117,6 +122,7 @@ type UI struct {
 // New builds the main window for a (test.NewApp() in tests) and starts
 // what opts ask for. Show the window with u.Window().ShowAndRun().
 func New(a fyne.App, opts Options) *UI {
+	mallocTune()
 	return newUI(a, opts, fyne.Do)
 }
 
@@ -136,6 +142,10 @@ func newUI(a fyne.App, opts Options, do func(func())) *UI {
 		time.AfterFunc(d, func() { u.do(f) })
 	})
 	u.notifier.enabled = a.Preferences().BoolWithFallback(prefNotify, true)
+	u.after = func(d time.Duration, f func()) { time.AfterFunc(d, func() { u.do(f) }) }
+	after := func(d time.Duration, f func()) { u.after(d, f) }
+	now := func() time.Time { return u.now() }
+	u.relax = &quiet{wait: quietAfter, now: now, after: after, run: u.giveBack}
 
 	u.win = a.NewWindow("Parley")
 	icon := fyne.NewStaticResource(assets.IconName, assets.Icon)
