@@ -111,6 +111,10 @@ type UI struct {
 	after func(d time.Duration, f func())
 	// relax gives memory back after a flood, once the chat is quiet.
 	relax *quiet
+	// blink ends the cursor's blinking a while after the last input;
+	// holdGen tells the current hold of the cursor from ended ones.
+	blink   *quiet
+	holdGen int
 
 	focused  bool
 	unread   int
@@ -146,6 +150,7 @@ func newUI(a fyne.App, opts Options, do func(func())) *UI {
 	after := func(d time.Duration, f func()) { u.after(d, f) }
 	now := func() time.Time { return u.now() }
 	u.relax = &quiet{wait: quietAfter, now: now, after: after, run: u.giveBack}
+	u.blink = &quiet{wait: cursorBlinkFor, now: now, after: after, run: u.holdCursor}
 
 	u.win = a.NewWindow("Parley")
 	icon := fyne.NewStaticResource(assets.IconName, assets.Icon)
@@ -188,6 +193,7 @@ func (u *UI) build() {
 	u.entry.OnSend = u.submit
 	u.entry.Complete = func(prefix string) []string { return u.users.complete(prefix) }
 	u.entry.OnEdit = func(string) { u.setHint("") }
+	u.entry.OnActive = u.cursorActive
 	u.sendBtn = widget.NewButton("Send", func() { u.submit(u.entry.Text) })
 	u.sendBtn.Importance = widget.HighImportance
 	u.hint = widget.NewLabel("")
@@ -430,6 +436,7 @@ func (u *UI) refreshMenu() {
 func (u *UI) setFocused(f bool) {
 	u.focused = f
 	if f {
+		u.cursorActive()
 		u.unread = 0
 		u.notifier.reset()
 	}
