@@ -187,6 +187,7 @@ func (u *UI) ShowAndRun() {
 // build lays out the window's content.
 func (u *UI) build() {
 	u.msgs = newMessageList(NewLog(u.opts.MaxMessages))
+	u.msgs.after = func(d time.Duration, f func()) { u.after(d, f) }
 
 	u.entry = newComposeEntry()
 	u.entry.SetPlaceHolder("Write a message. Enter sends, Shift+Enter starts a new line.")
