@@ -126,7 +126,7 @@ type UI struct {
 // New builds the main window for a (test.NewApp() in tests) and starts
 // what opts ask for. Show the window with u.Window().ShowAndRun().
 func New(a fyne.App, opts Options) *UI {
-	mallocTune()
+	tuneMemory()
 	return newUI(a, opts, fyne.Do)
 }
 
