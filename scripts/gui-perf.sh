@@ -15,6 +15,9 @@
 #     another client, and the window's own "ui load" statistics;
 #   - RSS right after the flood and QUIET seconds later (default 30), with
 #     where it is, and the window's "memory" log lines.
+# SHOT=FILE.png saves a screenshot of the window halfway through the flood.
+# SCROLLED=1 scrolls the message list up 3 s into the flood, so that the
+# flood arrives below the view.
 # QUIET_FOCUS=0 takes the focus away from the window for the quiet period
 # (as when the user works in another program). BIN uses a prebuilt parley
 # binary instead of building this checkout (for A/B runs).
@@ -157,9 +160,20 @@ echo "flood: chatpeer -flood $flood -rate $rate"
   -timeout $((flood / rate * 3 + 60))s >"$tmp/flood.log" 2>&1 &
 flooder=$!
 pids+=($flooder)
+if [ "${SCROLLED:-0}" = 1 ]; then
+  # Three seconds in, scroll the message list up with the mouse wheel, as
+  # a reader of older lines would: the flood then arrives below the view.
+  sleep 3
+  xdotool mousemove --window "$win" 300 200 click --repeat 15 --delay 30 4
+  echo "flood below the view: list scrolled up 3 s in (xdotool wheel)"
+  sleep $((flood / rate / 2 - 3))
+else
+  sleep $((flood / rate / 2))
+fi
+# SHOT=FILE.png saves a screenshot of the window halfway through.
+[ -n "${SHOT:-}" ] && import -window "$win" "$SHOT"
 # Halfway through, type a line into the window and time its arrival at
 # another client.
-sleep $((flood / rate / 2))
 "$tmp/chatpeer" -addr "127.0.0.1:$port" -nick observer -expect "typed during the flood" \
   -timeout 60s >"$tmp/observer.log" 2>&1 &
 observer=$!
@@ -204,5 +218,6 @@ grep 'msg="ui load"' "$tmp/app.log" | sed 's/^.*msg="ui load" /  /'
 grep 'msg="ui load"' "$tmp/app.log" | sed -n 's/.*max_delay=\([0-9.]*\)\([µm]*s\).*/\1 \2/p' |
   awk '{ v = $1 * ($2 == "s" ? 1000 : $2 == "µs" ? 0.001 : 1); if (v > m) m = v }
        END { printf "worst flush delay (stall): %.1f ms\n", m }'
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "memory log lines of the window:"
 grep 'msg=memory' "$tmp/app.log" | sed 's/^.*msg=memory /  /' || echo "  (none)"

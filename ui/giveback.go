@@ -76,16 +76,21 @@ func (u *UI) trim() {
 
 // memory is where the process's memory is, in bytes.
 type memory struct {
-	rss          uint64 // resident set size (0 where /proc is missing)
-	goHeap       uint64 // Go heap in live and not yet swept objects
-	goHeld       uint64 // all of Go's memory not returned to the system
-	cHeld, cUsed uint64 // the C allocator's memory, and the part in use
+	rss    uint64 // resident set size (0 where /proc is missing)
+	goHeap uint64 // Go heap in live and not yet swept objects
+	goHeld uint64 // all of Go's memory not returned to the system
+	// cHeld is what glibc's allocator has taken from the system (its
+	// arenas' extent and the blocks mapped alone); malloc_trim returns
+	// free pages inside the arenas without shrinking their extent, so
+	// RSS tells what the trim gave back. cUsed is the part in use.
+	cHeld, cUsed uint64
+	gcs          uint32 // Go collections so far
 }
 
 func readMemory() memory {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	m := memory{goHeap: ms.HeapAlloc, goHeld: ms.Sys - ms.HeapReleased}
+	m := memory{goHeap: ms.HeapAlloc, goHeld: ms.Sys - ms.HeapReleased, gcs: ms.NumGC}
 	m.cHeld, m.cUsed = mallocInfo()
 	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
 		if f := strings.Fields(string(b)); len(f) > 1 {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -195,12 +194,12 @@ func (s *session) logLoad() {
 	if !s.u.log.Enabled(context.Background(), slog.LevelDebug) {
 		return
 	}
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
+	mem := readMemory()
 	s.u.log.Debug("ui load", "flushes", l.flushes, "events", l.events,
 		"max_flush", l.maxWork.Round(time.Microsecond), "max_delay", l.maxDelay.Round(time.Microsecond),
 		"messages", s.u.msgs.log.Len(), "lines", s.u.msgs.lay.Len(),
-		"heap_mib", ms.HeapAlloc>>20, "gc", ms.NumGC)
+		"heap_mib", mem.goHeap>>20, "gc", mem.gcs,
+		"rss_mib", mem.rss>>20, "go_held_mib", mem.goHeld>>20, "c_used_mib", mem.cUsed>>20)
 }
 
 // close ends the connection; the pump ends with the events channel.
