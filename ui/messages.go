@@ -59,6 +59,9 @@ type messageList struct {
 	// scheduled (see flush).
 	belowAt   time.Time
 	belowOwed bool
+	// shownNew, if set, is told when a row starts showing another line:
+	// a new text texture, whether the line is new or the user scrolled.
+	shownNew func()
 }
 
 // belowEvery is how often the list is refreshed for new lines that arrive
@@ -436,6 +439,9 @@ func (r *lineRow) show(ln Line, e *Entry) {
 	}
 	r.seq, r.start, r.end, r.state, r.gen = ln.Seq, ln.Start, ln.End, e.State, r.m.gen
 	m := r.m
+	if m.shownNew != nil {
+		m.shownNew()
+	}
 	c := m.cols
 
 	r.when.Text, r.who.Text = "", ""

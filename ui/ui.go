@@ -188,6 +188,7 @@ func (u *UI) ShowAndRun() {
 func (u *UI) build() {
 	u.msgs = newMessageList(NewLog(u.opts.MaxMessages))
 	u.msgs.after = func(d time.Duration, f func()) { u.after(d, f) }
+	u.msgs.shownNew = func() { u.relax.touch() } // scrolling through history draws new lines too
 
 	u.entry = newComposeEntry()
 	u.entry.SetPlaceHolder("Write a message. Enter sends, Shift+Enter starts a new line.")
