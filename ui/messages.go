@@ -49,7 +49,8 @@ type messageList struct {
 	advance [0x300]float32
 	// openURL opens a tapped link; nil means fyne's App.OpenURL.
 	openURL func(*url.URL)
-	// now gives the clock for "today" checks; tests may fix it.
+	// now gives the clock for "today" checks and belowEvery; tests may
+	// fix it.
 	now func() time.Time
 	// after runs f on the UI goroutine d from now (fyne.Do after a
 	// timer); tests replace it.
