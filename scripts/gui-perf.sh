@@ -120,7 +120,7 @@ idle_cpu() { # LABEL
   t1=$(cpu_ticks "$app")
   awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$idle" -v l="$1" 'BEGIN { printf "CPU at rest, %-14s %.2f%% of one core over %d s (/proc/PID/stat utime+stime)\n", l ":", 100 * d / hz / s, s }'
 }
-root=$(xwininfo -root | awk '/Window id/ {print $4}')
+root=$(xwininfo -root 2>/dev/null | awk '/Window id/ {print $4}')
 xdotool windowfocus "$win"
 # The compose box's cursor blinks for 10 s after input (here: the focus
 # coming back), then rests.
