@@ -7,6 +7,7 @@
 #   make build     the app with its window (cgo, Fyne): ./parley
 #   make server    the static headless server, no GUI: ./parley-server
 #   make bench     load benchmark against gorilla's chat example (~10 min; docs/PERFORMANCE.md)
+#   make gui-bench the window's memory and CPU, busy and at rest, under Xvfb (~3 min; docs/PERFORMANCE.md)
 #   make package   release packages into dist/; make package-check, make install (see below)
 #   make fuzz      every fuzz target of the network code, FUZZTIME each (default 60s)
 #   make defences  check that each security test fails with its defence removed
@@ -18,7 +19,7 @@ SERVER := parley-server
 # Fyne reads the locale from LANG; the C locale gives it no language.
 UTF8   := LANG=en_US.UTF-8
 
-.PHONY: all build server bench run test setup setup-test fmt-check vet unit memory interop ui-smoke clean
+.PHONY: all build server bench gui-bench run test setup setup-test fmt-check vet unit memory interop ui-smoke clean
 
 all: build
 
@@ -42,6 +43,13 @@ run: build
 # ROUNDS rounds (default 3); prints the side-by-side table.
 bench: server
 	PARLEY_BIN=./$(SERVER) scripts/bench.sh
+
+# The real window under Xvfb: a 30,000-message flood at 1,000/s, then
+# quiet; memory and CPU figures with their commands (scripts/gui-perf.sh).
+# Not part of make test: it takes minutes and its figures need a quiet
+# machine.
+gui-bench: setup-test
+	scripts/gui-perf.sh
 
 test: setup-test fmt-check vet unit memory interop ui-smoke
 	@echo "make test: all checks passed"

@@ -25,6 +25,8 @@ type composeEntry struct {
 	// Complete returns the nicknames that start with prefix, in the order
 	// Tab offers them; nil turns completion off.
 	Complete func(prefix string) []string
+	// OnActive is called on input to the box: keys, clicks, the focus.
+	OnActive func()
 
 	shift bool
 	comp  *completion // the Tab completion in progress
@@ -32,6 +34,8 @@ type composeEntry struct {
 	// recalled, len(history) when none is.
 	history []string
 	hpos    int
+	// holds counts holdCursor's pauses of the blink (for tests).
+	holds int
 }
 
 // maxHistory is how many sent messages Up can recall.
@@ -133,6 +137,7 @@ func (e *composeEntry) SetText(text string) {
 // TypedShortcut turns wrapping off before a paste that would make a line
 // too long to wrap quickly.
 func (e *composeEntry) TypedShortcut(s fyne.Shortcut) {
+	e.active()
 	if p, ok := s.(*fyne.ShortcutPaste); ok && p.Clipboard != nil {
 		e.fitWrap(longestLine(e.Text) + longestLine(p.Clipboard.Content()))
 	}
@@ -176,6 +181,7 @@ func longestLine(s string) int {
 
 // KeyDown tracks Shift, which Fyne reports only as a key of its own.
 func (e *composeEntry) KeyDown(key *fyne.KeyEvent) {
+	e.active()
 	if key.Name == desktop.KeyShiftLeft || key.Name == desktop.KeyShiftRight {
 		e.shift = true
 	}
@@ -262,6 +268,7 @@ func (e *composeEntry) replace(n int, text string) {
 // inserts a newline (it has no OnSubmitted, so it never submits). Tab
 // completes nicknames.
 func (e *composeEntry) TypedKey(key *fyne.KeyEvent) {
+	e.active()
 	switch key.Name {
 	case fyne.KeyTab:
 		e.complete(e.shiftHeld())

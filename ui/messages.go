@@ -49,9 +49,27 @@ type messageList struct {
 	advance [0x300]float32
 	// openURL opens a tapped link; nil means fyne's App.OpenURL.
 	openURL func(*url.URL)
-	// now gives the clock for "today" checks; tests may fix it.
+	// now gives the clock for "today" checks and belowEvery; tests may
+	// fix it.
 	now func() time.Time
+	// after runs f on the UI goroutine d from now (fyne.Do after a
+	// timer); tests replace it.
+	after func(d time.Duration, f func())
+	// belowAt is when the list was last refreshed for lines that came
+	// below the view; belowOwed is set while a refresh for such lines is
+	// scheduled (see flush).
+	belowAt   time.Time
+	belowOwed bool
+	// shownNew, if set, is told when a row starts showing another line:
+	// a new text texture, whether the line is new or the user scrolled.
+	shownNew func()
 }
+
+// belowEvery is how often the list is refreshed for new lines that arrive
+// below the view, while the user reads older ones: nothing in view
+// changes, only the scroll bar and the jump button's count, and each
+// refresh costs a frame drawn in software.
+const belowEvery = 500 * time.Millisecond
 
 // columns are the measured geometry of a row, recomputed when the theme
 // changes.
@@ -66,6 +84,7 @@ var _ fyne.Widget = (*messageList)(nil)
 
 func newMessageList(log *Log) *messageList {
 	m := &messageList{log: log, now: time.Now}
+	m.after = func(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) }
 	m.lay = NewLayout(m.measure)
 	m.list = widget.NewList(m.lay.Len, m.createRow, m.updateRow)
 	m.list.HideSeparators = true
@@ -256,12 +275,28 @@ func (m *messageList) changed(textChanged bool) {
 // hundreds of rows a second. A refresh is still needed when rows change
 // in place: lines dropped at the front shift every row, a state changed,
 // or the lines did not fill the view before.
+//
+// Away from the bottom, when only new lines came (below the view), the
+// refresh waits until belowEvery after the last one.
 func (m *messageList) flush() {
 	if !m.dirty {
 		return
 	}
-	m.dirty = false
 	bottom := m.atBottom(m.shown)
+	if !bottom && m.dropped == 0 && m.gen == m.shownGen {
+		if wait := belowEvery - m.now().Sub(m.belowAt); wait > 0 {
+			if !m.belowOwed {
+				m.belowOwed = true
+				m.after(wait, func() {
+					m.belowOwed = false
+					m.flush()
+				})
+			}
+			return
+		}
+		m.belowAt = m.now()
+	}
+	m.dirty = false
 	offset := m.list.GetScrollOffset()
 	filled := float32(m.shown)*m.pitch() > m.list.Size().Height
 	m.shown = m.lay.Len()
@@ -405,6 +440,9 @@ func (r *lineRow) show(ln Line, e *Entry) {
 	}
 	r.seq, r.start, r.end, r.state, r.gen = ln.Seq, ln.Start, ln.End, e.State, r.m.gen
 	m := r.m
+	if m.shownNew != nil {
+		m.shownNew()
+	}
 	c := m.cols
 
 	r.when.Text, r.who.Text = "", ""

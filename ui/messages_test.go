@@ -83,6 +83,8 @@ func shownRows(m *messageList) []string {
 
 func TestListFollowsBottom(t *testing.T) {
 	m, _ := newTestList(t, 1000, fyne.NewSize(500, 300))
+	c := &fakeTimers{t: time.Unix(1000, 0)}
+	m.now, m.after = c.now, c.after
 	for i := 0; i < 100; i++ {
 		m.append(chat(i))
 	}
@@ -129,6 +131,7 @@ func TestListFollowsBottom(t *testing.T) {
 	}
 	m.append(chat(134))
 	m.flush()
+	c.advance(belowEvery) // lines below the view are shown at most that often
 	if m.jump.Text != "4 new messages" {
 		t.Errorf("jump text %q", m.jump.Text)
 	}

@@ -112,6 +112,15 @@ type UI struct {
 	dialing  context.CancelFunc // cancels a Dial in progress
 	dialGen  int                // tells the current Dial from superseded ones
 
+	// after runs f on the UI goroutine d from now; tests replace it.
+	after func(d time.Duration, f func())
+	// relax gives memory back after a flood, once the chat is quiet.
+	relax *quiet
+	// blink ends the cursor's blinking a while after the last input;
+	// holdGen tells the current hold of the cursor from ended ones.
+	blink   *quiet
+	holdGen int
+
 	focused  bool
 	unread   int
 	notifier *notifier
@@ -122,6 +131,7 @@ type UI struct {
 // New builds the main window for a (test.NewApp() in tests) and starts
 // what opts ask for. Show the window with u.Window().ShowAndRun().
 func New(a fyne.App, opts Options) *UI {
+	tuneMemory()
 	return newUI(a, opts, fyne.Do)
 }
 
@@ -141,6 +151,11 @@ func newUI(a fyne.App, opts Options, do func(func())) *UI {
 		time.AfterFunc(d, func() { u.do(f) })
 	})
 	u.notifier.enabled = a.Preferences().BoolWithFallback(prefNotify, true)
+	u.after = func(d time.Duration, f func()) { time.AfterFunc(d, func() { u.do(f) }) }
+	after := func(d time.Duration, f func()) { u.after(d, f) }
+	now := func() time.Time { return u.now() }
+	u.relax = &quiet{wait: quietAfter, now: now, after: after, run: u.giveBack}
+	u.blink = &quiet{wait: cursorBlinkFor, now: now, after: after, run: u.holdCursor}
 
 	u.win = a.NewWindow("Parley")
 	icon := fyne.NewStaticResource(assets.IconName, assets.Icon)
@@ -177,12 +192,15 @@ func (u *UI) ShowAndRun() {
 // build lays out the window's content.
 func (u *UI) build() {
 	u.msgs = newMessageList(NewLog(u.opts.MaxMessages))
+	u.msgs.after = func(d time.Duration, f func()) { u.after(d, f) }
+	u.msgs.shownNew = func() { u.relax.touch() } // scrolling through history draws new lines too
 
 	u.entry = newComposeEntry()
 	u.entry.SetPlaceHolder("Write a message. Enter sends, Shift+Enter starts a new line.")
 	u.entry.OnSend = u.submit
 	u.entry.Complete = func(prefix string) []string { return u.users.complete(prefix) }
 	u.entry.OnEdit = func(string) { u.setHint("") }
+	u.entry.OnActive = u.cursorActive
 	u.sendBtn = widget.NewButton("Send", func() { u.submit(u.entry.Text) })
 	u.sendBtn.Importance = widget.HighImportance
 	u.hint = widget.NewLabel("")
@@ -425,6 +443,7 @@ func (u *UI) refreshMenu() {
 func (u *UI) setFocused(f bool) {
 	u.focused = f
 	if f {
+		u.cursorActive()
 		u.unread = 0
 		u.notifier.reset()
 	}
