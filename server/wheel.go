@@ -24,6 +24,7 @@ type wheel struct {
 	n     int // peers held
 	timer *time.Timer
 	armed bool
+	ticks uint64  // ticks done, their pings queued: a peer added after k ticks is pinged at k+16, k+32, …
 	batch []*peer // the tick's copy of its slot; only the tick uses it
 }
 
@@ -86,6 +87,7 @@ func (w *wheel) tick() {
 	}
 	clear(w.batch)
 	w.mu.Lock()
+	w.ticks++
 	if w.n > 0 {
 		w.timer.Reset(w.every)
 	} else {

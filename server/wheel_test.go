@@ -14,10 +14,19 @@ func TestPingWheel(t *testing.T) {
 	const n = 40
 	conns := make([]*memConn, n)
 	peers := make([]*peer, n)
-	added := make([]time.Time, n)
+	// The ticks done before and after each peer was added: the wheel's
+	// own clock, so that a busy machine's late timers change nothing.
+	type span struct{ from, to uint64 }
+	added := make([]span, n)
+	ticks := func() uint64 {
+		s.wheel.mu.Lock()
+		defer s.wheel.mu.Unlock()
+		return s.wheel.ticks
+	}
 	for i := range peers {
-		added[i] = time.Now()
+		added[i].from = ticks()
 		peers[i], conns[i] = memPeer(s, false, true)
+		added[i].to = ticks()
 		if i%8 == 7 {
 			time.Sleep(interval / 8) // spread them over the slots
 		}
@@ -29,17 +38,28 @@ func TestPingWheel(t *testing.T) {
 	}
 	// Peer 0 starts closing: it leaves the wheel.
 	peers[0].end(endTimeout)
-	time.Sleep(3*interval + interval/2)
-	drain(t, s)
+	waitUntil := time.Now().Add(10 * time.Second)
+	for ticks() < added[n-1].to+3*wheelSlots+wheelSlots/2 && time.Now().Before(waitUntil) {
+		time.Sleep(interval / wheelSlots)
+	}
+	before := ticks() // every ping of these ticks is queued...
+	drain(t, s)       // ...and now written
+	counted := make([]int, n)
+	for i := range peers {
+		counted[i] = pings(conns[i])
+	}
+	after := ticks()
+	if before < added[n-1].to+3*wheelSlots {
+		t.Fatalf("the wheel did only %d ticks in 10 s", before)
+	}
 	for i := 1; i < n; i++ {
-		// A peer's k-th ping comes no sooner than k intervals less one
-		// slot after it joined; timers fire late, never early, so one
-		// fewer is allowed.
-		got := pings(conns[i])
-		e := time.Since(added[i])
-		most := int((e + interval/wheelSlots) / interval)
-		if got < most-1 || got > most {
-			t.Errorf("peer %d got %d pings in %v, want %d or %d", i, got, e.Round(time.Millisecond), most-1, most)
+		// A peer added after k ticks is in the slot served last: its
+		// pings come with ticks k+16, k+32, …
+		least := int(before-added[i].to) / wheelSlots
+		most := int(after-added[i].from) / wheelSlots
+		if got := counted[i]; got < least || got > most {
+			t.Errorf("peer %d got %d pings, want %d to %d (added after %d–%d ticks, counted after %d–%d)",
+				i, got, least, most, added[i].from, added[i].to, before, after)
 		}
 	}
 	if got := pings(conns[0]); got != 0 {
