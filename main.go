@@ -116,6 +116,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		port      = fs.Int("port", 0, "`port` to host on with -host (default 2000)")
 		localOnly = fs.Bool("local", false, "with -host, let only this computer join")
 		maxMsgs   = fs.Int("max-messages", 0, "most `messages` the window keeps in memory (default 10000)")
+		announce  = fs.Bool("announce", false, "with -server, announce the chat on the local network (mDNS, _parley._tcp) so others find it")
 		origins   listFlag
 	)
 	fs.Var(&origins, "allow-origin", "a browser `origin` allowed besides the server's own (repeat, or a comma list; * for any)")
@@ -127,6 +128,7 @@ Usage:
   parley -connect HOST -nick N  open the window and join a chat
   parley -host                  open the window and host a chat
   parley -server [-addr :2000]  run only the chat server (headless)
+  parley -server -announce      ... and announce it on the local network
 
 Flags:
 `, info.Details.Version)
@@ -191,6 +193,7 @@ gracefully: every client is told, and closed with code 1001.
 		LimitLoopback:  *limitLo,
 		AllowedOrigins: origins,
 		Logger:         log,
+		OnListen:       onListen(log, *announce),
 	}
 	// On the command line 0 means "no limit"; in Config, a negative value.
 	if cfg.Rate <= 0 {

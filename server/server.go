@@ -77,6 +77,7 @@ type Server struct {
 	limited   atomic.Uint64
 	refused   atomic.Uint64
 	dupes     atomic.Uint64
+	people    atomic.Int32 // len(rich)+len(plain), for readers without mu
 }
 
 // New returns a server for cfg, with defaults for its zero fields. It
@@ -159,6 +160,13 @@ func Run(ctx context.Context, cfg Config) error {
 		"version", s.cfg.Version, "epoch", s.epoch)
 	errc := make(chan error, 1)
 	go func() { errc <- s.Serve(ln) }()
+	if s.cfg.OnListen != nil {
+		if stop := s.cfg.OnListen(s, ln.Addr()); stop != nil {
+			// Before the shutdown below: an announcement ends before
+			// the clients are told, so nobody new joins meanwhile.
+			defer stop()
+		}
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -255,6 +263,13 @@ type Stats struct {
 	Refused      uint64 // connections refused by MaxConns or MaxConnsPerIP
 	Duplicates   uint64 // repeated sends dropped by client message id
 }
+
+// Room returns the room's name.
+func (s *Server) Room() string { return s.cfg.Room }
+
+// People returns how many people are in the room, rich and plain. It is
+// one atomic load: an announcement may poll it.
+func (s *Server) People() int { return int(s.people.Load()) }
 
 // Stats returns a snapshot of the server's state.
 func (s *Server) Stats() Stats {

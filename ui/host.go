@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	nethost "parley/net/hosting"
 	"parley/net/wire"
 	"parley/server"
 )
@@ -206,7 +205,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 		h.local = net.JoinHostPort("::1", strconv.Itoa(port))
 	}
 	if hs.LAN {
-		h.addrs = shareAddrs(port)
+		h.addrs = nethost.LocalShareAddrs(port)
 	}
 	for _, ln := range lns {
 		go func(ln net.Listener) {
@@ -264,61 +263,6 @@ func explainListen(err error, port int) string {
 		return "This computer has no loopback network address to host on."
 	}
 	return fmt.Sprintf("The chat could not start on port %d: %s.", port, errText(err))
-}
-
-// shareAddrs lists the addresses others may use to join a server on port:
-// every address of every interface that is up, but loopback ones, IPv4
-// first. Link-local IPv6 addresses (fe80::) are left out: to use one, the
-// joining computer must name its own interface (a zone such as %eth0),
-// which the host cannot know, and Parley's address field takes no zone.
-func shareAddrs(port int) []string {
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return nil
-	}
-	type cand struct {
-		rank int
-		addr string
-	}
-	var cands []cand
-	seen := map[string]bool{}
-	p := strconv.Itoa(port)
-	for _, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, err := ifc.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			pfx, err := netip.ParsePrefix(a.String())
-			if err != nil {
-				continue
-			}
-			ip := pfx.Addr()
-			if ip.IsLoopback() || ip.IsUnspecified() || ip.IsMulticast() {
-				continue
-			}
-			if ip.Is6() && ip.IsLinkLocalUnicast() {
-				continue
-			}
-			c := cand{1, net.JoinHostPort(ip.String(), p)}
-			if ip.Is4() {
-				c.rank = 0
-			}
-			if !seen[c.addr] {
-				seen[c.addr] = true
-				cands = append(cands, c)
-			}
-		}
-	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].rank < cands[j].rank })
-	out := make([]string, len(cands))
-	for i, c := range cands {
-		out[i] = c.addr
-	}
-	return out
 }
 
 // showAddresses lists where others can join, each with a copy button.

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net"
+
+	"parley/net/discovery"
+	"parley/net/wire"
+	"parley/server"
+)
+
+// onListen returns the server's start-up hook for -server: announcing the
+// chat on the local network with -announce (stopped with a goodbye before
+// the server shuts down).
+func onListen(log *slog.Logger, announce bool) func(*server.Server, net.Addr) func() {
+	return func(s *server.Server, addr net.Addr) func() {
+		if !announce {
+			return nil
+		}
+		tcp, ok := addr.(*net.TCPAddr)
+		if !ok {
+			return nil
+		}
+		if tcp.IP.IsLoopback() {
+			log.Warn("not announcing: the server listens on loopback only, so nobody else could join", "addr", addr)
+			return nil
+		}
+		a, err := discovery.Announce(context.Background(), discovery.AnnounceConfig{
+			Port:   tcp.Port,
+			Info:   discovery.Info{Room: s.Room(), Version: wire.Version},
+			People: s.People,
+			Logger: log.With("part", "discovery"),
+		})
+		if err != nil {
+			log.Warn("not announcing on the local network", "err", err)
+			return nil
+		}
+		return func() {
+			if err := a.Close(); err != nil {
+				log.Warn("announcement", "err", err)
+			}
+		}
+	}
+}
