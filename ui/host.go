@@ -45,6 +45,9 @@ type hosting struct {
 	local string   // the address the host's own client joins
 	addrs []string // the addresses others can use
 	done  chan struct{}
+	// unannounce ends the announcement on the network; nil when the
+	// chat is not announced.
+	unannounce func()
 }
 
 // summary is the hosting bar's text. The address others need comes
@@ -65,6 +68,10 @@ func (h *hosting) summary() string {
 
 // stop tells everyone the host ended the chat and closes the server.
 func (h *hosting) stop() {
+	// The goodbye first, so that nobody finds the chat while it ends.
+	if h.unannounce != nil {
+		h.unannounce()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 	h.srv.Shutdown(ctx, wire.ByeEnded, "The host ended the chat")
@@ -206,6 +213,14 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	}
 	if hs.LAN {
 		h.addrs = nethost.LocalShareAddrs(port)
+		if u.opts.Announce != nil {
+			stop, err := u.opts.Announce(port, hs.Room, srv.People)
+			if err != nil {
+				u.log.Warn("not announcing the chat on the network", "err", err)
+			} else {
+				h.unannounce = stop
+			}
+		}
 	}
 	for _, ln := range lns {
 		go func(ln net.Listener) {

@@ -24,6 +24,7 @@ import (
 
 	"parley/assets"
 	"parley/net/client"
+	"parley/net/discovery"
 	"parley/net/wire"
 	_ "parley/ui/drawcache" // sets FYNE_CACHE before Fyne reads it
 )
@@ -70,6 +71,17 @@ type Options struct {
 	// Notify sends a desktop notification; nil uses the app's
 	// SendNotification. Tests record notifications through it.
 	Notify func(*fyne.Notification)
+
+	// Announce, if set, announces a chat hosted for the network (not one
+	// for this computer only) on port, reading the people count from
+	// people; the function it returns ends the announcement with a
+	// goodbye. main passes net/discovery's; nil announces nothing (tests,
+	// which must not send multicast on the machine's network).
+	Announce func(port int, room string, people func() int) (stop func(), err error)
+	// Browse, if set, lists the chats announced on the network for the
+	// connect dialog, calling onChange from its own goroutine with each
+	// new listing, until ctx ends. main passes net/discovery's Browse.
+	Browse func(ctx context.Context, onChange func([]discovery.Service)) error
 }
 
 // UI is a Parley window and everything it runs: at most one connection
