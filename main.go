@@ -22,6 +22,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"parley/net/client"
 	"parley/server"
 )
 
@@ -126,6 +127,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 Usage:
   parley                        open the chat window
   parley -connect HOST -nick N  open the window and join a chat
+  parley parley://HOST:PORT     join the chat a join link names
   parley -host                  open the window and host a chat
   parley -server [-addr :2000]  run only the chat server (headless)
   parley -server -announce      ... and announce it on the local network
@@ -145,7 +147,16 @@ gracefully: every client is told, and closed with code 1001.
 		}
 		return 2
 	}
-	if fs.NArg() > 0 {
+	// A join link (parley://HOST:PORT), as a desktop's URL handler
+	// passes it, joins that chat.
+	if fs.NArg() == 1 && client.IsLink(fs.Arg(0)) && !*headless {
+		link, err := client.ParseLink(fs.Arg(0))
+		if err != nil {
+			fmt.Fprintf(stderr, "parley: %v\n", err)
+			return 2
+		}
+		*connect = link.Addr
+	} else if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "parley: unexpected argument %q (see parley -h)\n", fs.Arg(0))
 		return 2
 	}
