@@ -35,3 +35,26 @@ func (u *UI) SessionAddr() string {
 	}
 	return u.sess.addr
 }
+
+// UserNick exposes userNick.
+var UserNick = userNick
+
+// AddressesShown returns the open Addresses dialog's join link, web
+// address, QR code images' bytes and the checker's text (once done, else
+// "").
+func (u *UI) AddressesShown() (link, web string, qrLink, qrWeb []byte, check string) {
+	ad := u.addresses
+	if ad == nil {
+		return
+	}
+	if ad.qrLink != nil {
+		qrLink, qrWeb = ad.qrLink.Resource.Content(), ad.qrWeb.Resource.Content()
+	}
+	if ad.done {
+		check = ad.check.Text
+	}
+	return ad.link, ad.web, qrLink, qrWeb, check
+}
+
+// ShowAddresses opens the Addresses dialog.
+func (u *UI) ShowAddresses() { u.showAddresses() }

@@ -5,16 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os/user"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 	"unicode/utf8"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	nethost "parley/net/hosting"
@@ -105,6 +102,9 @@ func (u *UI) showHost() {
 	room.Validator = checkRoom
 	nick := newFormEntry()
 	nick.SetText(p.String(prefNick))
+	if nick.Text == "" {
+		nick.SetText(userNick(user.Current))
+	}
 	nick.Validator = checkNick
 	items := []*widget.FormItem{
 		{Text: "Port", Widget: port, HintText: "Others need this number to join; 2000 is usual"},
@@ -280,52 +280,6 @@ func explainListen(err error, port int) string {
 	return fmt.Sprintf("The chat could not start on port %d: %s.", port, errText(err))
 }
 
-// showAddresses lists where others can join, each with a copy button.
-func (u *UI) showAddresses() {
-	h := u.hosting
-	if h == nil {
-		return
-	}
-	rows := container.NewVBox()
-	clip := u.app.Clipboard()
-	addRow := func(addr string) {
-		label := widget.NewLabelWithStyle(addr, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-		label.Selectable = true
-		var copyBtn *widget.Button
-		copyBtn = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
-			clip.SetContent(addr)
-			copyBtn.SetText("Copied")
-		})
-		rows.Add(container.NewBorder(nil, nil, nil, copyBtn, label))
-	}
-	var intro string
-	switch {
-	case !h.lan:
-		intro = "Only this computer can join this chat. Start Parley again and connect to:"
-		addRow(h.local)
-	case len(h.addrs) == 0:
-		intro = "This computer has no network address others could use: it seems not to be on a network. On this computer, connect to:"
-		addRow(h.local)
-	default:
-		intro = fmt.Sprintf("Others on your network can join “%s” with one of these addresses (the first one usually works):", h.room)
-		for _, a := range h.addrs {
-			addRow(a)
-		}
-	}
-	note := widget.NewLabel("In Parley, type the address as shown. Other WebSocket programs (websocat, a browser console) use ws://ADDRESS/ and get the plain-text chat.")
-	note.Wrapping = fyne.TextWrapWord
-	// Italic, not LowImportance: that draws in the theme's disabled
-	// colour, which the light theme makes all but invisible.
-	note.TextStyle.Italic = true
-	top := widget.NewLabel(intro)
-	top.Wrapping = fyne.TextWrapWord
-	scroll := container.NewVScroll(rows)
-	scroll.SetMinSize(fyne.NewSize(0, min(rows.MinSize().Height, 260)))
-	d := dialog.NewCustom("Addresses to join", "Close", container.NewBorder(top, note, nil, nil, scroll), u.win)
-	d.Resize(fyne.NewSize(520, 0))
-	u.showDialog(d, d.Hide, d.Hide)
-}
-
 // confirmStopHosting asks before ending the chat for everyone.
 func (u *UI) confirmStopHosting() {
 	if u.hosting == nil {
@@ -355,4 +309,35 @@ func (u *UI) stopHosting() {
 	u.system(KindInfo, "You stopped hosting. Everyone in the chat was told that it ended.")
 	u.msgs.flush()
 	u.updateState()
+}
+
+// userNick makes a nickname of the name of the user logged in to the
+// computer ("DOMAIN\olga" on Windows gives "olga"; "Olga Smith" gives
+// "Olga_Smith"), for the host dialog when no nickname was used before.
+// It is empty if nothing usable is left.
+func userNick(current func() (*user.User, error)) string {
+	u, err := current()
+	if err != nil || u == nil {
+		return ""
+	}
+	name := u.Username
+	if i := strings.LastIndexAny(name, `\/`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Join(strings.Fields(name), "_")
+	var b strings.Builder
+	for _, r := range name {
+		if _, err := wire.CheckNick("a" + string(r)); err == nil {
+			b.WriteRune(r)
+		}
+	}
+	name = strings.TrimLeft(b.String(), "-.'")
+	for utf8.RuneCountInString(name) > wire.MaxNick {
+		_, n := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-n]
+	}
+	if _, err := wire.CheckNick(name); err != nil {
+		return ""
+	}
+	return name
 }

@@ -111,6 +111,8 @@ type UI struct {
 	sess    *session // the current connection, nil when none
 	hosting *hosting // the hosted server, nil when none
 	connect *connectDialog
+	// addresses is the Addresses dialog while it is open.
+	addresses *addressesDialog
 	// dialogs are the open dialogs, newest last, with what Enter and
 	// Escape do in them.
 	dialogs []*keyedDialog
