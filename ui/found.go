@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -31,7 +32,12 @@ type foundList struct {
 	// resized, if set, is called after the rows changed, so that the
 	// dialog grows or shrinks with them.
 	resized func()
+	u       *UI // set by start
 }
+
+// placeDelay is how long after a listing changed the rows' places are
+// logged: once the dialog has been laid out again.
+const placeDelay = 300 * time.Millisecond
 
 // newFoundList builds the list; pick is called with the address of the
 // row tapped.
@@ -49,12 +55,14 @@ func (f *foundList) start(u *UI, browse func(context.Context, func([]discovery.S
 	ctx, cancel := context.WithCancel(context.Background())
 	f.stop = cancel
 	f.browse = true
+	f.u = u
 	f.rebuild()
 	go func() {
 		err := browse(ctx, func(list []discovery.Service) {
 			u.do(func() {
 				if ctx.Err() == nil {
 					f.set(list)
+					f.logPlaces(ctx)
 				}
 			})
 		})
@@ -148,4 +156,31 @@ func (f *foundList) rebuild() {
 	if f.resized != nil {
 		f.resized()
 	}
+}
+
+// logPlaces logs, at debug level, each chat found and where its row is
+// drawn in the window: what a person sees, for the log and for the
+// end-to-end script that clicks a row as a person would.
+func (f *foundList) logPlaces(ctx context.Context) {
+	u := f.u
+	found := len(f.found)
+	u.log.Debug("chats found on the network", "n", found)
+	time.AfterFunc(placeDelay, func() {
+		u.do(func() {
+			if ctx.Err() != nil {
+				return
+			}
+			_, addrs, n := f.rows()
+			for i, o := range f.box.Objects {
+				b, ok := o.(*widget.Button)
+				if !ok || i-1 >= n || i < 1 {
+					continue
+				}
+				pos := u.app.Driver().AbsolutePositionForObject(b)
+				size := b.Size()
+				u.log.Debug("chat listed", "text", b.Text, "addr", addrs[i-1],
+					"x", int(pos.X), "y", int(pos.Y), "w", int(size.Width), "h", int(size.Height))
+			}
+		})
+	})
 }

@@ -104,7 +104,7 @@ func (u *UI) showAddresses() {
 	checkBox := container.NewBorder(widget.NewLabelWithStyle("Connection check", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, ad.check)
 	body := container.NewVBox(top, rows, codes, note, checkBox)
 	scroll := container.NewVScroll(body)
-	scroll.SetMinSize(fyne.NewSize(560, 460))
+	scroll.SetMinSize(fyne.NewSize(560, 380))
 	d := dialog.NewCustom("Addresses to join", "Close", scroll, u.win)
 	ad.dlg = d
 	u.addresses = ad

@@ -281,7 +281,7 @@ func (u *UI) start() {
 		u.dial(u.opts.Connect, nick)
 	case prefs.String(prefAddr) == "" || prefs.String(prefNick) == "":
 		u.system(KindInfo, "Welcome to Parley. Join a chat with Chat ▸ Connect… (Ctrl+K), or start one with Chat ▸ Host a chat….")
-		u.showConnect()
+		u.showConnectWith(prefs.String(prefAddr), nick)
 	default:
 		u.system(KindInfo, fmt.Sprintf("Not connected. Press Ctrl+K to join %s again, or host a chat from the Chat menu.", prefs.String(prefAddr)))
 	}
