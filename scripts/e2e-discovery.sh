@@ -132,6 +132,19 @@ mkdir -p "$out"
 cp "$tmp/connect.png" "$out/screenshot-connect.png"
 echo "e2e-discovery: kept $out/screenshot-connect.png"
 
+# Ctrl+Q in the host's window while bob is in the chat asks first: the
+# window stays, and says how many would be disconnected.
+xdotool windowraise "$alice_win"
+xdotool windowfocus --sync "$alice_win"
+xdotool key ctrl+q
+wait_log "$tmp/alice.log" 'msg=asking title="Quit and end the chat?" text=".*ends for 1 other person' 10 ||
+  fail "Ctrl+Q with bob in the chat did not ask alice first"
+kill -0 "$alice" 2>/dev/null || fail "Ctrl+Q ended alice's hosted chat"
+sleep 0.5
+import -window "$alice_win" "$tmp/quit.png"
+[ -z "${OUT:-}" ] || cp "$tmp/quit.png" "$OUT/quit-confirm.png"
+echo "e2e-discovery: Ctrl+Q with a guest in the chat asked first"
+
 kill -TERM "$alice"
 for _ in $(seq 1 100); do kill -0 "$alice" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$alice" 2>/dev/null && fail "alice did not quit within 10 s of SIGTERM"
