@@ -123,6 +123,10 @@ DEFENCES = [
     ("duplicate beyond the backlog (client)", "TestRichDuplicateBeyondBacklog", "./net/client",
      "net/client/conn.go", "case wire.CodeDuplicate:", "case \"no such code\":",
      "the client taking duplicate as delivered"),
+    ("announcement flood", "TestLimiterCoalesces", "./net/discovery", "net/discovery/announce.go",
+     "if n == l.announced || now.Sub(l.last) < l.interval {", "if n == l.announced {",
+     "the interval between TXT updates of the people count",
+     r"(first update at|updates \d+ and \d+ only) .* want at least"),
 ]
 
 

@@ -198,33 +198,47 @@ func cutInstance(s string) string {
 	return s
 }
 
-// follow announces changes of the people count, at most one update per
-// MinInterval: a change within that time waits, and changes meanwhile
-// are coalesced into the next update.
+// follow announces changes of the people count (see limiter).
 func (a *Announcer) follow(ctx context.Context) {
 	if a.cfg.People == nil {
 		return
 	}
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
-	// The first update may come settle after the start.
-	last := time.Now().Add(settle - a.cfg.MinInterval)
+	lim := newLimiter(a.cfg.MinInterval, time.Now(), a.cfg.Info.People)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			n := a.cfg.People()
-			a.mu.Lock()
-			changed := n != a.info.People
-			a.mu.Unlock()
-			if !changed || now.Sub(last) < a.cfg.MinInterval {
-				continue
+			if n, ok := lim.next(now, a.cfg.People()); ok {
+				a.setPeople(n)
 			}
-			last = now
-			a.setPeople(n)
 		}
 	}
+}
+
+// limiter decides when a new people count is announced: at most once per
+// interval, the first time settle after the start; a change within the
+// interval waits, and the changes meanwhile are coalesced into the count
+// read when the interval is over. Owned by follow's goroutine.
+type limiter struct {
+	interval  time.Duration
+	last      time.Time // when the last update went out
+	announced int       // the count last announced
+}
+
+func newLimiter(interval time.Duration, start time.Time, people int) *limiter {
+	return &limiter{interval: interval, last: start.Add(settle - interval), announced: people}
+}
+
+// next reports whether to announce n, read at now.
+func (l *limiter) next(now time.Time, n int) (int, bool) {
+	if n == l.announced || now.Sub(l.last) < l.interval {
+		return 0, false
+	}
+	l.last, l.announced = now, n
+	return n, true
 }
 
 // noHandle is a handle the responder never holds: removing it only takes
