@@ -49,7 +49,7 @@ func (u *UI) showConnectWith(addr, nick string) {
 	}
 	recent := u.app.Preferences().StringList(prefRecent)
 	a := newAddrEntry(recent)
-	a.SetPlaceHolder("host:port, for example 192.168.1.20:2000")
+	a.SetPlaceHolder("host:port or a parley:// link, for example 192.168.1.20:2000")
 	a.SetText(addr)
 	a.Validator = checkAddr
 	n := newFormEntry()
@@ -89,7 +89,7 @@ func (u *UI) showConnectWith(addr, nick string) {
 		items = append([]*widget.FormItem{{Text: "Chats", Widget: cd.found.box}}, items...)
 	}
 	cd.formDialog = newFormDialog(u, "Join a chat", "Connect", items, []formField{{a, &a.Entry}, entryField(n)}, func() {
-		addr, nick := strings.TrimSpace(a.Text), strings.TrimSpace(n.Text)
+		addr, nick := linkAddr(a.Text), strings.TrimSpace(n.Text)
 		if s := u.sess; s != nil && s == cur && sameAddr(addr, s.addr) && wire.FoldNick(nick) == wire.FoldNick(s.c.Nick()) {
 			// Joining again would only find the nickname taken, by the
 			// user's own connection.
@@ -131,10 +131,25 @@ func sameAddr(a, b string) bool {
 	return pa.String() == pb.String()
 }
 
-// checkAddr validates the address field in the words ParseAddr uses,
-// without its "bad address:" prefix.
+// linkAddr is the address typed, or the address of a join link pasted
+// (parley://HOST:PORT).
+func linkAddr(s string) string {
+	s = strings.TrimSpace(s)
+	if l, err := client.ParseLink(s); err == nil {
+		return l.Addr
+	}
+	return s
+}
+
+// checkAddr validates the address field (an address or a join link) in
+// the words ParseAddr uses, without its "bad address:" prefix.
 func checkAddr(s string) error {
-	_, err := client.ParseAddr(s)
+	var err error
+	if client.IsLink(s) {
+		_, err = client.ParseLink(s)
+	} else {
+		_, err = client.ParseAddr(s)
+	}
 	if err == nil {
 		return nil
 	}
