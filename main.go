@@ -68,6 +68,9 @@ type guiOptions struct {
 	Logger  *slog.Logger
 	// MaxMessages bounds the messages the window keeps (0: its default).
 	MaxMessages int
+	// NoDiscovery keeps the window from announcing hosted chats and from
+	// searching the network for chats (-no-discovery).
+	NoDiscovery bool
 }
 
 // listFlag is a flag that may be repeated or given a comma-separated list.
@@ -118,6 +121,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		localOnly = fs.Bool("local", false, "with -host, let only this computer join")
 		maxMsgs   = fs.Int("max-messages", 0, "most `messages` the window keeps in memory (default 10000)")
 		announce  = fs.Bool("announce", false, "with -server, announce the chat on the local network (mDNS, _parley._tcp) so others find it")
+		noDisc    = fs.Bool("no-discovery", false, "in the window, neither announce hosted chats on the network nor look for chats there (scripts, tests)")
 		origins   listFlag
 	)
 	fs.Var(&origins, "allow-origin", "a browser `origin` allowed besides the server's own (repeat, or a comma list; * for any)")
@@ -187,7 +191,7 @@ gracefully: every client is told, and closed with code 1001.
 		return runGUI(ctx, guiOptions{
 			ID: info.Details.ID, Version: info.Details.Version,
 			Connect: *connect, Nick: *nick, Host: *host, Port: *port, Local: *localOnly,
-			Room: *room, Logger: log, MaxMessages: *maxMsgs,
+			Room: *room, Logger: log, MaxMessages: *maxMsgs, NoDiscovery: *noDisc,
 		}, stderr)
 	}
 
