@@ -231,3 +231,40 @@ func WaitStdin(ctx context.Context) {
 func (p *Proc) Signal() {
 	p.cmd.Process.Signal(syscall.SIGTERM)
 }
+
+// Run runs the ip command with args, failing the test if it fails.
+func Run(t testing.TB, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+}
+
+// AddLink joins the pair by a second veth link, named like the first with
+// suffix, on subnet 10.X.Y.0/24 (A .1, B .2), and returns A's end's name:
+// for tests of a host with several network interfaces.
+func (p *Pair) AddLink(t testing.TB, suffix, subnet string) string {
+	t.Helper()
+	a, b := p.IfA+suffix, p.IfB+suffix
+	Run(t, "link", "add", a, "type", "veth", "peer", "name", b)
+	Run(t, "link", "set", a, "netns", p.A)
+	Run(t, "link", "set", b, "netns", p.B)
+	Run(t, "-n", p.A, "addr", "add", subnet+".1/24", "dev", a)
+	Run(t, "-n", p.B, "addr", "add", subnet+".2/24", "dev", b)
+	Run(t, "-n", p.A, "link", "set", a, "up")
+	Run(t, "-n", p.B, "link", "set", b, "up")
+	return a
+}
+
+// AddStandIn adds an interface named name, up, with multicast and addr
+// (CIDR), to namespace ns: it stands in for an adapter such as docker0 or
+// wg0 that a host has besides its network. It is one end of a veth pair
+// whose other end, name+"p", stays in ns too (kernels in containers often
+// lack the dummy type).
+func AddStandIn(t testing.TB, ns, name, addr string) {
+	t.Helper()
+	Run(t, "-n", ns, "link", "add", name, "type", "veth", "peer", "name", name+"p")
+	Run(t, "-n", ns, "addr", "add", addr, "dev", name)
+	Run(t, "-n", ns, "link", "set", name+"p", "up")
+	Run(t, "-n", ns, "link", "set", name, "up")
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,7 +46,8 @@ func TestMain(m *testing.M) {
 // roleHost hosts a chat, announced, with alice in it, and prints the
 // messages alice receives from others as "GOT text".
 func roleHost() int {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// The log goes to stdout, in order with the lines the test waits for.
+	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ln, err := net.Listen("tcp", ":0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -167,10 +169,29 @@ func self(t *testing.T) string {
 // goodbye takes the listing away at once, long before any TTL.
 func TestFindJoinAcrossNamespaces(t *testing.T) {
 	p := netnstest.NewPair(t)
+	// The host has a second network link, and a Docker bridge and a VPN
+	// tunnel, which must not be announced on.
+	subnet2 := "10.250." + strconv.Itoa(int(p.A[3]))
+	second := p.AddLink(t, "x", subnet2)
+	netnstest.AddStandIn(t, p.A, "docker0", "172.31.0.1/24")
+	netnstest.AddStandIn(t, p.A, "wg0", "10.99.0.1/24")
 	room := "Café " + p.A[3:]
 	env := []string{"PARLEY_ROOM=" + room}
 	host := netnstest.Start(t, p.A, append(env, roleEnv+"=host"), self(t), "-test.run=^$")
 	host.Expect(`^HOSTING \d+`, 15*time.Second)
+	out := host.Output()
+	for _, want := range []string{
+		`msg="not announcing on" iface=docker0 why="virtual or container adapter`,
+		`msg="not announcing on" iface=wg0 why="VPN`,
+		`msg="not announcing on" iface=lo why="loopback`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the host's log lacks %s:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(out, "ifaces="+p.IfA+","+second) && !strings.Contains(out, "ifaces="+second+","+p.IfA) {
+		t.Errorf("the host does not say it announces on %s and %s:\n%s", p.IfA, second, out)
+	}
 	browse := netnstest.Start(t, p.B, append(env, roleEnv+"=browse"), self(t), "-test.run=^$")
 
 	// Listed with room, version and at first 1 person (alice).
@@ -182,11 +203,12 @@ func TestFindJoinAcrossNamespaces(t *testing.T) {
 	m := browse.Expect(`^LIST .*"Room":"`+room+`".*`, 15*time.Second)
 	var list []listing
 	json.Unmarshal([]byte(strings.TrimPrefix(m[0], "LIST ")), &list)
-	if len(list) != 1 || list[0].Version != wire.Version || list[0].Iface != p.IfB ||
-		!strings.HasPrefix(list[0].Addr, p.AddrA+":") {
-		t.Fatalf("listing %+v: want one entry, version %d, heard on %s, at %s", list, wire.Version, p.IfB, p.AddrA)
+	if len(list) != 1 || list[0].Version != wire.Version || (list[0].Iface != p.IfB && list[0].Iface != p.IfB+"x") ||
+		(!strings.HasPrefix(list[0].Addr, p.AddrA+":") && !strings.HasPrefix(list[0].Addr, subnet2+".1:")) {
+		t.Fatalf("listing %+v: want one entry, version %d, heard on %s or %sx, at %s or %s.1", list, wire.Version,
+			p.IfB, p.IfB, p.AddrA, subnet2)
 	}
-	browse.Expect(`^JOINED `+p.AddrA+`:\d+`, 15*time.Second)
+	browse.Expect(`^JOINED (`+regexp.QuoteMeta(p.AddrA)+`|`+regexp.QuoteMeta(subnet2)+`\.1):\d+`, 15*time.Second)
 	host.Expect(`^GOT hello across from bob$`, 10*time.Second)
 	// Bob in: the TXT record says 2 people (one update, rate-limited).
 	browse.Expect(`^LIST .*"People":2`, 10*time.Second)
