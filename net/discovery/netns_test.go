@@ -270,7 +270,14 @@ func TestThirdPartyBrowser(t *testing.T) {
 	browser.Expect(`^REMOVED `, 10*time.Second)
 	srv.Stop(10 * time.Second)
 	browser.Stop(5 * time.Second)
-	if !strings.Contains(srv.Output(), "announcing on the local network") {
-		t.Errorf("the server did not log its announcement:\n%s", srv.Output())
+	for _, want := range []string{
+		"announcing on the local network",
+		// The connection checker's findings at start-up.
+		"share: " + p.AddrA + ":2000",
+		p.AddrA + ":2000: answers",
+	} {
+		if !strings.Contains(srv.Output(), want) {
+			t.Errorf("the server's log lacks %q:\n%s", want, srv.Output())
+		}
 	}
 }
