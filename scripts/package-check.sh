@@ -112,6 +112,14 @@ for t in "${targets[@]}"; do
     if HOME=$home make -s -C "$top" user-install >/dev/null &&
       [ -x "$home/.local/bin/parley" ] &&
       grep -qx "Exec=$home/.local/bin/parley %u" "$home/.local/share/applications/$app_id.desktop"; then
+      apps=$home/.local/share/applications
+      if update-desktop-database "$apps" 2>/dev/null &&
+        grep -qx "x-scheme-handler/parley=$app_id.desktop;" "$apps/mimeinfo.cache"; then
+        ok "the desktop database sends parley:// links to Parley"
+      else
+        bad "update-desktop-database did not map x-scheme-handler/parley to $app_id.desktop"
+      fi
+      rm -f "$apps/mimeinfo.cache"
       HOME=$home make -s -C "$top" user-uninstall >/dev/null 2>&1
       if [ -z "$(find "$home" -type f)" ]; then ok "user install and uninstall (HOME=scratch)"; else bad "user-uninstall left $(find "$home" -type f)"; fi
     else
