@@ -128,6 +128,18 @@ seen "$tmp/alice.log" bob ${#from_bob} || fail "alice's window did not receive b
 seen "$tmp/bob.log" alice ${#from_alice} || fail "bob's window did not receive alice's message"
 echo "e2e-discovery: typed messages crossed both ways"
 
+# A join link on the command line, as a desktop's URL handler passes it,
+# joins directly.
+mkdir -p "$tmp/carl"
+touch "$tmp/carl.log"
+HOME=$tmp/carl ip netns exec "$nsB" "$bin" -nick carl -log-level debug "parley://$net.1:2000" >"$tmp/carl.log" 2>&1 &
+carl=$!
+pids+=($carl)
+wait_log "$tmp/carl.log" "msg=connected addr=$net.1:2000" 30 || fail "parley parley://$net.1:2000 did not join"
+kill -TERM "$carl"
+for _ in $(seq 1 100); do kill -0 "$carl" 2>/dev/null || break; sleep 0.1; done
+echo "e2e-discovery: parley parley://$net.1:2000 joined directly"
+
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"
   cp "$tmp/connect.png" "$OUT/screenshot-connect.png"
