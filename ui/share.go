@@ -134,6 +134,9 @@ func (u *UI) showAddresses() {
 // addresses that answered or not, then the advice, then the interfaces.
 func checkText(r nethost.Report) string {
 	var b strings.Builder
+	if len(r.Share) > 0 {
+		fmt.Fprintf(&b, "Address to share: %s\n", r.Share[0])
+	}
 	for _, res := range r.Results {
 		if res.Err != nil {
 			fmt.Fprintf(&b, "✗ %s does not answer: %s\n", res.Addr, errText(res.Err))

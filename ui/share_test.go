@@ -49,7 +49,7 @@ func TestAddressesDialogLinkAndQR(t *testing.T) {
 		_, _, _, _, check = u.AddressesShown()
 		return check != ""
 	}, p)
-	if !strings.Contains(check, "✓ "+addrs[0]+" answers") || !strings.Contains(check, "Interfaces: ") {
+	if !strings.Contains(check, "Address to share: "+addrs[0]) || !strings.Contains(check, "✓ "+addrs[0]+" answers") || !strings.Contains(check, "Interfaces: ") {
 		t.Errorf("check says:\n%s", check)
 	}
 }

@@ -198,7 +198,11 @@ func (r Report) Lines() []string {
 		out = append(out, fmt.Sprintf("interface %s (%s%s): %s", i.Name, i.Kind, state, strings.Join(as, " ")))
 	}
 	if len(r.Share) > 0 {
-		out = append(out, "share: "+r.Share[0])
+		line := "share: " + r.Share[0]
+		if len(r.Share) > 1 {
+			line += " (also " + strings.Join(r.Share[1:], ", ") + ")"
+		}
+		out = append(out, line)
 	}
 	for _, res := range r.Results {
 		if res.Err != nil {

@@ -103,7 +103,7 @@ func TestReportLines(t *testing.T) {
 	r := Explain(2000, ifaces, ShareAddrs(ifaces, 2000),
 		[]Result{{Addr: "192.168.1.20:2000"}, {Addr: "10.8.0.2:2000", Err: errors.New("timeout")}}, env("linux", nil))
 	text := strings.Join(r.Lines(), "\n")
-	for _, w := range []string{"interface eth0 (network): 192.168.1.20 fe80::1", "interface wg0 (VPN)", "share: 192.168.1.20:2000",
+	for _, w := range []string{"interface eth0 (network): 192.168.1.20 fe80::1", "interface wg0 (VPN)", "share: 192.168.1.20:2000 (also 10.8.0.2:2000)",
 		"192.168.1.20:2000: answers", "10.8.0.2:2000: no answer (timeout)"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("lines lack %q:\n%s", w, text)
