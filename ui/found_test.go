@@ -216,3 +216,19 @@ func TestHostAnnounces(t *testing.T) {
 	u.StopHosting()
 	waitFor(t, "the announcement to end", func() bool { _, s, _ := fa.get(); return s == 1 }, p)
 }
+
+// TestHostAnnounceFails: when the chat cannot be announced, hosting goes
+// on and the window says others will not find it listed.
+func TestHostAnnounceFails(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	u, p := newUI(t, ui.Options{Announce: func(int, string, func() int) (func(), error) {
+		return nil, discovery.ErrNoInterface
+	}})
+	u.StartHosting(0, true, "Room", "lea")
+	waitFor(t, "hosting", u.Connected, p)
+	if u.Count("will not see this chat in their list") != 1 {
+		t.Errorf("no word of the failed announcement: %q", u.Lines())
+	}
+	u.StopHosting()
+}

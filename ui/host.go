@@ -217,6 +217,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 			stop, err := u.opts.Announce(port, hs.Room, srv.People)
 			if err != nil {
 				u.log.Warn("not announcing the chat on the network", "err", err)
+				u.system(KindInfo, fmt.Sprintf("Others will not see this chat in their list of chats on the network (%s); they can still join with the address.", errText(err)))
 			} else {
 				h.unannounce = stop
 			}
