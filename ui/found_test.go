@@ -215,6 +215,14 @@ func TestHostAnnounces(t *testing.T) {
 	waitFor(t, "max counted", func() bool { return people() == 2 }, p)
 	u.StopHosting()
 	waitFor(t, "the announcement to end", func() bool { _, s, _ := fa.get(); return s == 1 }, p)
+
+	// Quitting the app ends the announcement too.
+	u.StartHosting(0, true, "Room", "lea")
+	waitFor(t, "hosting again", u.Connected, p)
+	u.Close()
+	if calls, stopped, _ := fa.get(); calls != 2 || stopped != 2 {
+		t.Fatalf("after quitting: announced %d times, ended %d, want 2 and 2", calls, stopped)
+	}
 }
 
 // TestHostAnnounceFails: when the chat cannot be announced, hosting goes
