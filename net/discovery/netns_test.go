@@ -96,6 +96,7 @@ func roleHost() int {
 // listing is how roleBrowse prints a listing.
 type listing struct {
 	Room, Instance, Host, Addr, Iface string
+	Addrs                             []string
 	People, Version                   int
 }
 
@@ -112,8 +113,12 @@ func roleBrowse() int {
 		err := discovery.Browse(ctx, log, func(list []discovery.Service) {
 			var out []listing
 			for _, s := range list {
-				out = append(out, listing{Room: s.Info.Room, Instance: s.Instance, Host: s.Host,
-					Addr: s.Addr(), Iface: s.Iface, People: s.Info.People, Version: s.Info.Version})
+				l := listing{Room: s.Info.Room, Instance: s.Instance, Host: s.Host,
+					Addr: s.Addr(), Iface: s.Iface, People: s.Info.People, Version: s.Info.Version}
+				for _, a := range s.Addrs {
+					l.Addrs = append(l.Addrs, a.String())
+				}
+				out = append(out, l)
 				if s.Info.Room == room {
 					select {
 					case join <- s.Addr():
@@ -207,6 +212,14 @@ func TestFindJoinAcrossNamespaces(t *testing.T) {
 		(!strings.HasPrefix(list[0].Addr, p.AddrA+":") && !strings.HasPrefix(list[0].Addr, subnet2+".1:")) {
 		t.Fatalf("listing %+v: want one entry, version %d, heard on %s or %sx, at %s or %s.1", list, wire.Version,
 			p.IfB, p.IfB, p.AddrA, subnet2)
+	}
+	// The host's IPv6 address came too (AAAA records).
+	v6 := false
+	for _, a := range list[0].Addrs {
+		v6 = v6 || strings.HasPrefix(a, "fd")
+	}
+	if !v6 {
+		t.Errorf("listing %+v has no IPv6 address of the host", list[0])
 	}
 	browse.Expect(`^JOINED (`+regexp.QuoteMeta(p.AddrA)+`|`+regexp.QuoteMeta(subnet2)+`\.1):\d+`, 15*time.Second)
 	host.Expect(`^GOT hello across from bob$`, 10*time.Second)
