@@ -86,7 +86,7 @@ func (u *UI) showConnectWith(addr, nick string) {
 		cd.Submit()
 	})
 	if u.opts.Browse != nil || len(recent) > 0 {
-		items = append([]*widget.FormItem{{Text: "Chats", Widget: cd.found.box}}, items...)
+		items = append([]*widget.FormItem{{Text: "Chats", Widget: cd.found.view}}, items...)
 	}
 	cd.formDialog = newFormDialog(u, "Join a chat", "Connect", items, []formField{{a, &a.Entry}, entryField(n)}, func() {
 		addr, nick := linkAddr(a.Text), strings.TrimSpace(n.Text)

@@ -15,15 +15,24 @@ import (
 )
 
 // maxFound bounds the rows of chats found on the network the dialog
-// shows: a network with more is unusual, and the dialog must fit.
-const maxFound = 8
+// shows, and maxRecentRows those of recent servers (the server field's
+// menu has them all): a network with more is unusual.
+const (
+	maxFound      = 8
+	maxRecentRows = 3
+	// maxListHeight is the tallest the list grows before it scrolls, so
+	// that the dialog fits the window.
+	maxListHeight = 200
+)
 
 // foundList is the connect dialog's list of chats to pick: those found on
 // the network, updated live while the dialog is open, then the recent
 // servers. Each row says how it was found; tapping one joins it.
 type foundList struct {
-	box    *fyne.Container // the rows
-	status *widget.Label   // what the search found so far
+	view   fyne.CanvasObject // what the dialog shows: status over the rows
+	box    *fyne.Container   // the rows
+	scroll *container.Scroll // box, scrolled when taller than maxListHeight
+	status *widget.Label     // what the search found so far
 	recent []string
 	found  []discovery.Service
 	pick   func(addr string)
@@ -42,9 +51,15 @@ const placeDelay = 300 * time.Millisecond
 // newFoundList builds the list; pick is called with the address of the
 // row tapped.
 func newFoundList(recent []string, pick func(addr string)) *foundList {
+	if len(recent) > maxRecentRows {
+		recent = recent[:maxRecentRows]
+	}
 	f := &foundList{box: container.NewVBox(), status: widget.NewLabel(""), recent: recent, pick: pick}
 	f.status.Wrapping = fyne.TextWrapWord
 	f.status.TextStyle.Italic = true
+	f.status.Hide()
+	f.scroll = container.NewVScroll(f.box)
+	f.view = container.NewBorder(f.status, nil, nil, nil, f.scroll)
 	f.rebuild()
 	return f
 }
@@ -132,15 +147,15 @@ func foundText(s discovery.Service) string {
 
 func (f *foundList) rebuild() {
 	texts, addrs, found := f.rows()
-	objs := make([]fyne.CanvasObject, 0, len(texts)+1)
 	if f.browse {
 		if found == 0 {
 			f.status.SetText("Looking for chats on your network… none found yet. You can also type the address the host gave you.")
 		} else {
 			f.status.SetText(fmt.Sprintf("%s on your network: click one to join.", plural(found, "chat", "chats")))
 		}
-		objs = append(objs, f.status)
+		f.status.Show()
 	}
+	objs := make([]fyne.CanvasObject, 0, len(texts))
 	for i, text := range texts {
 		addr := addrs[i]
 		icon := theme.HistoryIcon()
@@ -153,6 +168,7 @@ func (f *foundList) rebuild() {
 	}
 	f.box.Objects = objs
 	f.box.Refresh()
+	f.scroll.SetMinSize(fyne.NewSize(0, min(f.box.MinSize().Height, maxListHeight)))
 	if f.resized != nil {
 		f.resized()
 	}
@@ -173,12 +189,12 @@ func (f *foundList) logPlaces(ctx context.Context) {
 			_, addrs, n := f.rows()
 			for i, o := range f.box.Objects {
 				b, ok := o.(*widget.Button)
-				if !ok || i-1 >= n || i < 1 {
+				if !ok || i >= n {
 					continue
 				}
 				pos := u.app.Driver().AbsolutePositionForObject(b)
 				size := b.Size()
-				u.log.Debug("chat listed", "text", b.Text, "addr", addrs[i-1],
+				u.log.Debug("chat listed", "text", b.Text, "addr", addrs[i],
 					"x", int(pos.X), "y", int(pos.Y), "w", int(size.Width), "h", int(size.Height))
 			}
 		})
