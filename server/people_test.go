@@ -29,17 +29,18 @@ func TestPeopleCounts(t *testing.T) {
 }
 
 // TestOnListenHook: Run calls OnListen with its address once it listens,
-// and the stop function it returned before it ends.
+// and the stop function it returned when it stops, before the clients are
+// told (an announcement's goodbye goes first).
 func TestOnListenHook(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	got := make(chan net.Addr, 1)
-	stopped := make(chan struct{})
+	stopped := make(chan int, 1) // the people in the room at stop
 	errc := make(chan error, 1)
 	go func() {
 		errc <- server.Run(ctx, server.Config{Addr: "127.0.0.1:0", Logger: testLogger(t),
 			OnListen: func(s *server.Server, addr net.Addr) func() {
 				got <- addr
-				return func() { close(stopped) }
+				return func() { stopped <- s.People() }
 			}})
 	}()
 	var addr net.Addr
@@ -50,14 +51,13 @@ func TestOnListenHook(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("OnListen was not called")
 	}
-	c, err := net.Dial("tcp", addr.String())
-	if err != nil {
-		t.Fatalf("OnListen's address %v does not answer: %v", addr, err)
-	}
-	c.Close()
+	plain(t, "ws://"+addr.String()+"/") // greeted: in the room
 	cancel()
 	select {
-	case <-stopped:
+	case n := <-stopped:
+		if n != 1 {
+			t.Fatalf("%d people in the room when the stop function ran, want 1: it must run before the clients are told", n)
+		}
 	case <-time.After(wait):
 		t.Fatal("the function OnListen returned was not called")
 	}

@@ -160,18 +160,21 @@ func Run(ctx context.Context, cfg Config) error {
 		"version", s.cfg.Version, "epoch", s.epoch)
 	errc := make(chan error, 1)
 	go func() { errc <- s.Serve(ln) }()
+	stop := func() {}
 	if s.cfg.OnListen != nil {
-		if stop := s.cfg.OnListen(s, ln.Addr()); stop != nil {
-			// Before the shutdown below: an announcement ends before
-			// the clients are told, so nobody new joins meanwhile.
-			defer stop()
+		if f := s.cfg.OnListen(s, ln.Addr()); f != nil {
+			stop = f
 		}
 	}
 	select {
 	case err := <-errc:
+		stop()
 		return err
 	case <-ctx.Done():
 	}
+	// Before the shutdown: an announcement ends before the clients are
+	// told, so that nobody finds the chat while it ends.
+	stop()
 	s.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
