@@ -2,8 +2,11 @@ package hosting
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"runtime"
@@ -46,9 +49,28 @@ func CheckAddrs(ctx context.Context, addrs []string) []Result {
 func checkOne(ctx context.Context, addr string) error {
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
-	tr := &http.Transport{DisableKeepAlives: true, Proxy: nil}
+	err := get(ctx, "http://"+addr+"/", &http.Transport{DisableKeepAlives: true})
+	var op *net.OpError
+	if err == nil || (errors.As(err, &op) && op.Op == "dial") {
+		// It answered, or nothing listens there at all.
+		return err
+	}
+	// Something answered, but not plain HTTP: an encrypted server (-tls)
+	// speaks HTTPS on the same port. This only checks that the chat
+	// answers on the address; nothing it sends is trusted, so its
+	// certificate (self-signed, pinned by the clients) is not checked.
+	tr := &http.Transport{DisableKeepAlives: true, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	if tlsErr := get(ctx, "https://"+addr+"/", tr); tlsErr == nil {
+		return nil
+	}
+	return err
+}
+
+// get fetches url through tr and wants 200 OK.
+func get(ctx context.Context, url string, tr *http.Transport) error {
 	defer tr.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/", nil)
+	tr.Proxy = nil
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}

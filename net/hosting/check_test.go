@@ -22,8 +22,15 @@ func TestCheckAddrs(t *testing.T) {
 	}
 	closed := ln.Addr().String()
 	ln.Close()
-	addrs := []string{strings.TrimPrefix(ok.URL, "http://"), strings.TrimPrefix(notChat.URL, "http://"), closed}
+	// An encrypted server (-tls) answers HTTPS on its port.
+	encrypted := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("chat")) }))
+	defer encrypted.Close()
+	addrs := []string{strings.TrimPrefix(ok.URL, "http://"), strings.TrimPrefix(notChat.URL, "http://"), closed,
+		strings.TrimPrefix(encrypted.URL, "https://")}
 	res := CheckAddrs(context.Background(), addrs)
+	if res[3].Err != nil {
+		t.Errorf("%s (HTTPS): %v, want an answer", res[3].Addr, res[3].Err)
+	}
 	if res[0].Err != nil {
 		t.Errorf("%s: %v, want an answer", res[0].Addr, res[0].Err)
 	}
