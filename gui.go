@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"parley/net/discovery"
+	"parley/net/wire"
 	"parley/ui"
 )
 
@@ -20,7 +22,7 @@ const hasGUI = true
 // cleanly first.
 func runGUI(ctx context.Context, o guiOptions, stderr io.Writer) int {
 	a := app.NewWithID(o.ID)
-	u := ui.New(a, ui.Options{
+	opts := ui.Options{
 		Connect: o.Connect,
 		Nick:    o.Nick,
 		Host:    o.Host,
@@ -31,7 +33,23 @@ func runGUI(ctx context.Context, o guiOptions, stderr io.Writer) int {
 		Version: o.Version,
 
 		MaxMessages: o.MaxMessages,
-	})
+	}
+	if !o.NoDiscovery {
+		opts.Announce = func(port int, room string, people func() int) (func(), error) {
+			a, err := discovery.Announce(context.Background(), discovery.AnnounceConfig{
+				Port: port, Info: discovery.Info{Room: room, Version: wire.Version},
+				People: people, Logger: o.Logger.With("part", "discovery"),
+			})
+			if err != nil {
+				return nil, err
+			}
+			return func() { a.Close() }, nil
+		}
+		opts.Browse = func(ctx context.Context, onChange func([]discovery.Service)) error {
+			return discovery.Browse(ctx, o.Logger.With("part", "browse"), onChange)
+		}
+	}
+	u := ui.New(a, opts)
 	stop := context.AfterFunc(ctx, func() {
 		o.Logger.Info("signal: closing the window")
 		fyne.Do(func() {

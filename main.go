@@ -22,6 +22,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"parley/net/client"
 	"parley/server"
 )
 
@@ -67,6 +68,9 @@ type guiOptions struct {
 	Logger  *slog.Logger
 	// MaxMessages bounds the messages the window keeps (0: its default).
 	MaxMessages int
+	// NoDiscovery keeps the window from announcing hosted chats and from
+	// searching the network for chats (-no-discovery).
+	NoDiscovery bool
 }
 
 // listFlag is a flag that may be repeated or given a comma-separated list.
@@ -121,6 +125,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		tlsCert   = fs.String("tls-cert", "", "a PEM certificate `file` to serve wss:// and https:// with (implies -tls)")
 		tlsKey    = fs.String("tls-key", "", "the PEM key `file` of -tls-cert")
 		alsoPlain = fs.Bool("plain", false, "with -tls, also serve unencrypted ws:// and http:// on the same port")
+		announce  = fs.Bool("announce", false, "with -server, announce the chat on the local network (mDNS, _parley._tcp) so others find it")
+		noDisc    = fs.Bool("no-discovery", false, "in the window, neither announce hosted chats on the network nor look for chats there (scripts, tests)")
 		origins   listFlag
 	)
 	fs.Var(&origins, "allow-origin", "a browser `origin` allowed besides the server's own (repeat, or a comma list; * for any)")
@@ -130,8 +136,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 Usage:
   parley                        open the chat window
   parley -connect HOST -nick N  open the window and join a chat
+  parley parley://HOST:PORT     join the chat a join link names
   parley -host                  open the window and host a chat
   parley -server [-addr :2000]  run only the chat server (headless)
+  parley -server -announce      ... and announce it on the local network
 
 Flags:
 `, info.Details.Version)
@@ -149,7 +157,16 @@ gracefully: every client is told, and closed with code 1001.
 		}
 		return 2
 	}
-	if fs.NArg() > 0 {
+	// A join link (parley://HOST:PORT), as a desktop's URL handler
+	// passes it, joins that chat.
+	if fs.NArg() == 1 && client.IsLink(fs.Arg(0)) && !*headless {
+		link, err := client.ParseLink(fs.Arg(0))
+		if err != nil {
+			fmt.Fprintf(stderr, "parley: %v\n", err)
+			return 2
+		}
+		*connect = link.Addr
+	} else if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "parley: unexpected argument %q (see parley -h)\n", fs.Arg(0))
 		return 2
 	}
@@ -180,7 +197,7 @@ gracefully: every client is told, and closed with code 1001.
 		return runGUI(ctx, guiOptions{
 			ID: info.Details.ID, Version: info.Details.Version,
 			Connect: *connect, Nick: *nick, Host: *host, Port: *port, Local: *localOnly,
-			Room: *room, Logger: log, MaxMessages: *maxMsgs,
+			Room: *room, Logger: log, MaxMessages: *maxMsgs, NoDiscovery: *noDisc,
 		}, stderr)
 	}
 
@@ -197,6 +214,7 @@ gracefully: every client is told, and closed with code 1001.
 		LimitLoopback:  *limitLo,
 		AllowedOrigins: origins,
 		Logger:         log,
+		OnListen:       onListen(log, *announce),
 	}
 	// On the command line 0 means "no limit"; in Config, a negative value.
 	if cfg.Rate <= 0 {

@@ -198,6 +198,10 @@ DEFENCES = [
      "if !errors.As(err, &pm) {", "if true || !errors.As(err, &pm) {",
      "the window's warning on a changed key",
      r"timed out waiting for the warning"),
+    ("announcement flood", "TestLimiterCoalesces", "./net/discovery", "net/discovery/announce.go",
+     "if n == l.announced || now.Sub(l.last) < l.interval {", "if n == l.announced {",
+     "the interval between TXT updates of the people count",
+     r"(first update at|updates \d+ and \d+ only) .* want at least"),
 ]
 
 

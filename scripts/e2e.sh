@@ -54,11 +54,11 @@ port=$(free_port)
 export LANG=en_US.UTF-8
 
 mkdir -p "$tmp/alice" "$tmp/bob"
-HOME=$tmp/alice "$bin" -host -local -port "$port" -nick alice -room E2E -log-level debug >"$tmp/alice.log" 2>&1 &
+HOME=$tmp/alice "$bin" -host -local -no-discovery -port "$port" -nick alice -room E2E -log-level debug >"$tmp/alice.log" 2>&1 &
 alice=$!
 pids+=($alice)
 wait_port "$port" 30 || fail "alice's window did not start hosting on port $port"
-HOME=$tmp/bob "$bin" -connect "127.0.0.1:$port" -nick bob -log-level debug >"$tmp/bob.log" 2>&1 &
+HOME=$tmp/bob "$bin" -connect "127.0.0.1:$port" -no-discovery -nick bob -log-level debug >"$tmp/bob.log" 2>&1 &
 bob=$!
 pids+=($bob)
 
@@ -121,7 +121,7 @@ srv=$!
 pids+=($srv)
 wait_port "$port" 30 || fail "the headless server did not start"
 mkdir -p "$tmp/dan"
-HOME=$tmp/dan "$bin" -connect "127.0.0.1:$port" -nick dan -log-level debug >"$tmp/dan.log" 2>&1 &
+HOME=$tmp/dan "$bin" -connect "127.0.0.1:$port" -no-discovery -nick dan -log-level debug >"$tmp/dan.log" 2>&1 &
 dan=$!
 pids+=($dan)
 dan_win=$(window_of "$dan" 30) || fail "dan has no window"

@@ -88,7 +88,9 @@ for t in "${targets[@]}"; do
       fi
       grep -qx 'Categories=Network;Chat;' "$desktop" && ok "Categories=Network;Chat;" || bad "Categories is not Network;Chat;"
       grep -qx "Icon=$app_id" "$desktop" && ok "Icon=$app_id" || bad "Icon is not $app_id"
-      grep -qx 'Exec=parley' "$desktop" && ok "Exec=parley" || bad "Exec is not parley"
+      grep -qx 'Exec=parley %u' "$desktop" && ok "Exec=parley %u" || bad "Exec is not parley %u"
+      grep -qx 'MimeType=x-scheme-handler/parley;' "$desktop" && ok "opens parley:// links (MimeType)" ||
+        bad "no MimeType=x-scheme-handler/parley;"
     fi
     if [ -f "$icon" ]; then
       cmp -s "$icon" assets/icon.png && ok "icon is assets/icon.png ($(file -b "$icon" | cut -d, -f2 | xargs))" ||
@@ -109,7 +111,15 @@ for t in "${targets[@]}"; do
     mkdir -p "$home"
     if HOME=$home make -s -C "$top" user-install >/dev/null &&
       [ -x "$home/.local/bin/parley" ] &&
-      grep -qx "Exec=$home/.local/bin/parley" "$home/.local/share/applications/$app_id.desktop"; then
+      grep -qx "Exec=$home/.local/bin/parley %u" "$home/.local/share/applications/$app_id.desktop"; then
+      apps=$home/.local/share/applications
+      if update-desktop-database "$apps" 2>/dev/null &&
+        grep -qx "x-scheme-handler/parley=$app_id.desktop;" "$apps/mimeinfo.cache"; then
+        ok "the desktop database sends parley:// links to Parley"
+      else
+        bad "update-desktop-database did not map x-scheme-handler/parley to $app_id.desktop"
+      fi
+      rm -f "$apps/mimeinfo.cache"
       HOME=$home make -s -C "$top" user-uninstall >/dev/null 2>&1
       if [ -z "$(find "$home" -type f)" ]; then ok "user install and uninstall (HOME=scratch)"; else bad "user-uninstall left $(find "$home" -type f)"; fi
     else

@@ -22,6 +22,28 @@ cd "$root"
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(linux windows server)
+# register_scheme makes the Linux package open parley:// join links: the
+# .desktop file fyne writes gets MimeType=x-scheme-handler/parley; (fyne's
+# template has no such field) and %u on its Exec line, so that the desktop
+# passes the link as the argument (parley parley://HOST:PORT joins it).
+register_scheme() {
+  local tarball=$1 tmp desktop
+  tmp=$(mktemp -d)
+  tar -xJf "$tarball" -C "$tmp"
+  desktop=$(find "$tmp" -name '*.desktop' | head -n 1)
+  if [ -z "$desktop" ]; then
+    echo "package: no .desktop file in $tarball" >&2
+    rm -rf "$tmp"
+    exit 1
+  fi
+  grep -q '^Exec=.*%u' "$desktop" || sed -i -E 's/^(Exec=.*[^ ]) *$/\1 %u/' "$desktop"
+  # In the [Desktop Entry] group, not after fyne's [X-Fyne Source].
+  grep -q '^MimeType=' "$desktop" || sed -i '/^Exec=/a MimeType=x-scheme-handler/parley;' "$desktop"
+  (cd "$tmp" && tar -cJf - -- *) >"$tarball.new"
+  mv "$tarball.new" "$tarball"
+  rm -rf "$tmp"
+}
+
 for t in "${targets[@]}"; do
   case "$t" in
     linux | windows | server) ;;
@@ -58,6 +80,7 @@ for t in "${targets[@]}"; do
     (cd "$src" && "$fyne" package -os linux --release)
     out=dist/parley-$version-linux-amd64.tar.xz
     mv "$src/Parley.tar.xz" "$out"
+    register_scheme "$out"
     echo "package: wrote $out"
     ;;
   windows)

@@ -37,7 +37,7 @@ for theme in "${themes[@]}"; do
   home="$tmp/home-$theme" # fresh preferences every time
   mkdir -p "$home"
   HOME=$home LANG=en_US.UTF-8 FYNE_THEME=$theme \
-    "$bin" -host -port "$port" -nick alice -room "Design review" >"$tmp/parley-$theme.log" 2>&1 &
+    "$bin" -host -no-discovery -port "$port" -nick alice -room "Design review" >"$tmp/parley-$theme.log" 2>&1 &
   app=$!
   pids+=($app)
   wait_port "$port" 20

@@ -9,7 +9,7 @@ want=(make gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-de
       libxinerama-dev libxi-dev libxxf86vm-dev)
 for extra in "$@"; do
   case "$extra" in
-    test) want+=(xvfb xdotool x11-utils imagemagick python3-websockets) ;;
+    test) want+=(xvfb xdotool x11-utils imagemagick python3-websockets python3-zeroconf iproute2) ;;
     package) want+=(gcc-mingw-w64-x86-64 xz-utils file osslsigncode icoutils desktop-file-utils) ;;
     run) ;;
     *) echo "setup: unknown set '$extra'" >&2; exit 2 ;;

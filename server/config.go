@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/tls"
 	"log/slog"
+	"net"
 	"time"
 
 	"parley/net/wire"
@@ -112,6 +113,13 @@ type Config struct {
 
 	// Logger receives the server's logs. Default: discard.
 	Logger *slog.Logger
+
+	// OnListen, if set, is called by Run once it listens, with the
+	// server and its address; the function it returns, if any, runs when
+	// Run stops, before the clients are told. It is how main adds work
+	// that lives as long as the server (announcing it on the network,
+	// checking its addresses) without the server depending on it.
+	OnListen func(s *Server, addr net.Addr) (stop func())
 }
 
 // Defaults for Config's zero values.

@@ -95,6 +95,7 @@ func (s *Server) addLocked(p *peer) {
 		p.slot = int32(len(s.plain))
 		s.plain = append(s.plain, p)
 	}
+	s.people.Add(1)
 }
 
 // removeLocked takes a peer out of the room without telling anyone.
@@ -114,6 +115,7 @@ func (s *Server) removeLocked(p *peer) {
 	l[p.slot].slot = p.slot
 	l[last] = nil
 	*list = l[:last]
+	s.people.Add(-1)
 	if p.sess != nil && p.sess.peer == p {
 		s.detachLocked(p.sess, time.Now())
 	}

@@ -96,6 +96,7 @@ type Server struct {
 	refused     atomic.Uint64
 	dupes       atomic.Uint64
 	refusing    atomic.Int32 // refusals answering on their own goroutine (see refuseConn)
+	people      atomic.Int32 // len(rich)+len(plain), for readers without mu
 }
 
 // New returns a server for cfg, with defaults for its zero fields. It
@@ -189,11 +190,21 @@ func Run(ctx context.Context, cfg Config) error {
 	s.logTLS()
 	errc := make(chan error, 1)
 	go func() { errc <- s.Serve(ln) }()
+	stop := func() {}
+	if s.cfg.OnListen != nil {
+		if f := s.cfg.OnListen(s, ln.Addr()); f != nil {
+			stop = f
+		}
+	}
 	select {
 	case err := <-errc:
+		stop()
 		return err
 	case <-ctx.Done():
 	}
+	// Before the shutdown: an announcement ends before the clients are
+	// told, so that nobody finds the chat while it ends.
+	stop()
 	s.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
@@ -287,6 +298,13 @@ type Stats struct {
 	Congestions  uint64 // times a peer's backlog passed the high-water mark
 	Throttled    uint64 // times a producer's reader was held while a peer was congested
 }
+
+// Room returns the room's name.
+func (s *Server) Room() string { return s.cfg.Room }
+
+// People returns how many people are in the room, rich and plain. It is
+// one atomic load: an announcement may poll it.
+func (s *Server) People() int { return int(s.people.Load()) }
 
 // Stats returns a snapshot of the server's state.
 func (s *Server) Stats() Stats {

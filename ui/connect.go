@@ -20,10 +20,15 @@ import (
 // dialTimeout bounds one attempt to join from the connect dialog.
 const dialTimeout = 15 * time.Second
 
+// connectWidth is the connect dialog's width: a chat found on the
+// network is one line with its room, people and host.
+const connectWidth = 600
+
 // connectDialog is the "Join a chat" form while it is open.
 type connectDialog struct {
-	addr *addrEntry
-	nick *formEntry
+	addr  *addrEntry
+	nick  *formEntry
+	found *foundList
 	*formDialog
 }
 
@@ -43,8 +48,9 @@ func (u *UI) showConnectWith(addr, nick string) {
 	if u.connect != nil {
 		u.connect.dlg.Hide()
 	}
-	a := newAddrEntry(u.app.Preferences().StringList(prefRecent))
-	a.SetPlaceHolder("host:port, for example 192.168.1.20:2000")
+	recent := u.app.Preferences().StringList(prefRecent)
+	a := newAddrEntry(recent)
+	a.SetPlaceHolder("host:port or a parley:// link, for example 192.168.1.20:2000")
 	a.SetText(addr)
 	a.Validator = checkAddr
 	n := newFormEntry()
@@ -70,8 +76,21 @@ func (u *UI) showConnectWith(addr, nick string) {
 	// Picking a recent server leads on to the nickname.
 	a.OnPick = func(string) { u.win.Canvas().Focus(n) }
 	cd := &connectDialog{addr: a, nick: n}
+	// A chat picked from the list is joined at once if the nickname is
+	// fine; otherwise the nickname is what is left to fill in.
+	cd.found = newFoundList(recent, func(addr string) {
+		a.SetText(addr)
+		if checkNick(n.Text) != nil {
+			u.win.Canvas().Focus(n)
+			return
+		}
+		cd.Submit()
+	})
+	if u.opts.Browse != nil || len(recent) > 0 {
+		items = append([]*widget.FormItem{{Text: "Chats", Widget: cd.found.view}}, items...)
+	}
 	cd.formDialog = newFormDialog(u, "Join a chat", "Connect", items, []formField{{a, &a.Entry}, entryField(n)}, func() {
-		addr, nick := strings.TrimSpace(a.Text), strings.TrimSpace(n.Text)
+		addr, nick := linkAddr(a.Text), strings.TrimSpace(n.Text)
 		if s := u.sess; s != nil && s == cur && sameAddr(addr, s.addr) && wire.FoldNick(nick) == wire.FoldNick(s.c.Nick()) {
 			// Joining again would only find the nickname taken, by the
 			// user's own connection.
@@ -82,12 +101,17 @@ func (u *UI) showConnectWith(addr, nick string) {
 		u.dial(addr, nick)
 	})
 	cd.dlg.SetOnClosed(func() {
+		cd.found.close()
 		if u.connect == cd {
 			u.connect = nil
 		}
 	})
 	u.connect = cd
-	cd.show(480)
+	cd.show(connectWidth)
+	cd.found.resized = func() { cd.dlg.Resize(fyne.NewSize(connectWidth, cd.dlg.MinSize().Height)) }
+	if u.opts.Browse != nil {
+		cd.found.start(u, u.opts.Browse)
+	}
 	if addr != "" && checkAddr(addr) == nil && cur == nil {
 		u.win.Canvas().Focus(n)
 	} else {
@@ -108,10 +132,25 @@ func sameAddr(a, b string) bool {
 	return pa.String() == pb.String()
 }
 
-// checkAddr validates the address field in the words ParseAddr uses,
-// without its "bad address:" prefix.
+// linkAddr is the address typed, or the address of a join link pasted
+// (parley://HOST:PORT).
+func linkAddr(s string) string {
+	s = strings.TrimSpace(s)
+	if l, err := client.ParseLink(s); err == nil {
+		return l.Addr
+	}
+	return s
+}
+
+// checkAddr validates the address field (an address or a join link) in
+// the words ParseAddr uses, without its "bad address:" prefix.
 func checkAddr(s string) error {
-	_, err := client.ParseAddr(s)
+	var err error
+	if client.IsLink(s) {
+		_, err = client.ParseLink(s)
+	} else {
+		_, err = client.ParseAddr(s)
+	}
 	if err == nil {
 		return nil
 	}

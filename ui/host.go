@@ -5,21 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
-	"sort"
+	"os/user"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 	"unicode/utf8"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"parley/net/pin"
+	nethost "parley/net/hosting"
 	"parley/net/wire"
 	"parley/server"
 )
@@ -52,6 +48,9 @@ type hosting struct {
 
 	fp    pin.Fingerprint // the server's key; zero if not encrypted
 	plain bool            // plain ws:// clients may join too
+	// unannounce ends the announcement on the network; nil when the
+	// chat is not announced.
+	unannounce func()
 }
 
 // summary is the hosting bar's text. The address others need comes
@@ -72,6 +71,10 @@ func (h *hosting) summary() string {
 
 // stop tells everyone the host ended the chat and closes the server.
 func (h *hosting) stop() {
+	// The goodbye first, so that nobody finds the chat while it ends.
+	if h.unannounce != nil {
+		h.unannounce()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 	h.srv.Shutdown(ctx, wire.ByeEnded, "The host ended the chat")
@@ -105,6 +108,9 @@ func (u *UI) showHost() {
 	room.Validator = checkRoom
 	nick := newFormEntry()
 	nick.SetText(p.String(prefNick))
+	if nick.Text == "" {
+		nick.SetText(userNick(user.Current))
+	}
 	nick.Validator = checkNick
 	plain := widget.NewCheck("Also let plain-text programs join, without encryption", nil)
 	plain.SetChecked(p.Bool(prefHostPlain))
@@ -221,7 +227,16 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 		h.local = net.JoinHostPort("::1", strconv.Itoa(port))
 	}
 	if hs.LAN {
-		h.addrs = shareAddrs(port)
+		h.addrs = nethost.LocalShareAddrs(port)
+		if u.opts.Announce != nil {
+			stop, err := u.opts.Announce(port, hs.Room, srv.People)
+			if err != nil {
+				u.log.Warn("not announcing the chat on the network", "err", err)
+				u.system(KindInfo, fmt.Sprintf("Others will not see this chat in their list of chats on the network (%s); they can still join with the address.", errText(err)))
+			} else {
+				h.unannounce = stop
+			}
+		}
 	}
 	for _, ln := range lns {
 		go func(ln net.Listener) {
@@ -281,107 +296,6 @@ func explainListen(err error, port int) string {
 	return fmt.Sprintf("The chat could not start on port %d: %s.", port, errText(err))
 }
 
-// shareAddrs lists the addresses others may use to join a server on port:
-// every address of every interface that is up, but loopback ones, IPv4
-// first. Link-local IPv6 addresses (fe80::) are left out: to use one, the
-// joining computer must name its own interface (a zone such as %eth0),
-// which the host cannot know, and Parley's address field takes no zone.
-func shareAddrs(port int) []string {
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return nil
-	}
-	type cand struct {
-		rank int
-		addr string
-	}
-	var cands []cand
-	seen := map[string]bool{}
-	p := strconv.Itoa(port)
-	for _, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, err := ifc.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			pfx, err := netip.ParsePrefix(a.String())
-			if err != nil {
-				continue
-			}
-			ip := pfx.Addr()
-			if ip.IsLoopback() || ip.IsUnspecified() || ip.IsMulticast() {
-				continue
-			}
-			if ip.Is6() && ip.IsLinkLocalUnicast() {
-				continue
-			}
-			c := cand{1, net.JoinHostPort(ip.String(), p)}
-			if ip.Is4() {
-				c.rank = 0
-			}
-			if !seen[c.addr] {
-				seen[c.addr] = true
-				cands = append(cands, c)
-			}
-		}
-	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].rank < cands[j].rank })
-	out := make([]string, len(cands))
-	for i, c := range cands {
-		out[i] = c.addr
-	}
-	return out
-}
-
-// showAddresses lists where others can join, each with a copy button.
-func (u *UI) showAddresses() {
-	h := u.hosting
-	if h == nil {
-		return
-	}
-	rows := container.NewVBox()
-	clip := u.app.Clipboard()
-	addRow := func(addr string) {
-		label := widget.NewLabelWithStyle(addr, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-		label.Selectable = true
-		var copyBtn *widget.Button
-		copyBtn = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
-			clip.SetContent(addr)
-			copyBtn.SetText("Copied")
-		})
-		rows.Add(container.NewBorder(nil, nil, nil, copyBtn, label))
-	}
-	var intro string
-	switch {
-	case !h.lan:
-		intro = "Only this computer can join this chat. Start Parley again and connect to:"
-		addRow(h.local)
-	case len(h.addrs) == 0:
-		intro = "This computer has no network address others could use: it seems not to be on a network. On this computer, connect to:"
-		addRow(h.local)
-	default:
-		intro = fmt.Sprintf("Others on your network can join “%s” with one of these addresses (the first one usually works):", h.room)
-		for _, a := range h.addrs {
-			addRow(a)
-		}
-	}
-	note := widget.NewLabel(plainNote(h))
-	note.Wrapping = fyne.TextWrapWord
-	// Italic, not LowImportance: that draws in the theme's disabled
-	// colour, which the light theme makes all but invisible.
-	note.TextStyle.Italic = true
-	top := widget.NewLabel(intro)
-	top.Wrapping = fyne.TextWrapWord
-	scroll := container.NewVScroll(rows)
-	scroll.SetMinSize(fyne.NewSize(0, min(rows.MinSize().Height, 260)))
-	d := dialog.NewCustom("Addresses to join", "Close", container.NewBorder(top, container.NewVBox(note, u.fingerprintBox(h)), nil, nil, scroll), u.win)
-	d.Resize(fyne.NewSize(520, 0))
-	u.showDialog(d, d.Hide, d.Hide)
-}
-
 // confirmStopHosting asks before ending the chat for everyone.
 func (u *UI) confirmStopHosting() {
 	if u.hosting == nil {
@@ -411,4 +325,35 @@ func (u *UI) stopHosting() {
 	u.system(KindInfo, "You stopped hosting. Everyone in the chat was told that it ended.")
 	u.msgs.flush()
 	u.updateState()
+}
+
+// userNick makes a nickname of the name of the user logged in to the
+// computer ("DOMAIN\olga" on Windows gives "olga"; "Olga Smith" gives
+// "Olga_Smith"), for the host dialog when no nickname was used before.
+// It is empty if nothing usable is left.
+func userNick(current func() (*user.User, error)) string {
+	u, err := current()
+	if err != nil || u == nil {
+		return ""
+	}
+	name := u.Username
+	if i := strings.LastIndexAny(name, `\/`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Join(strings.Fields(name), "_")
+	var b strings.Builder
+	for _, r := range name {
+		if _, err := wire.CheckNick("a" + string(r)); err == nil {
+			b.WriteRune(r)
+		}
+	}
+	name = strings.TrimLeft(b.String(), "-.'")
+	for utf8.RuneCountInString(name) > wire.MaxNick {
+		_, n := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-n]
+	}
+	if _, err := wire.CheckNick(name); err != nil {
+		return ""
+	}
+	return name
 }

@@ -129,7 +129,7 @@ func (u *UI) fingerprintBox(h *hosting) fyne.CanvasObject {
 	}
 	intro := widget.NewLabel("The chat is encrypted. People joining can check that they reached your computer, and not an impostor, by comparing this code (or these words) with the one their Parley shows:")
 	intro.Wrapping = fyne.TextWrapWord
-	code := widget.NewLabelWithStyle(fingerprintText(h.fp), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true, Bold: true})
+	code := widget.NewLabelWithStyle(fingerprintText(h.fp), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
 	code.Selectable = true
 	return container.NewVBox(intro, code)
 }

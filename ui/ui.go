@@ -25,6 +25,7 @@ import (
 	"parley/assets"
 	"parley/net/client"
 	"parley/net/nickname"
+	"parley/net/discovery"
 	"parley/net/wire"
 	_ "parley/ui/drawcache" // sets FYNE_CACHE before Fyne reads it
 )
@@ -74,6 +75,17 @@ type Options struct {
 	// DataDir is the folder of the hosting certificate; empty means the
 	// app's storage folder.
 	DataDir string
+
+	// Announce, if set, announces a chat hosted for the network (not one
+	// for this computer only) on port, reading the people count from
+	// people; the function it returns ends the announcement with a
+	// goodbye. main passes net/discovery's; nil announces nothing (tests,
+	// which must not send multicast on the machine's network).
+	Announce func(port int, room string, people func() int) (stop func(), err error)
+	// Browse, if set, lists the chats announced on the network for the
+	// connect dialog, calling onChange from its own goroutine with each
+	// new listing, until ctx ends. main passes net/discovery's Browse.
+	Browse func(ctx context.Context, onChange func([]discovery.Service)) error
 }
 
 // UI is a Parley window and everything it runs: at most one connection
@@ -103,6 +115,8 @@ type UI struct {
 	sess    *session // the current connection, nil when none
 	hosting *hosting // the hosted server, nil when none
 	connect *connectDialog
+	// addresses is the Addresses dialog while it is open.
+	addresses *addressesDialog
 	// dialogs are the open dialogs, newest last, with what Enter and
 	// Escape do in them.
 	dialogs []*keyedDialog
@@ -290,7 +304,7 @@ func (u *UI) start() {
 		u.dial(u.opts.Connect, nick)
 	case prefs.String(prefAddr) == "" || prefs.String(prefNick) == "":
 		u.system(KindInfo, "Welcome to Parley. Join a chat with Chat ▸ Connect… (Ctrl+K), or start one with Chat ▸ Host a chat….")
-		u.showConnect()
+		u.showConnectWith(prefs.String(prefAddr), nick)
 	default:
 		u.system(KindInfo, fmt.Sprintf("Not connected. Press Ctrl+K to join %s again, or host a chat from the Chat menu.", prefs.String(prefAddr)))
 	}

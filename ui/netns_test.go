@@ -1,0 +1,120 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"parley/internal/netnstest"
+	"parley/net/discovery"
+	"parley/net/wire"
+	"parley/server"
+	"parley/ui"
+)
+
+// uiRoleEnv names the part of a test a copy of the test binary plays
+// inside a network namespace (see TestConnectDialogRealDiscovery).
+const uiRoleEnv = "PARLEY_UI_ROLE"
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(uiRoleEnv) {
+	case "":
+		os.Exit(m.Run())
+	case "host":
+		os.Exit(uiRoleHost())
+	case "window":
+		os.Exit(uiRoleWindow())
+	}
+	fmt.Fprintln(os.Stderr, "unknown role", os.Getenv(uiRoleEnv))
+	os.Exit(2)
+}
+
+// uiRoleHost serves a chat and announces it until stdin closes.
+func uiRoleHost() int {
+	ln, err := net.Listen("tcp", ":0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	srv := server.New(server.Config{Room: os.Getenv("PARLEY_ROOM")})
+	go srv.Serve(ln)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := discovery.Announce(ctx, discovery.AnnounceConfig{
+		Port: ln.Addr().(*net.TCPAddr).Port,
+		Info: discovery.Info{Room: srv.Room(), Version: wire.Version},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println("HOSTING", ln.Addr().(*net.TCPAddr).Port)
+	netnstest.WaitStdin(ctx)
+	a.Close()
+	srv.Shutdown(ctx, wire.ByeEnded, "bye")
+	return 0
+}
+
+// uiRoleWindow opens the connect dialog with the real browser, waits for
+// PARLEY_ROOM to be listed, taps it, and prints "JOINED addr" once in.
+func uiRoleWindow() int {
+	test.NewApp()
+	a := fyne.CurrentApp()
+	a.Preferences().SetString("nick", "bob")
+	u, p := ui.NewTest(a, ui.Options{Browse: func(ctx context.Context, f func([]discovery.Service)) error {
+		return discovery.Browse(ctx, nil, f)
+	}})
+	defer u.Close()
+	room := os.Getenv("PARLEY_ROOM")
+	deadline := time.Now().Add(20 * time.Second)
+	tapped := false
+	for time.Now().Before(deadline) {
+		p.Run()
+		if u.Connected() {
+			fmt.Println("JOINED", u.SessionAddr())
+			return 0
+		}
+		if rows := u.FoundRows(); !tapped && len(rows) > 0 && strings.HasPrefix(rows[0].Text, room+" · ") {
+			fmt.Println("LISTED", rows[0].Text)
+			test.Tap(rows[0])
+			tapped = true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fmt.Fprintf(os.Stderr, "not joined: rows %q, status %q, lines %q\n", rowTexts(u), u.FoundStatus(), u.Lines())
+	return 1
+}
+
+// TestConnectDialogRealDiscovery runs parts of itself in two network
+// namespaces (the test binary again, inside one): a chat announced in one
+// is listed by the connect dialog, with the real net/discovery browser, in
+// the other, and a tap on its row joins it.
+func TestConnectDialogRealDiscovery(t *testing.T) {
+	p := netnstest.NewPair(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	room := "Real " + p.A[3:]
+	env := []string{"PARLEY_ROOM=" + room, "LANG=en_US.UTF-8"}
+	host := netnstest.Start(t, p.A, append(env, uiRoleEnv+"=host"), exe, "-test.run=^$")
+	port := host.Expect(`^HOSTING (\d+)`, 15*time.Second)[1]
+	win := netnstest.Start(t, p.B, append(env, uiRoleEnv+"=window"), exe, "-test.run=^$")
+	listed := win.Expect(`^LISTED (.*)$`, 20*time.Second)[1]
+	if want := room + " · 0 people"; !strings.HasPrefix(listed, want) || !strings.Contains(listed, "found on your network ("+p.IfB+")") {
+		t.Errorf("row %q, want %q… found on your network (%s)", listed, want, p.IfB)
+	}
+	joined := win.Expect(`^JOINED (.*)$`, 20*time.Second)[1]
+	if want := net.JoinHostPort(p.AddrA, port); joined != want {
+		t.Errorf("joined %s, want %s", joined, want)
+	}
+	win.Stop(10 * time.Second)
+	host.Stop(10 * time.Second)
+}
