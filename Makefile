@@ -11,6 +11,7 @@
 #   make package   release packages into dist/; make package-check, make install (see below)
 #   make fuzz      every fuzz target of the network code, FUZZTIME each (default 60s)
 #   make defences  check that each security test fails with its defence removed
+#   make ghost-soak the ghost-user reproduction of issue 9, GHOSTS times (default 3000)
 #   make clean
 
 GO     ?= go
@@ -69,6 +70,8 @@ unit:
 	@echo "== go test -race"
 	$(UTF8) $(GO) test -race ./...
 	$(GO) test -tags nogui .
+	@echo "== the server's suite over its http.Handler path too"
+	PARLEY_TEST_PATH=handler $(GO) test -count=1 ./server
 
 # The idle-connection memory budget is checked without the race detector,
 # which inflates goroutine stacks.
@@ -94,6 +97,8 @@ interop: server
 ui-smoke: interop
 	@echo "== ui smoke test under Xvfb"
 	PARLEY_BIN=./$(APP) scripts/e2e.sh
+	@echo "== discovery under Xvfb: a window finds a chat hosted in another network namespace and joins it"
+	PARLEY_BIN=./$(APP) scripts/e2e-discovery.sh
 # ---------------------------------------------------------------------
 
 # ---------------------------------------------------------------------
@@ -140,7 +145,8 @@ FUZZTIME ?= 60s
 FUZZ := ./net/wire:FuzzDecode ./net/wire:FuzzCleanText ./net/nickname:FuzzSkeleton \
 	./net/client:FuzzParseAddr ./net/client:FuzzPlainFrame ./net/client:FuzzRichFrames \
 	./server:FuzzHandle ./server:FuzzFrames ./server:FuzzHandshake \
-	./server:FuzzHandshakeTLS ./net/pin:FuzzParse
+	./server:FuzzHandshakeTLS ./net/pin:FuzzParse ./net/client:FuzzParseLink \
+	./net/wire:FuzzDecodeClient ./net/wire:FuzzQuotedLen
 
 fuzz:
 	@for t in $(FUZZ); do \
@@ -158,3 +164,10 @@ defences:
 
 clean:
 	rm -f $(APP) $(SERVER)
+
+# The outside reproduction of the ghost-user race (docs/SECURITY.md), run
+# GHOSTS times against one server, which must be empty afterwards.
+.PHONY: ghost-soak
+GHOSTS ?= 3000
+ghost-soak:
+	$(GO) test -count=1 -timeout 30m -run '^TestGhostSoak$$' ./server -args -ghost-soak $(GHOSTS)
