@@ -14,8 +14,8 @@ import (
 
 	"fyne.io/fyne/v2/widget"
 
-	"parley/net/pin"
 	nethost "parley/net/hosting"
+	"parley/net/pin"
 	"parley/net/wire"
 	"parley/server"
 )

@@ -24,8 +24,8 @@ import (
 
 	"parley/assets"
 	"parley/net/client"
-	"parley/net/nickname"
 	"parley/net/discovery"
+	"parley/net/nickname"
 	"parley/net/wire"
 	_ "parley/ui/drawcache" // sets FYNE_CACHE before Fyne reads it
 )
