@@ -78,6 +78,12 @@ type Config struct {
 	// "*" allows every origin.
 	AllowedOrigins []string
 
+	// Store keeps the room's history, identity and recent client message
+	// ids across restarts (store.DB); Open takes them up. Nil keeps the
+	// history in memory, as New does. The caller closes it after
+	// Shutdown.
+	Store Store
+
 	// Logger receives the server's logs. Default: discard.
 	Logger *slog.Logger
 }

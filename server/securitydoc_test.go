@@ -50,7 +50,7 @@ func TestSecurityDocLimits(t *testing.T) {
 		"client.DefaultMaxBackoff":   client.DefaultMaxBackoff,
 	}
 	// Config fields that are not limits.
-	notLimits := map[string]bool{"Room": true, "Version": true, "Logger": true}
+	notLimits := map[string]bool{"Room": true, "Version": true, "Logger": true, "Store": true}
 
 	seen := map[string]bool{}
 	inTable := false

@@ -763,7 +763,7 @@ const minRetry = 100 * time.Millisecond
 // onError handles an Error frame. A refused outbox item leaves the outbox
 // and is reported, except when it was only too fast: then it stays pending
 // and goes again when the server says it may, so nothing typed is lost to
-// the rate limit. An item the server calls a duplicate was delivered
+// the rate limit or to a server that cannot store messages for a while. An item the server calls a duplicate was delivered
 // before (its echo was lost with a connection, and the server no longer
 // holds the message to send it again): it is reported as delivered. An
 // error naming an item that is not pending answers a send already settled
@@ -779,7 +779,7 @@ func (c *Client) onError(e wire.Error) {
 		}
 		it := c.outbox[i]
 		switch e.Code {
-		case wire.CodeRateLimited:
+		case wire.CodeRateLimited, wire.CodeUnavailable:
 			it.sentGen = 0
 			it.notBefore = time.Now().Add(max(time.Duration(e.RetryMS)*time.Millisecond, minRetry))
 			c.mu.Unlock()
