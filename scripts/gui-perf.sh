@@ -35,7 +35,7 @@ cpu_ticks() { # PID: user+system clock ticks so far
 now_ms() { date +%s%3N; }
 
 port=$(free_port)
-"$tmp/parley" -server -addr "127.0.0.1:$port" -rate 0 -backlog 50 >"$tmp/server.log" 2>&1 &
+"$tmp/parley" -server -no-history -addr "127.0.0.1:$port" -rate 0 -backlog 50 >"$tmp/server.log" 2>&1 &
 pids+=($!)
 wait_port "$port" 30
 

@@ -64,6 +64,7 @@ type DB struct {
 	opt      Options
 	log      *slog.Logger
 
+	lock   *os.File   // the data folder's lock, held while open read-write
 	wmu    sync.Mutex // serialises write transactions
 	insert *sql.Stmt  // nil when read-only
 
@@ -81,6 +82,7 @@ var sqliteMagic = []byte("SQLite format 3\x00")
 //
 //   - ErrCorrupt: the file is not a database or is damaged;
 //   - ErrFutureSchema: a newer Parley wrote it;
+//   - ErrInUse: another server has the folder open;
 //   - a permission or I/O error: the folder or the file cannot be read.
 //
 // A database whose folder or file can be read but not written is opened
@@ -110,11 +112,23 @@ func Open(dir string, opt Options) (*DB, error) {
 			dir, fs.ErrPermission)
 	}
 
+	var lock *os.File
+	if !readOnly {
+		if lock, err = lockDir(dir); err != nil {
+			return nil, err
+		}
+	}
+	fail := func(err error) (*DB, error) {
+		if lock != nil {
+			lock.Close()
+		}
+		return nil, err
+	}
 	if existed && !readOnly {
 		// Check the file through a read-only connection first, so that a
 		// database this version refuses is not touched at all.
 		if err := check(path, readOnly); err != nil {
-			return nil, err
+			return fail(err)
 		}
 	}
 	q := url.Values{}
@@ -137,13 +151,13 @@ func Open(dir string, opt Options) (*DB, error) {
 	}
 	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
 	if err != nil {
-		return nil, fmt.Errorf("store: opening %s: %w", path, err)
+		return fail(fmt.Errorf("store: opening %s: %w", path, err))
 	}
-	d := &DB{path: path, db: db, readOnly: readOnly, opt: opt, log: opt.Logger,
+	d := &DB{path: path, db: db, readOnly: readOnly, opt: opt, log: opt.Logger, lock: lock,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if err := d.prepare(); err != nil {
 		db.Close()
-		return nil, err
+		return fail(err)
 	}
 	if !readOnly && (opt.Retain > 0 || opt.RetainMessages > 0) && opt.CompactEvery > 0 {
 		go d.compactLoop()
@@ -475,6 +489,9 @@ func (d *DB) Close() error {
 			d.insert.Close()
 		}
 		err = d.db.Close()
+		if d.lock != nil {
+			d.lock.Close() // after the database: its last writes are done
+		}
 	})
 	return err
 }

@@ -15,7 +15,7 @@ import (
 	"parley/net/wire"
 )
 
-func copyFile(t *testing.T, from, to string) {
+func cp(t *testing.T, from, to string) {
 	t.Helper()
 	b, err := os.ReadFile(from)
 	if err != nil {
@@ -209,4 +209,62 @@ func fillUntilFull(d *DB, size int) (last uint64, err error) {
 		last = id
 	}
 	return last, nil
+}
+
+func TestSecondServerRefused(t *testing.T) {
+	dir := t.TempDir()
+	d := openDB(t, dir, Options{})
+	_, err := Open(dir, Options{})
+	if !errors.Is(err, ErrInUse) {
+		t.Fatalf("second Open: %v, want ErrInUse", err)
+	}
+	// A backup reads beside the running server.
+	if err := Backup(context.Background(), dir, t.TempDir()+"/b.db"); err != nil {
+		t.Fatalf("Backup while open: %v", err)
+	}
+	d.Close()
+	d2, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	d2.Close()
+}
+
+func TestRestore(t *testing.T) {
+	ctx := context.Background()
+	src := closedDB(t, 10)
+	backup := t.TempDir() + "/backup.db"
+	if err := Backup(ctx, src, backup); err != nil {
+		t.Fatal(err)
+	}
+	dst := closedDB(t, 3)
+	junk := t.TempDir() + "/junk.db"
+	os.WriteFile(junk, []byte("not a database at all"), 0o600)
+	running := openDB(t, dst, Options{})
+	if _, err := Restore(dst, backup); !errors.Is(err, ErrInUse) {
+		t.Fatalf("Restore under a running server: %v, want ErrInUse", err)
+	}
+	running.Close()
+	before, _ := os.ReadFile(dst + "/" + FileName)
+	if _, err := Restore(dst, junk); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Restore of junk: %v, want ErrCorrupt", err)
+	}
+	if after, _ := os.ReadFile(dst + "/" + FileName); !bytes.Equal(before, after) {
+		t.Fatal("a refused restore changed the database")
+	}
+	replaced, err := Restore(dst, backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := openDB(t, dst, Options{})
+	if st, _ := d.Load(ctx, 100, time.Time{}); st.LastID != 10 {
+		t.Fatalf("restored database has last id %d, want 10", st.LastID)
+	}
+	// The replaced database is kept, whole.
+	keep := t.TempDir()
+	cp(t, replaced, keep+"/"+FileName)
+	k := openDB(t, keep, Options{})
+	if st, _ := k.Load(ctx, 100, time.Time{}); st.LastID != 3 {
+		t.Fatalf("replaced database has last id %d, want 3", st.LastID)
+	}
 }

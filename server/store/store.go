@@ -32,8 +32,8 @@ var (
 	ErrReadOnly = errors.New("store: read-only")
 	// ErrFull: the disk (or the database's size limit) is full.
 	ErrFull = errors.New("store: disk full")
-	// ErrClosed: the store was closed.
-	ErrClosed = errors.New("store: closed")
+	// ErrInUse: another server holds the data folder.
+	ErrInUse = errors.New("store: data folder in use")
 )
 
 // Entry is one message to append, with the session that sent it.

@@ -246,7 +246,7 @@ func TestBackupRestores(t *testing.T) {
 		t.Fatal("a second backup overwrote the first")
 	}
 	restored := t.TempDir()
-	copyFile(t, file, restored+"/"+FileName)
+	cp(t, file, restored+"/"+FileName)
 	d2 := openDB(t, restored, Options{})
 	st2, err := d2.Load(context.Background(), 100, time.Time{})
 	if err != nil || st2.Epoch != st.Epoch || st2.LastID != 20 || len(st2.Recent) != 20 {
