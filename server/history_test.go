@@ -62,7 +62,8 @@ func openDB(t testing.TB, dir string) *store.DB {
 // message it sends again (its echo lost in the restart) is recognised.
 func TestRestartKeepsIdentity(t *testing.T) {
 	dir := t.TempDir()
-	first := open(t, server.Config{}, openDB(t, dir))
+	db := openDB(t, dir)
+	first := open(t, server.Config{}, db)
 	a, w := rich(t, first.url, "alice")
 	for i := 1; i <= 5; i++ {
 		a.send(wire.Send{CID: fmt.Sprint("c", i), Text: fmt.Sprint("before ", i)})
@@ -71,6 +72,7 @@ func TestRestartKeepsIdentity(t *testing.T) {
 		}
 	}
 	first.stop()
+	db.Close()
 
 	second := open(t, server.Config{}, openDB(t, dir))
 	obs, ow := rich(t, second.url, "observer")

@@ -239,6 +239,7 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 		Server:  s.software,
 		LastID:  s.backlog.last,
 		Limits:  s.limits,
+		Caps:    caps,
 	}
 	if h.Epoch == s.epoch && h.After != nil && *h.After <= s.backlog.last {
 		var complete bool

@@ -308,6 +308,7 @@ func (c *Client) applyWelcome(cn *conn, w wire.Welcome, wanted string) []Event {
 	c.nicks[wire.FoldNick(w.Nick)] = true
 	c.plain = false
 	c.limits = defaultLimits(w.Limits)
+	c.caps = w.Caps
 	c.gen++
 	cn.gen = c.gen
 	if w.Limits.Rate > 0 {
@@ -749,6 +750,10 @@ func (c *Client) handleRich(data []byte) *wire.Bye {
 		c.onError(f)
 	case wire.Notice:
 		c.emit(Notice{Text: f.Text})
+	case wire.Page:
+		c.emit(Page{f})
+	case wire.Results:
+		c.emit(Results{f})
 	case wire.Bye:
 		c.log.Info("server said goodbye", "reason", f.Reason, "text", f.Text)
 		return &f
@@ -797,7 +802,7 @@ func (c *Client) onError(e wire.Error) {
 		c.outbox = slices.Delete(c.outbox, i, i+1)
 		c.mu.Unlock()
 	}
-	c.emit(Failed{CID: e.CID, Err: &ServerError{Frame: e}})
+	c.emit(Failed{CID: e.CID, Ref: e.Ref, Err: &ServerError{Frame: e}})
 }
 
 // isGreeting reports whether a plain server's first frame is a greeting
