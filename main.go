@@ -124,6 +124,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		noHistory = fs.Bool("no-history", false, "with -server, keep no history on disk: only the backlog, in memory")
 		retain    = fs.String("retain", "0", "with -server, delete messages older than this `age` (30d, 12h; 0 keeps them)")
 		retainN   = fs.Int("retain-messages", 0, "with -server, keep at most this many `messages` (0: no limit)")
+		syncMode  = fs.String("sync", "full", "with -server, `when` a message is on disk before it is sent: full (survives a power cut) or normal (survives a crash of the server)")
 		backupTo  = fs.String("backup", "", "with -server, copy the history in -data to `file` (the server may be running) and exit")
 		restore   = fs.String("restore", "", "with -server, make the backup in `file` the history in -data (the server must be stopped) and exit")
 		origins   listFlag
@@ -200,6 +201,15 @@ server keeps the room's history in -data (an SQLite database) unless
 	if *noHistory {
 		*dataDir = ""
 	}
+	sync := store.SyncFull
+	switch *syncMode {
+	case "full":
+	case "normal":
+		sync = store.SyncNormal
+	default:
+		fmt.Fprintf(stderr, "parley: -sync %q: want full or normal\n", *syncMode)
+		return 2
+	}
 	if *backupTo != "" || *restore != "" {
 		return history(ctx, *dataDir, *backupTo, *restore, stdout, stderr)
 	}
@@ -229,7 +239,7 @@ server keeps the room's history in -data (an SQLite database) unless
 		cfg.MaxConnsPerIP = -1
 	}
 	if *dataDir != "" {
-		db, err := store.Open(*dataDir, store.Options{Retain: age, RetainMessages: *retainN, Logger: log})
+		db, err := store.Open(*dataDir, store.Options{Retain: age, RetainMessages: *retainN, Sync: sync, Logger: log})
 		if err != nil {
 			log.Error("cannot open the history; not starting", "data", *dataDir, "err", err,
 				"help", "fix or move the folder, restore a backup (-restore), or run with -no-history")
@@ -240,7 +250,7 @@ server keeps the room's history in -data (an SQLite database) unless
 			log.Error("the history folder cannot be written: serving its history read-only and refusing new messages",
 				"data", *dataDir)
 		}
-		log.Info("history", "db", db.Path(), "retain", *retain, "retain_messages", *retainN)
+		log.Info("history", "db", db.Path(), "sync", *syncMode, "retain", *retain, "retain_messages", *retainN)
 		cfg.Store = db
 	} else {
 		log.Info("history off: only the backlog, in memory")

@@ -37,6 +37,7 @@ func TestHistoryFlags(t *testing.T) {
 		errOut string
 	}{
 		{"bad retain", []string{"-server", "-retain", "soon"}, 2, "", "-retain"},
+		{"bad sync", []string{"-server", "-sync", "sometimes"}, 2, "", "want full or normal"},
 		{"corrupt database", []string{"-server", "-addr", "127.0.0.1:0", "-data", corrupt}, 1, "",
 			"not an SQLite database"},
 		{"backup", []string{"-server", "-data", good, "-backup", backup}, 0, "backed up to", ""},

@@ -90,8 +90,9 @@ func (s *Server) restore(st store.State, now time.Time) {
 // A rich client's repeated cid is not broadcast again: the original is
 // sent to that client alone while the backlog still holds it, and error
 // duplicate with its id after that, so that the client's send never stays
-// pending. With a store, the message is committed before it is broadcast
-// and post returns once its batch is committed.
+// pending. With a store, the message is broadcast once its group is
+// committed; post returns at once unless the connection has maxInflight
+// messages waiting, when it waits for the group.
 func (s *Server) post(p *peer, text, cid string) {
 	s.mu.Lock()
 	if !p.joined {
@@ -132,9 +133,20 @@ func (s *Server) post(p *peer, text, cid string) {
 		e.entry.Session = p.sess.key
 	}
 	done := s.commit.add(e)
+	s.commit.inflight[p]++
+	full := s.commit.inflight[p] >= maxInflight
 	s.mu.Unlock()
-	<-done
+	if full {
+		<-done // stop reading this client until the disk catches up
+	}
 }
+
+// maxInflight is how many of one connection's messages may wait for their
+// commit while its reader goes on reading. Pipelining lets a client that
+// sends a burst share one commit among its messages; the bound keeps a
+// client that outruns the disk from queueing without end: its reader
+// waits, and TCP holds it back.
+const maxInflight = 64
 
 // answerDuplicateLocked answers a send whose cid the session used for
 // message id: the original message while the backlog holds it, error
@@ -201,6 +213,7 @@ type committer struct {
 	// when posts may try the store again after a failure.
 	queue       []pending
 	batchDone   chan struct{}
+	inflight    map[*peer]int // messages queued or committing, per connection
 	refuseUntil time.Time
 	stopped     bool // stopCommitter was called: nothing more is committed
 	failing     bool // owned by run: the last commit failed
@@ -210,7 +223,7 @@ type committer struct {
 
 func newCommitter(s *Server) *committer {
 	return &committer{s: s, wake: make(chan struct{}, 1), stop: make(chan struct{}),
-		done: make(chan struct{}), batchDone: make(chan struct{})}
+		done: make(chan struct{}), batchDone: make(chan struct{}), inflight: make(map[*peer]int)}
 }
 
 // add queues e for the next commit and returns the channel closed when it
@@ -260,6 +273,7 @@ func (c *committer) commitNext(spare *[]pending) bool {
 	err := s.store.Append(context.Background(), entries)
 
 	s.mu.Lock()
+	c.settleLocked(group)
 	if err == nil {
 		for _, e := range group {
 			s.publishLocked(e.entry.Msg)
@@ -269,6 +283,7 @@ func (c *committer) commitNext(spare *[]pending) bool {
 		// group fails with it, and ids go on from the last one stored.
 		more, moreDone := c.queue, c.batchDone
 		c.queue, c.batchDone = nil, make(chan struct{})
+		c.settleLocked(more)
 		c.refuseUntil = time.Now().Add(storageRetry)
 		s.assigned = s.backlog.last
 		for _, list := range [][]pending{group, more} {
@@ -296,6 +311,17 @@ func (c *committer) commitNext(spare *[]pending) bool {
 		s.log.Warn("storing messages again")
 	}
 	return true
+}
+
+// settleLocked counts the messages of list as no longer in flight.
+func (c *committer) settleLocked(list []pending) {
+	for _, e := range list {
+		if n := c.inflight[e.peer] - 1; n > 0 {
+			c.inflight[e.peer] = n
+		} else {
+			delete(c.inflight, e.peer)
+		}
+	}
 }
 
 // failLocked tells the sender of a message that was not stored, and

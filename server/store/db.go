@@ -46,6 +46,11 @@ type Options struct {
 	// CompactEvery is how often retention runs, the first time at Open;
 	// DefaultCompactEvery if 0, never by itself if negative (Compact).
 	CompactEvery time.Duration
+	// Sync says when a commit reaches the disk: SyncFull (the default)
+	// before Append returns, so that an acknowledged message survives a
+	// power cut; SyncNormal leaves it to the next checkpoint, so that it
+	// survives the server's crash but not the machine's.
+	Sync SyncMode
 	// MaxPages caps the database at this many pages (PRAGMA
 	// max_page_count), so that a full disk can be tried without filling
 	// one. 0: no cap.
@@ -53,6 +58,15 @@ type Options struct {
 	// Logger receives compaction reports; nil discards them.
 	Logger *slog.Logger
 }
+
+// SyncMode is how hard a commit waits for the disk.
+type SyncMode int
+
+// Sync modes: see Options.Sync.
+const (
+	SyncFull SyncMode = iota
+	SyncNormal
+)
 
 // DB is a room's history in an SQLite database in WAL mode. Its methods
 // may be called from any goroutine; writes (Append and compaction) are
@@ -145,6 +159,9 @@ func Open(dir string, opt Options) (*DB, error) {
 		q.Set("_auto_vacuum", "INCREMENTAL") // takes effect on a new file only
 		q.Set("_journal_mode", "WAL")
 		q.Set("_synchronous", "FULL") // a commit survives a power cut, not only a crash
+		if opt.Sync == SyncNormal {
+			q.Set("_synchronous", "NORMAL") // a commit survives a crash of the process
+		}
 		if opt.MaxPages > 0 {
 			q.Add("_pragma", "max_page_count("+strconv.Itoa(opt.MaxPages)+")")
 		}
