@@ -150,6 +150,8 @@ func TestGroupCommit(t *testing.T) {
 		senders[i], _ = rich(t, o.url, fmt.Sprint("s", i))
 	}
 	hold := make(chan struct{})
+	release := sync.OnceFunc(func() { close(hold) })
+	t.Cleanup(release) // before the server stops, even if the test fails
 	g.set(hold, nil)
 	senders[0].send(wire.Send{CID: "first", Text: "first"})
 	<-g.entered
@@ -170,7 +172,7 @@ func TestGroupCommit(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	g.set(nil, nil)
-	close(hold)
+	release()
 	for i := 1; i <= 4; i++ {
 		for _, c := range []*client{obs, late} {
 			if m := next[wire.Msg](c); m.ID != uint64(i) {
