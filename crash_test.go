@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"parley/net/client"
+	"parley/net/wire"
 	"parley/server/store"
 )
 
@@ -28,7 +29,9 @@ const crashKills = 12
 // time. In the end every message each client sent is in the history
 // exactly once, those whose echo came back included, and every client
 // saw every message once, in order, resuming after each kill in the same
-// epoch with no gap.
+// epoch. A client that was away while more than the backlog went by is
+// told so (gap) and fetches the rest with History: that too must give
+// every missing message once.
 func TestCrashKill(t *testing.T) {
 	bin := os.Getenv("PARLEY_SERVER")
 	if bin == "" {
@@ -57,7 +60,8 @@ func TestCrashKill(t *testing.T) {
 		if err != nil {
 			t.Fatalf("dial: %v", err)
 		}
-		f := &flooder{c: c, echoed: map[string]uint64{}, sent: map[string]bool{}}
+		f := &flooder{c: c, echoed: map[string]uint64{}, sent: map[string]bool{}, seen: map[uint64]int{},
+			filling: map[string]span{}}
 		results[i] = f
 		sending.Add(1)
 		reading.Add(1)
@@ -123,12 +127,19 @@ func TestCrashKill(t *testing.T) {
 		if len(f.echoed) != len(f.sent) {
 			t.Errorf("%s got %d echoes, want %d", nick, len(f.echoed), len(f.sent))
 		}
-		if f.reconnects < crashKills/2 || f.resets > 0 || f.gaps > 0 {
-			t.Errorf("%s: %d resumes, %d resets, %d gaps", nick, f.reconnects, f.resets, f.gaps)
+		if f.reconnects < crashKills/2 || f.resets > 0 {
+			t.Errorf("%s: %d resumes, %d resets", nick, f.reconnects, f.resets)
 		}
 		if f.last != uint64(len(all)) {
 			t.Errorf("%s saw up to id %d, want %d", nick, f.last, len(all))
 		}
+		for id := uint64(1); id <= f.last; id++ {
+			if f.seen[id] != 1 {
+				t.Errorf("%s saw message %d %d times (%d gaps filled)", nick, id, f.seen[id], f.gaps)
+				break
+			}
+		}
+		t.Logf("%s: %d resumes, %d gaps filled from history", nick, f.reconnects, f.gaps)
 	}
 }
 
@@ -140,6 +151,10 @@ type flooder struct {
 	sent       map[string]bool   // cids sent
 	echoed     map[string]uint64 // cid → id of its echo
 	last       uint64            // id of the last message seen
+	seen       map[uint64]int    // how many times each id was seen
+	gapped     bool              // the last welcome said messages are missing
+	filling    map[string]span   // History requests in flight → the ids wanted
+	unfilled   []span            // ranges to ask for on the next connection
 	reconnects int
 	resets     int
 	gaps       int
@@ -169,7 +184,7 @@ func (f *flooder) run(ctx context.Context, stop <-chan struct{}, sending *sync.W
 			done = true
 			sending.Done()
 		}
-		if done && f.last >= want {
+		if done && f.last >= want && len(f.filling) == 0 && len(f.unfilled) == 0 {
 			return
 		}
 		select {
@@ -189,15 +204,51 @@ func (f *flooder) run(ctx context.Context, stop <-chan struct{}, sending *sync.W
 				if e.Reset {
 					f.resets++
 				}
-				if e.Gap {
-					f.gaps++
+				f.gapped = e.Gap
+				// Requests the last connection took with it go again.
+				for _, r := range f.filling {
+					f.unfilled = append(f.unfilled, r)
+				}
+				clear(f.filling)
+				todo := f.unfilled
+				f.unfilled = nil
+				for _, r := range todo {
+					f.fill(r)
+				}
+			case client.Page:
+				r, ok := f.filling[e.Ref]
+				if !ok {
+					break
+				}
+				delete(f.filling, e.Ref)
+				for _, m := range e.Msgs {
+					if m.ID >= r.low && m.ID < r.before {
+						f.seen[m.ID]++
+					}
+				}
+				if len(e.Msgs) > 0 && e.Msgs[0].ID > r.low {
+					f.fill(span{r.low, e.Msgs[0].ID})
 				}
 			case client.Message:
-				if e.Msg.ID != f.last+1 && f.last != 0 {
+				if e.Own && e.Msg.ID <= f.last && f.sent[e.Msg.CID] {
+					// The original of a message sent again, from before a
+					// gap: its echo, not a new message.
+					if _, ok := f.echoed[e.Msg.CID]; !ok {
+						f.echoed[e.Msg.CID] = e.Msg.ID
+						break
+					}
+				}
+				if f.gapped && e.Msg.ID > f.last+1 {
+					// Missed while away: fetch them, older pages first.
+					f.gaps++
+					f.fill(span{f.last + 1, e.Msg.ID})
+				} else if e.Msg.ID != f.last+1 && f.last != 0 {
 					finish(fmt.Errorf("%s: message %d after %d: a gap or a repeat", f.c.Nick(), e.Msg.ID, f.last))
 					return
 				}
+				f.gapped = false
 				f.last = e.Msg.ID
+				f.seen[e.Msg.ID]++
 				if e.Own && f.sent[e.Msg.CID] {
 					if id, ok := f.echoed[e.Msg.CID]; ok {
 						finish(fmt.Errorf("%s: echo of %s twice (ids %d and %d)", f.c.Nick(), e.Msg.CID, id, e.Msg.ID))
@@ -211,6 +262,20 @@ func (f *flooder) run(ctx context.Context, stop <-chan struct{}, sending *sync.W
 			}
 		}
 	}
+}
+
+// span is the ids from low up to before.
+type span struct{ low, before uint64 }
+
+// fill asks for the messages of r, newest page first; what is not
+// connected now is asked for on the next connection.
+func (f *flooder) fill(r span) {
+	ref, err := f.c.History(r.before, wire.MaxPage)
+	if err != nil {
+		f.unfilled = append(f.unfilled, r)
+		return
+	}
+	f.filling[ref] = r
 }
 
 // freeAddr returns a loopback address with a port free right now.

@@ -13,24 +13,85 @@ import (
 // so that a post never waits long behind compaction.
 const compactChunk = 500
 
-// compactLoop applies retention at start and every CompactEvery.
-func (d *DB) compactLoop() {
+// indexEvery is how often the search index catches up with the messages.
+const indexEvery = time.Second
+
+// indexChunk is the most messages one indexing transaction takes.
+const indexChunk = 5000
+
+// indexLoop keeps the search index up to date every indexEvery and, if
+// compact, applies retention at start and every CompactEvery.
+func (d *DB) indexLoop(compact bool) {
 	defer close(d.done)
-	t := time.NewTicker(d.opt.CompactEvery)
-	defer t.Stop()
+	tick := time.NewTicker(indexEvery)
+	defer tick.Stop()
+	var next time.Time // the next compaction; zero: now
 	for {
-		n, err := d.Compact(context.Background(), time.Now())
-		if err != nil {
-			d.log.Error("history compaction failed", "err", err)
-		} else if n > 0 {
-			d.log.Info("history compacted", "deleted", n)
+		if err := d.index(context.Background()); err != nil {
+			d.log.Error("updating the search index failed", "err", err)
+		}
+		if now := time.Now(); compact && !now.Before(next) {
+			next = now.Add(d.opt.CompactEvery)
+			n, err := d.Compact(context.Background(), now)
+			if err != nil {
+				d.log.Error("history compaction failed", "err", err)
+			} else if n > 0 {
+				d.log.Info("history compacted", "deleted", n)
+			}
 		}
 		select {
 		case <-d.stop:
 			return
-		case <-t.C:
+		case <-tick.C:
 		}
 	}
+}
+
+// index adds the messages stored since the last call to the search index,
+// in transactions of up to indexChunk: one segment for many messages costs
+// the index far less than one per commit.
+func (d *DB) index(ctx context.Context) error {
+	if d.readOnly {
+		return nil // searched as it is
+	}
+	for {
+		d.wmu.Lock()
+		n, err := d.indexChunk(ctx)
+		d.wmu.Unlock()
+		if err != nil {
+			return fmt.Errorf("store: indexing: %w", classify(err))
+		}
+		if n < indexChunk {
+			return nil
+		}
+	}
+}
+
+// indexChunk indexes up to indexChunk messages; the caller holds wmu.
+func (d *DB) indexChunk(ctx context.Context) (int64, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var from int64
+	if err := tx.QueryRowContext(ctx, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'indexed'").Scan(&from); err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO messages_fts(rowid, text)
+		SELECT id, text FROM messages WHERE id > ? ORDER BY id LIMIT ?`, from, indexChunk)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	if n == 0 {
+		return 0, nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = (SELECT max(rowid) FROM
+		(SELECT id AS rowid FROM messages WHERE id > ? ORDER BY id LIMIT ?)) WHERE key = 'indexed'`, from, indexChunk); err != nil {
+		return 0, err
+	}
+	return n, tx.Commit()
 }
 
 // Compact deletes the messages past the retention limits as of now, then
@@ -40,6 +101,10 @@ func (d *DB) compactLoop() {
 func (d *DB) Compact(ctx context.Context, now time.Time) (int, error) {
 	if d.readOnly {
 		return 0, fmt.Errorf("store: compact: %w", ErrReadOnly)
+	}
+	// The delete trigger takes rows out of the index: they must be in it.
+	if err := d.index(ctx); err != nil {
+		return 0, err
 	}
 	total := 0
 	if d.opt.Retain > 0 {

@@ -176,8 +176,9 @@ func Open(dir string, opt Options) (*DB, error) {
 		db.Close()
 		return fail(err)
 	}
-	if !readOnly && (opt.Retain > 0 || opt.RetainMessages > 0) && opt.CompactEvery > 0 {
-		go d.compactLoop()
+	compact := !readOnly && (opt.Retain > 0 || opt.RetainMessages > 0) && opt.CompactEvery > 0
+	if !readOnly {
+		go d.indexLoop(compact)
 	} else {
 		close(d.done)
 	}
@@ -444,11 +445,14 @@ func (d *DB) Before(ctx context.Context, before uint64, limit int) ([]wire.Msg, 
 
 // Search returns up to limit messages with ids below before that contain
 // every term of q (Terms) as a word prefix, newest first, from the FTS5
-// index.
+// index, which it first brings up to date.
 func (d *DB) Search(ctx context.Context, q string, before uint64, limit int) ([]wire.Msg, error) {
 	terms := Terms(q)
 	if len(terms) == 0 || limit <= 0 {
 		return nil, nil
+	}
+	if err := d.index(ctx); err != nil {
+		return nil, err
 	}
 	// Each term is a quoted string with a prefix star: whatever the user
 	// typed, FTS5 sees no operators or column filters.
@@ -502,6 +506,9 @@ func (d *DB) Close() error {
 	d.once.Do(func() {
 		close(d.stop)
 		<-d.done
+		if err := d.index(context.Background()); err != nil {
+			d.log.Error("updating the search index failed", "err", err)
+		}
 		if d.insert != nil {
 			d.insert.Close()
 		}

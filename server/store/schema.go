@@ -36,6 +36,13 @@ var migrations = []string{
 		INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
 	END;
 	INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');`,
+
+	// 3: the index is brought up to date in batches (DB.index), off the
+	// commit's path, instead of by a trigger per message; meta's
+	// 'indexed' is the last id indexed.
+	`DROP TRIGGER messages_ai;
+	INSERT INTO meta(key, value) SELECT 'indexed', coalesce(max(id), 0) FROM messages WHERE true
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value;`,
 }
 
 // SchemaVersion is the schema version this package writes.
