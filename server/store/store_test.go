@@ -253,3 +253,34 @@ func TestBackupRestores(t *testing.T) {
 		t.Fatalf("restored: %+v, %v", st2, err)
 	}
 }
+
+// A group larger than one INSERT statement's rows is stored whole, in
+// order, with every column.
+func TestAppendLargeGroup(t *testing.T) {
+	d := openDB(t, t.TempDir(), Options{})
+	ctx := context.Background()
+	var batch []Entry
+	for i := uint64(1); i <= 2*insertRows+7; i++ {
+		e := Entry{Msg: msg(i, fmt.Sprint("text ", i)), Session: fmt.Sprint("s", i%3)}
+		if i%5 == 0 {
+			e.Msg.CID, e.Session = "", ""
+		}
+		batch = append(batch, e)
+	}
+	if err := d.Append(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.Before(ctx, 1<<62, 1000)
+	if err != nil || len(got) != len(batch) {
+		t.Fatalf("stored %d, %v; want %d", len(got), err, len(batch))
+	}
+	for i, m := range got {
+		if m != batch[i].Msg {
+			t.Fatalf("message %d stored as %+v, want %+v", i, m, batch[i].Msg)
+		}
+	}
+	st, _ := d.Load(ctx, 1, time.Time{})
+	if st.LastID != uint64(len(batch)) || len(st.Sent) != len(batch)-len(batch)/5 {
+		t.Fatalf("last id %d, %d cids; want %d and %d", st.LastID, len(st.Sent), len(batch), len(batch)-len(batch)/5)
+	}
+}
