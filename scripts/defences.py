@@ -147,6 +147,10 @@ DEFENCES = [
      "\t\tss = nil",
      "taking up a session restored from the store",
      r"resume after restart"),
+    ("history: unavailable kept and retried (client)", "TestUnavailableIsRetried", "./net/client",
+     "net/client/conn.go", "case wire.CodeRateLimited, wire.CodeUnavailable:", "case wire.CodeRateLimited:",
+     "the client keeping a message the server could not store",
+     r"after the refusal: pending \[\]|no client.Message event"),
 ]
 
 

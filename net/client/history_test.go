@@ -1,10 +1,13 @@
 package client_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"parley/net/client"
 	"parley/net/wire"
@@ -73,5 +76,51 @@ func TestHistoryNeedsCapability(t *testing.T) {
 	}
 	if _, err := c.Search("x", 0, 10); !errors.Is(err, client.ErrNoHistory) {
 		t.Fatalf("Search on a plain server: %v, want ErrNoHistory", err)
+	}
+}
+
+// flaky is a store whose appends fail while down is set.
+type flaky struct {
+	*store.Memory
+	down  atomic.Bool
+	tries atomic.Int32
+}
+
+func (f *flaky) Append(ctx context.Context, b []store.Entry) error {
+	f.tries.Add(1)
+	if f.down.Load() {
+		return store.ErrFull
+	}
+	return f.Memory.Append(ctx, b)
+}
+
+// A message the server cannot store (error unavailable) stays in the
+// outbox and goes again when the server says: once the disk has room, it
+// is delivered, once, and nothing is reported failed.
+func TestUnavailableIsRetried(t *testing.T) {
+	st := &flaky{Memory: store.NewMemory(100)}
+	st.down.Store(true)
+	srv := startServer(t, "127.0.0.1:0", server.Config{Rate: -1, Store: st})
+	alice, ra := dial(t, fastConfig(t, srv.addr, "alice"))
+	cid, err := alice.Send("kept for later")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the store to refuse the message", 5*time.Second, func() bool { return st.tries.Load() > 0 })
+	if p := alice.Pending(); len(p) != 1 || p[0].CID != cid || srv.Stats().LastID != 0 {
+		t.Fatalf("after the refusal: pending %+v, last id %d", p, srv.Stats().LastID)
+	}
+	st.down.Store(false)
+	m := next(t, ra, func(m client.Message) bool { return m.Own && m.Msg.CID == cid })
+	if m.Msg.ID != 1 || len(alice.Pending()) != 0 {
+		t.Fatalf("delivered as %+v with %d pending, want id 1 and none", m.Msg, len(alice.Pending()))
+	}
+	for _, ev := range ra.events() {
+		if f, ok := ev.(client.Failed); ok {
+			t.Fatalf("reported failed: %+v", f)
+		}
+	}
+	if st := srv.Stats(); st.LastID != 1 {
+		t.Fatalf("the room holds %d messages, want 1", st.LastID)
 	}
 }
