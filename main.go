@@ -252,8 +252,10 @@ server keeps the room's history in -data (an SQLite database) unless
 		}
 		log.Info("history", "db", db.Path(), "sync", *syncMode, "retain", *retain, "retain_messages", *retainN)
 		cfg.Store = db
-	} else {
+	} else if *noHistory {
 		log.Info("history off: only the backlog, in memory")
+	} else {
+		log.Warn("no data folder (no home folder was found): history off; give -data DIR to keep it")
 	}
 	if err := server.Run(ctx, cfg); err != nil {
 		log.Error("server failed", "err", err)

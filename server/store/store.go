@@ -85,7 +85,7 @@ func NewEpoch() string {
 // MaxQuery bounds a search query, in bytes, and MaxTerms the words in
 // one: a query is a handful of words, and each term costs an index walk.
 const (
-	MaxQuery = 256
+	MaxQuery = wire.MaxQuery
 	MaxTerms = 8
 )
 
