@@ -54,6 +54,14 @@ func (d *DB) index(ctx context.Context) error {
 	if d.readOnly {
 		return nil // searched as it is
 	}
+	var behind bool
+	if err := d.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) > (SELECT CAST(value AS INTEGER)
+		FROM meta WHERE key = 'indexed') FROM messages`).Scan(&behind); err != nil {
+		return fmt.Errorf("store: indexing: %w", classify(err))
+	}
+	if !behind {
+		return nil // nothing new: no write transaction
+	}
 	for {
 		d.wmu.Lock()
 		n, err := d.indexChunk(ctx)
