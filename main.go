@@ -16,14 +16,18 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"parley/net/client"
 	"parley/server"
+	"parley/server/store"
 )
 
 // fyneApp is the app's metadata, the one place its version lives.
@@ -120,7 +124,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		port      = fs.Int("port", 0, "`port` to host on with -host (default 2000)")
 		localOnly = fs.Bool("local", false, "with -host, let only this computer join")
 		maxMsgs   = fs.Int("max-messages", 0, "most `messages` the window keeps in memory (default 10000)")
-		dataDir   = fs.String("data", "", "`folder` the server keeps its state in (the -tls certificate)")
+		dataDir   = fs.String("data", defaultDataDir(), "with -server, the `folder` that keeps the room's history across restarts and the -tls certificate")
+		noHistory = fs.Bool("no-history", false, "with -server, keep no history on disk: only the backlog, in memory")
+		retain    = fs.String("retain", "0", "with -server, delete messages older than this `age` (30d, 12h; 0 keeps them)")
+		retainN   = fs.Int("retain-messages", 0, "with -server, keep at most this many `messages` (0: no limit)")
+		syncMode  = fs.String("sync", "full", "with -server, `when` a message is on disk before it is sent: full (survives a power cut) or normal (survives a crash of the server)")
+		backupTo  = fs.String("backup", "", "with -server, copy the history in -data to `file` (the server may be running) and exit")
+		restore   = fs.String("restore", "", "with -server, make the backup in `file` the history in -data (the server must be stopped) and exit")
 		useTLS    = fs.Bool("tls", false, "encrypt: serve wss:// and https:// with a self-signed certificate kept under -data")
 		tlsCert   = fs.String("tls-cert", "", "a PEM certificate `file` to serve wss:// and https:// with (implies -tls)")
 		tlsKey    = fs.String("tls-key", "", "the PEM key `file` of -tls-cert")
@@ -140,6 +150,8 @@ Usage:
   parley -host                  open the window and host a chat
   parley -server [-addr :2000]  run only the chat server (headless)
   parley -server -announce      ... and announce it on the local network
+  parley -server -data DIR -backup FILE    back up the server's history
+  parley -server -data DIR -restore FILE   restore it (server stopped)
 
 Flags:
 `, info.Details.Version)
@@ -147,8 +159,10 @@ Flags:
 		fmt.Fprint(stderr, `
 The server speaks plain text to any WebSocket client (ws://HOST:2000/) and
 JSON to Parley apps; see docs/PROTOCOL.md. It is not encrypted unless
--tls or -tls-cert is given: see docs/SECURITY.md for why. SIGINT or SIGTERM stops it
-gracefully: every client is told, and closed with code 1001.
+-tls or -tls-cert is given: see docs/SECURITY.md for why. SIGINT or SIGTERM
+stops it gracefully: every client is told, and closed with code 1001. The
+headless server keeps the room's history in -data (an SQLite database)
+unless -no-history is given; see docs/ARCHITECTURE.md, "History".
 `)
 	}
 	if err := fs.Parse(args); err != nil {
@@ -201,6 +215,28 @@ gracefully: every client is told, and closed with code 1001.
 		}, stderr)
 	}
 
+	age, err := parseAge(*retain)
+	if err != nil || *retainN < 0 {
+		fmt.Fprintf(stderr, "parley: -retain %q: want an age such as 30d, 12h or 0\n", *retain)
+		return 2
+	}
+	historyDir := *dataDir // -data holds the -tls certificate too
+	if *noHistory {
+		historyDir = ""
+	}
+	sync := store.SyncFull
+	switch *syncMode {
+	case "full":
+	case "normal":
+		sync = store.SyncNormal
+	default:
+		fmt.Fprintf(stderr, "parley: -sync %q: want full or normal\n", *syncMode)
+		return 2
+	}
+	if *backupTo != "" || *restore != "" {
+		return history(ctx, historyDir, *backupTo, *restore, stdout, stderr)
+	}
+
 	cfg := server.Config{
 		Addr:           *addr,
 		Room:           *room,
@@ -228,6 +264,25 @@ gracefully: every client is told, and closed with code 1001.
 	}
 	if status := setupTLS(&cfg, *dataDir, *useTLS, *tlsCert, *tlsKey, *alsoPlain, stderr); status != 0 {
 		return status
+	}
+	if historyDir != "" {
+		db, err := store.Open(historyDir, store.Options{Retain: age, RetainMessages: *retainN, Sync: sync, Logger: log})
+		if err != nil {
+			log.Error("cannot open the history; not starting", "data", *dataDir, "err", err,
+				"help", "fix or move the folder, restore a backup (-restore), or run with -no-history")
+			return 1
+		}
+		defer db.Close()
+		if db.ReadOnly() {
+			log.Error("the history folder cannot be written: serving its history read-only and refusing new messages",
+				"data", *dataDir)
+		}
+		log.Info("history", "db", db.Path(), "sync", *syncMode, "retain", *retain, "retain_messages", *retainN)
+		cfg.Store = db
+	} else if *noHistory {
+		log.Info("history off: only the backlog, in memory")
+	} else {
+		log.Warn("no data folder (no home folder was found): history off; give -data DIR to keep it")
 	}
 	if err := server.Run(ctx, cfg); err != nil {
 		log.Error("server failed", "err", err)
@@ -259,5 +314,74 @@ func setupTLS(cfg *server.Config, dataDir string, useTLS bool, certFile, keyFile
 	}
 	cfg.TLS = server.NewTLSConfig(cert)
 	cfg.AllowPlain = alsoPlain
+	return 0
+}
+
+// defaultDataDir is where the headless server keeps its history unless
+// told otherwise: $XDG_DATA_HOME/parley or ~/.local/share/parley on Unix,
+// the user's configuration folder's Parley elsewhere; "" when there is no
+// home folder (then -data or -no-history must be given).
+func defaultDataDir() string {
+	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" {
+		if x := os.Getenv("XDG_DATA_HOME"); filepath.IsAbs(x) {
+			return filepath.Join(x, "parley")
+		}
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, ".local", "share", "parley")
+		}
+		return ""
+	}
+	if dir, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(dir, "Parley")
+	}
+	return ""
+}
+
+// parseAge reads a retention age: a Go duration, or a number of days (d)
+// or weeks (w); "0" means no limit.
+func parseAge(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			v, err := strconv.ParseFloat(n, 64)
+			if err != nil || v < 0 {
+				return 0, fmt.Errorf("bad age %q", s)
+			}
+			return time.Duration(v * float64(unit)), nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("bad age %q", s)
+	}
+	return d, nil
+}
+
+// history runs -backup or -restore on the data folder dir.
+func history(ctx context.Context, dir, backupTo, restoreFrom string, stdout, stderr io.Writer) int {
+	switch {
+	case dir == "":
+		fmt.Fprintln(stderr, "parley: -backup and -restore need -data DIR")
+		return 2
+	case backupTo != "" && restoreFrom != "":
+		fmt.Fprintln(stderr, "parley: -backup and -restore cannot be given together")
+		return 2
+	case backupTo != "":
+		if err := store.Backup(ctx, dir, backupTo); err != nil {
+			fmt.Fprintln(stderr, "parley: backup failed:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "parley: the history in %s is backed up to %s\n", dir, backupTo)
+		return 0
+	}
+	replaced, err := store.Restore(dir, restoreFrom)
+	if err != nil {
+		fmt.Fprintln(stderr, "parley: restore failed, nothing changed:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "parley: %s restored into %s\n", restoreFrom, dir)
+	if replaced != "" {
+		fmt.Fprintf(stdout, "parley: the history it replaced is kept as %s\n", replaced)
+	}
 	return 0
 }

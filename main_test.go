@@ -24,7 +24,7 @@ func TestRunFlags(t *testing.T) {
 		{"stray argument", []string{"-server", "extra"}, 2, "", `unexpected argument "extra"`},
 		{"bad log level", []string{"-server", "-log-level", "loud"}, 2, "", "-log-level"},
 		{"bad port", []string{"-port", "70000"}, 2, "", "not a port"},
-		{"cannot listen", []string{"-server", "-addr", "127.0.0.1:-1"}, 1, "", "server failed"},
+		{"cannot listen", []string{"-server", "-no-history", "-addr", "127.0.0.1:-1"}, 1, "", "server failed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer

@@ -18,7 +18,9 @@ func TestRunTLSFlags(t *testing.T) {
 		status int
 		errOut string
 	}{
-		{"tls without data", []string{"-server", "-tls"}, 2, "-tls needs -data"},
+		// -data has a default (the user's data folder); given empty, -tls
+		// has nowhere to keep its certificate.
+		{"tls without data", []string{"-server", "-tls", "-data", ""}, 2, "-tls needs -data"},
 		{"plain without tls", []string{"-server", "-plain"}, 2, "-plain only matters"},
 		{"cert without key", []string{"-server", "-tls-cert", "c.pem"}, 1, "needs its key"},
 		{"missing cert files", []string{"-server", "-tls-cert", "nope.pem", "-tls-key", "nope.pem"}, 1, "nope.pem"},

@@ -71,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		pprofDir     = fs.String("pprof-dir", ".", "directory for the profiles of -pprof-url")
 
 		compare   = fs.Bool("compare", false, "compare Parley and gorilla's chat example side by side (starts both)")
-		parleyCmd = fs.String("parley", "./parley-server -server -addr {addr}", "compare: Parley's command; {addr} is replaced")
+		parleyCmd = fs.String("parley", "./parley-server -server -no-history -addr {addr}", "compare: Parley's command; {addr} is replaced")
 		gorilla   = fs.String("gorilla", "", "compare: gorilla chat example's command; {addr} is replaced")
 		rich      = fs.Bool("rich", false, "compare: also run Parley in rich mode (parley.v1)")
 		rounds    = fs.Int("rounds", 3, "compare: rounds; each runs every scenario on every server")

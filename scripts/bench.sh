@@ -55,8 +55,9 @@ MOD
 grep '^github.com/gorilla/websocket v1.5.3' go.sum >"$work/chat/go.sum"
 (cd "$work/chat" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o chat .)
 
-# Parley's per-connection rate limit is for people, not for a load test.
-parley_flags=${PARLEY_FLAGS:--rate 0}
+# Parley's per-connection rate limit is for people, not for a load test;
+# history on disk is measured apart (PARLEY_FLAGS="-rate 0 -data DIR").
+parley_flags=${PARLEY_FLAGS:--rate 0 -no-history}
 
 run=("$work/bench")
 extra=()

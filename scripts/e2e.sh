@@ -116,7 +116,7 @@ echo "e2e: part 1 passed: typed messages crossed both ways; quitting the host en
 
 # Part 2: the server restarts under a window.
 port=$(free_port)
-"$bin" -server -addr "127.0.0.1:$port" -room Restart >"$tmp/server1.log" 2>&1 &
+"$bin" -server -no-history -addr "127.0.0.1:$port" -room Restart >"$tmp/server1.log" 2>&1 &
 srv=$!
 pids+=($srv)
 wait_port "$port" 30 || fail "the headless server did not start"
@@ -139,7 +139,7 @@ wait "$srv" || fail "the server did not stop cleanly"
 wait_log "$tmp/dan.log" 'msg=disconnected addr=.*retry=[1-9]' 15 || fail "dan's window did not notice the server going"
 down="typed while the server was down $RANDOM"
 type_into "$dan_win" "$down"
-"$bin" -server -addr "127.0.0.1:$port" -room Restart >"$tmp/server2.log" 2>&1 &
+"$bin" -server -no-history -addr "127.0.0.1:$port" -room Restart >"$tmp/server2.log" 2>&1 &
 pids+=($!)
 wait_port "$port" 30 || fail "the headless server did not start again"
 after="from the new server $RANDOM"

@@ -82,7 +82,7 @@ mem_breakdown() {
 }
 
 port=$(free_port)
-"$tmp/parley" -server -addr "127.0.0.1:$port" -rate 0 -backlog 50 >"$tmp/server.log" 2>&1 &
+"$tmp/parley" -server -no-history -addr "127.0.0.1:$port" -rate 0 -backlog 50 >"$tmp/server.log" 2>&1 &
 pids+=($!)
 wait_port "$port" 30
 

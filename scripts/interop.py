@@ -5,7 +5,12 @@ Runs the headless binary given as the argument on a free loopback port,
 with DISPLAY unset, and drives it with Debian's python3-websockets: two
 plain-text clients and one rich client (subprotocol parley.v1) chat with
 each other; then SIGTERM must close every client with 1001 and the
-process must exit 0. Every step is bounded in time.
+process must exit 0. Then the history: the server restarts on the same
+data folder, a rich client finds what was said before, says more, and
+the server is killed with SIGKILL; restarted once more, a rich client
+gets the history from before the kill, resumes without a gap, and a
+message sent again is recognised as a duplicate. Every step is bounded
+in time.
 
 Usage: /usr/bin/python3 scripts/interop.py ./parley-server
 """
@@ -18,6 +23,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import websockets
@@ -142,6 +148,56 @@ async def chat(url, proc):
     check("rich close 1001", r.close_code == 1001, r.close_code)
 
 
+async def hello(url, nick, **resume):
+    r = await websockets.connect(url, subprotocols=["parley.v1"])
+    await r.send(json.dumps({"type": "hello", "v": 1, "nick": nick, "agent": "interop.py", **resume}))
+    return r, await recv_rich(r, "welcome")
+
+
+async def after_restart(url):
+    """The first restart, after SIGTERM: the history is still there."""
+    r, w = await hello(url, "pyback")
+    texts = [m["text"] for m in w["history"]]
+    check("history survives a restart", texts == ["hello from a", "multi\nline", "hi from rich"], texts)
+    check("ids go on after a restart", w["last_id"] == 3 and [m["id"] for m in w["history"]] == [1, 2, 3], w)
+    await r.send(json.dumps({"type": "send", "cid": "py-2", "text": "said before the kill"}))
+    m = await recv_rich(r, "msg")
+    check("a message after the restart", m["id"] == 4 and m["cid"] == "py-2", m)
+    await r.close()
+    return w
+
+
+async def after_kill(url, before):
+    """The second restart, after SIGKILL: acknowledged means kept."""
+    r, w = await hello(url, "pyfresh")
+    texts = [m["text"] for m in w["history"]]
+    check("history from before SIGKILL", texts[-1:] == ["said before the kill"] and w["last_id"] == 4, texts)
+    check("same epoch after SIGKILL", w["epoch"] == before["epoch"], (w["epoch"], before["epoch"]))
+    await r.close()
+    # pyback comes back: it saw up to 3, so it gets 4 alone, and its
+    # message sent again is the original, not a new one.
+    b, bw = await hello(url, "pyback", session=before["session"], epoch=before["epoch"], after=3)
+    ids = [m["id"] for m in bw["history"]]
+    check("resume after SIGKILL: no gap, no repeat", bw.get("resumed") and not bw.get("gap") and ids == [4], bw)
+    await b.send(json.dumps({"type": "send", "cid": "py-2", "text": "said before the kill"}))
+    m = await recv_rich(b, "msg")
+    check("a message sent again after SIGKILL is recognised", m["id"] == 4 and m["cid"] == "py-2", m)
+    await b.send(json.dumps({"type": "send", "cid": "py-3", "text": "new"}))
+    m = await recv_rich(b, "msg")
+    check("the next message gets the next id", m["id"] == 5, m)
+    await b.close()
+
+
+def reap(proc, what):
+    try:
+        code = proc.wait(timeout=STEP)
+        check(f"server exits 0 after {what}", code == 0, code)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        check(f"server exits after {what}", False, "still running")
+
+
 def run_then_reap(proc, checks):
     """Runs the checks (which end with the server's SIGTERM), then waits for
     the server to exit 0."""
@@ -162,8 +218,31 @@ def main():
         raise SystemExit(__doc__)
     binary = sys.argv[1]
     print(f"interop: python3-websockets {websockets.__version__} against {binary}")
-    proc, addr = start_server(binary)
-    run_then_reap(proc, chat(f"ws://{addr}/", proc))
+    with tempfile.TemporaryDirectory(prefix="parley-interop-") as data:
+        proc, addr = start_server(binary, ["-data", data])
+        try:
+            asyncio.run(asyncio.wait_for(chat(f"ws://{addr}/", proc), 6 * STEP))
+        except Exception as e:  # report, then still reap the server
+            check("chat ran to the end", False, repr(e))
+        reap(proc, "SIGTERM")
+
+        proc, addr = start_server(binary, ["-data", data])
+        welcome = None
+        try:
+            welcome = asyncio.run(asyncio.wait_for(after_restart(f"ws://{addr}/"), 3 * STEP))
+        except Exception as e:
+            check("restart ran to the end", False, repr(e))
+        proc.kill()  # SIGKILL: no goodbye, no last write
+        proc.wait()
+
+        if welcome:
+            proc, addr = start_server(binary, ["-data", data])
+            try:
+                asyncio.run(asyncio.wait_for(after_kill(f"ws://{addr}/", welcome), 3 * STEP))
+            except Exception as e:
+                check("restart after SIGKILL ran to the end", False, repr(e))
+            proc.send_signal(signal.SIGTERM)
+            reap(proc, "SIGTERM")
     print(f"interop: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

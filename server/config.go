@@ -110,6 +110,11 @@ type Config struct {
 	// AllowPlain, with TLS set, serves plain ws:// and http:// on the same
 	// port as well, for plain-text clients that cannot do TLS.
 	AllowPlain bool
+	// Store keeps the room's history, identity and recent client message
+	// ids across restarts (store.DB); Open takes them up. Nil keeps the
+	// history in memory, as New does. The caller closes it after
+	// Shutdown.
+	Store Store
 
 	// Logger receives the server's logs. Default: discard.
 	Logger *slog.Logger

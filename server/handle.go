@@ -160,6 +160,12 @@ func (s *Server) handleRich(p *peer, data []byte) {
 			return
 		}
 		s.setStatus(p, f.Status)
+	case wire.History:
+		p.accepted()
+		s.history(p, f)
+	case wire.Search:
+		p.accepted()
+		s.search(p, f)
 	default:
 		s.refuse(p, wire.Error{Code: wire.CodeUnsupported,
 			Text: "a client may not send " + string(f.FrameType()) + " frames"})
@@ -189,6 +195,7 @@ var plainHelp = strings.Join([]string{
 	"Everything you type is sent to everyone here as \"yourname: text\".",
 	"/nick NAME   change your nickname",
 	"/who         list who is here",
+	"/search WORDS find messages with these words",
 	"/help        this help",
 	"//text       send a message that starts with /",
 }, "\n")
@@ -239,6 +246,8 @@ func (s *Server) command(p *peer, line string) {
 		notice(strconv.Itoa(len(users)) + " here: " + strings.Join(names, ", "))
 	case "/help":
 		notice(plainHelp)
+	case "/search":
+		s.plainSearch(p, arg)
 	default:
 		cmd := wire.CleanText(name)
 		if utf8.RuneCountInString(cmd) > 20 {

@@ -11,6 +11,7 @@ import (
 
 	"parley/net/nickname"
 	"parley/net/wire"
+	"parley/server/store"
 )
 
 // The room's state lives in Server under s.mu. Each operation takes s.mu
@@ -204,6 +205,8 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 	ss := s.sessions[h.Session]
 	if h.Session == "" {
 		ss = nil
+	} else if ss == nil {
+		ss = s.adoptLocked(h.Session) // a session from before a restart
 	}
 	var old *peer
 	if ss != nil && ss.peer != nil && ss.peer != p {
@@ -222,6 +225,7 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 	}
 	if ss == nil {
 		ss = &session{token: newToken()}
+		ss.key = store.SessionKey(ss.token)
 		s.sessions[ss.token] = ss
 	}
 	ss.peer = p
@@ -237,6 +241,7 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 		Server:  s.software,
 		LastID:  s.backlog.last,
 		Limits:  s.limits,
+		Caps:    caps,
 	}
 	if h.Epoch == s.epoch && h.After != nil && *h.After <= s.backlog.last {
 		var complete bool
@@ -282,47 +287,6 @@ func sortUsers(users []wire.User) {
 	slices.SortFunc(users, func(a, b wire.User) int {
 		return strings.Compare(wire.FoldNick(a.Nick), wire.FoldNick(b.Nick))
 	})
-}
-
-// post broadcasts a chat message from p, whose text is already checked.
-// A rich client's repeated cid is not broadcast again: the original is
-// sent to that client alone while the backlog still holds it, and error
-// duplicate with its id after that, so that the client's send never stays
-// pending.
-func (s *Server) post(p *peer, text, cid string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !p.joined {
-		return
-	}
-	if cid != "" && p.sess != nil {
-		if id, ok := p.sess.seen(cid); ok {
-			s.dupes.Add(1)
-			if m, ok := s.backlog.get(id); ok {
-				p.enqueue(mustJSONFrame(m))
-			} else {
-				p.enqueue(mustJSONFrame(wire.Error{Code: wire.CodeDuplicate, CID: cid, ID: id,
-					Text: "already sent as message " + strconv.FormatUint(id, 10)}))
-			}
-			return
-		}
-	}
-	m := wire.Msg{ID: s.backlog.last + 1, Time: nowMS(), From: p.nick, Text: text, CID: cid}
-	if !p.rich {
-		m.CID = "" // plain clients have no message ids
-	}
-	s.backlog.add(m)
-	if cid != "" && p.sess != nil {
-		p.sess.remember(cid, m.ID)
-	}
-	var rich, plain []byte
-	if len(s.rich) > 0 {
-		rich = mustJSONFrame(m)
-	}
-	if len(s.plain) > 0 {
-		plain = textFrame(wire.PlainLine(m.From, m.Text))
-	}
-	s.broadcastLocked(rich, plain)
 }
 
 // rename changes p's nickname. It returns a refusal, or nil.

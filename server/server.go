@@ -34,6 +34,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"parley/net/wire"
+	"parley/server/store"
 )
 
 // ErrClosed is returned by Serve after Shutdown.
@@ -71,7 +72,9 @@ type Server struct {
 	rich      []*peer                   // joined rich peers
 	plain     []*peer                   // joined plain peers
 	backlog   *backlog
+	assigned  uint64 // the last message id given out; above backlog.last while committing
 	sessions  map[string]*session
+	restored  map[string]*session // sessions from the store by key, until presented
 	detached  []detached
 	guests    int // the N of the last guest-N
 	nextConn  uint64
@@ -97,12 +100,28 @@ type Server struct {
 	dupes       atomic.Uint64
 	refusing    atomic.Int32 // refusals answering on their own goroutine (see refuseConn)
 	people      atomic.Int32 // len(rich)+len(plain), for readers without mu
+
+	store  Store         // the history beyond the backlog: cfg.Store or mem
+	mem    *store.Memory // the history when there is no cfg.Store
+	commit *committer    // commits to cfg.Store; nil without one
 }
 
-// New returns a server for cfg, with defaults for its zero fields. It
-// serves nothing until it is handed connections by Serve or by an
-// http.Server using it as its Handler.
+// New returns a server for cfg, with defaults for its zero fields, that
+// keeps its history in memory. It serves nothing until it is handed
+// connections by Serve or by an http.Server using it as its Handler. A
+// server with a Store is made by Open; New panics if cfg.Store is set.
 func New(cfg Config) *Server {
+	if cfg.Store != nil {
+		panic("server: New with a Store; use Open")
+	}
+	s := newServer(cfg)
+	s.mem = store.NewMemory(s.cfg.Backlog)
+	s.store = s.mem
+	return s
+}
+
+// newServer returns a server for cfg with an empty history.
+func newServer(cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{
 		cfg:      cfg,
@@ -115,6 +134,7 @@ func New(cfg Config) *Server {
 		skels:    make(map[string]*peer),
 		backlog:  newBacklog(cfg.Backlog),
 		sessions: make(map[string]*session),
+		restored: make(map[string]*session),
 	}
 	s.limits = wire.Limits{MaxText: cfg.MaxText, MaxFrame: cfg.MaxFrame}
 	if cfg.Rate > 0 {
@@ -180,7 +200,10 @@ func (s *Server) Epoch() string { return s.epoch }
 // Run listens on cfg.Addr and serves until ctx ends, then shuts down: every
 // client gets bye "shutdown" and a 1001 close, within a bounded time.
 func Run(ctx context.Context, cfg Config) error {
-	s := New(cfg)
+	s, err := Open(cfg)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("server: %w", err)
@@ -273,6 +296,7 @@ func (s *Server) Shutdown(ctx context.Context, reason wire.ByeReason, text strin
 		case <-time.After(closeGrace):
 		}
 	}
+	s.stopCommitter()
 	if herr := <-hsDone; herr != nil && err == nil && !errors.Is(herr, context.Canceled) &&
 		!errors.Is(herr, context.DeadlineExceeded) {
 		err = fmt.Errorf("server: shutdown: %w", herr)
@@ -297,6 +321,7 @@ type Stats struct {
 	Duplicates   uint64 // repeated sends dropped by client message id
 	Congestions  uint64 // times a peer's backlog passed the high-water mark
 	Throttled    uint64 // times a producer's reader was held while a peer was congested
+	Pending      int    // messages waiting for their commit to the store
 }
 
 // Room returns the room's name.
@@ -317,6 +342,7 @@ func (s *Server) Stats() Stats {
 		Sessions:  len(s.sessions),
 		Open:      len(s.conns) + s.pending,
 		Addresses: len(s.perIP),
+		Pending:   int(s.assigned - s.backlog.last),
 	}
 	peers := make([]*peer, 0, len(s.conns))
 	for p := range s.conns {

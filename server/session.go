@@ -5,13 +5,16 @@ import (
 	"encoding/hex"
 	"hash/maphash"
 	"time"
+
+	"parley/server/store"
 )
 
 // session is a rich client's identity across its connections: the token
 // from its welcome, and the client message ids it sent recently, so that
 // a message sent again after a reconnect is not broadcast twice.
 type session struct {
-	token string
+	token string    // "" for a session restored from the store until presented
+	key   string    // store.SessionKey(token): how the store knows it
 	peer  *peer     // the connection using it, nil while detached
 	left  time.Time // when it was last detached
 	// sent holds the last recentCIDs sends, as hashes of their cids: a
@@ -39,7 +42,7 @@ func cidHash(cid string) uint64 { return maphash.String(cidSeed, cid) }
 func (ss *session) seen(cid string) (uint64, bool) {
 	h := cidHash(cid)
 	for _, e := range ss.sent {
-		if e.hash == h {
+		if e.hash == h && e.id != 0 {
 			return e.id, true
 		}
 	}
@@ -56,6 +59,34 @@ func (ss *session) remember(cid string, id uint64) {
 	}
 	ss.sent[ss.next] = e
 	ss.next = (ss.next + 1) % recentCIDs
+}
+
+// forget drops cid, sent as message id, from the recent sends: its
+// message was never stored, so sending it again is a new message.
+func (ss *session) forget(cid string, id uint64) {
+	h := cidHash(cid)
+	for i, e := range ss.sent {
+		if e.hash == h && e.id == id {
+			ss.sent[i].id = 0
+		}
+	}
+}
+
+// adoptLocked returns the session restored from the store for token,
+// if there is one, and files it under the token. The caller holds s.mu.
+func (s *Server) adoptLocked(token string) *session {
+	if token == "" || len(s.restored) == 0 {
+		return nil
+	}
+	key := store.SessionKey(token)
+	ss := s.restored[key]
+	if ss == nil {
+		return nil
+	}
+	delete(s.restored, key)
+	ss.token = token
+	s.sessions[token] = ss
+	return ss
 }
 
 // detached is an entry of the queue of sessions waiting to expire.
@@ -91,7 +122,11 @@ func (s *Server) expireLocked(now time.Time) {
 			break
 		}
 		if d.ss.peer == nil && d.ss.left.Equal(d.left) {
-			delete(s.sessions, d.ss.token)
+			if d.ss.token == "" {
+				delete(s.restored, d.ss.key)
+			} else {
+				delete(s.sessions, d.ss.token)
+			}
 		}
 		s.detached[0] = detached{}
 		s.detached = s.detached[1:]

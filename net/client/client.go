@@ -203,6 +203,8 @@ type Client struct {
 	nicks   map[string]bool // folded nicknames this client has had
 	plain   bool
 	limits  wire.Limits
+	caps    []string // the server's capabilities, from its welcome
+	refSeq  uint64   // the last History or Search reference given out
 	status  wire.Presence
 	session string
 	epoch   string

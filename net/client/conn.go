@@ -308,6 +308,7 @@ func (c *Client) applyWelcome(cn *conn, w wire.Welcome, wanted string) []Event {
 	c.nicks[wire.FoldNick(w.Nick)] = true
 	c.plain = false
 	c.limits = defaultLimits(w.Limits)
+	c.caps = w.Caps
 	c.gen++
 	cn.gen = c.gen
 	if w.Limits.Rate > 0 {
@@ -761,6 +762,10 @@ func (c *Client) handleRich(data []byte) *wire.Bye {
 		c.onError(f)
 	case wire.Notice:
 		c.emit(Notice{Text: f.Text})
+	case wire.Page:
+		c.emit(Page{f})
+	case wire.Results:
+		c.emit(Results{f})
 	case wire.Bye:
 		c.log.Info("server said goodbye", "reason", f.Reason, "text", f.Text)
 		return &f
@@ -775,7 +780,7 @@ const minRetry = 100 * time.Millisecond
 // onError handles an Error frame. A refused outbox item leaves the outbox
 // and is reported, except when it was only too fast: then it stays pending
 // and goes again when the server says it may, so nothing typed is lost to
-// the rate limit. An item the server calls a duplicate was delivered
+// the rate limit or to a server that cannot store messages for a while. An item the server calls a duplicate was delivered
 // before (its echo was lost with a connection, and the server no longer
 // holds the message to send it again): it is reported as delivered. An
 // error naming an item that is not pending answers a send already settled
@@ -791,7 +796,7 @@ func (c *Client) onError(e wire.Error) {
 		}
 		it := c.outbox[i]
 		switch e.Code {
-		case wire.CodeRateLimited:
+		case wire.CodeRateLimited, wire.CodeUnavailable:
 			it.sentGen = 0
 			it.notBefore = time.Now().Add(max(time.Duration(e.RetryMS)*time.Millisecond, minRetry))
 			c.mu.Unlock()
@@ -809,7 +814,7 @@ func (c *Client) onError(e wire.Error) {
 		c.outbox = slices.Delete(c.outbox, i, i+1)
 		c.mu.Unlock()
 	}
-	c.emit(Failed{CID: e.CID, Err: &ServerError{Frame: e}})
+	c.emit(Failed{CID: e.CID, Ref: e.Ref, Err: &ServerError{Frame: e}})
 }
 
 // isGreeting reports whether a plain server's first frame is a greeting

@@ -8,9 +8,9 @@ import (
 
 // Event is something that happened on a Client's connection. The concrete
 // types are this package's structs Connected, Disconnected, Message,
-// Joined, Left, Renamed, StatusChanged, Failed and Notice; a type switch
-// over them is the
-// intended use. The set is sealed: only this package implements Event.
+// Joined, Left, Renamed, StatusChanged, Failed, Notice, Page and Results;
+// a type switch over them is the intended use. The set is sealed: only
+// this package implements Event.
 type Event interface {
 	event()
 }
@@ -104,10 +104,12 @@ type StatusChanged struct {
 }
 
 // Failed reports a request the server refused. CID names the outbox item
-// that was dropped (it is no longer pending); an empty CID means a nickname
-// or status request. Err wraps a *ServerError.
+// that was dropped (it is no longer pending); Ref names a History or
+// Search request; both empty mean a nickname or status request. Err wraps
+// a *ServerError.
 type Failed struct {
 	CID string
+	Ref string
 	Err error
 }
 

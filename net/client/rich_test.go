@@ -38,7 +38,11 @@ func startServer(t *testing.T, addr string, cfg server.Config) *testServer {
 		cfg.Logger = slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})).
 			With("side", "server")
 	}
-	ts := &testServer{Server: server.New(cfg), addr: ln.Addr().String(), done: make(chan error, 1)}
+	s, err := server.Open(cfg) // New, unless cfg has a Store
+	if err != nil {
+		t.Fatalf("server: %v", err)
+	}
+	ts := &testServer{Server: s, addr: ln.Addr().String(), done: make(chan error, 1)}
 	go func() { ts.done <- ts.Serve(ln) }()
 	t.Cleanup(func() { ts.stop(t, wire.ByeShutdown) })
 	return ts

@@ -25,10 +25,15 @@ type clientEnvelope struct {
 	CID     string   `json:"cid"`
 	Text    string   `json:"text"`
 	Status  Presence `json:"status"`
+	Ref     string   `json:"ref"`
+	Q       string   `json:"q"`
+	Before  uint64   `json:"before"`
+	Limit   int      `json:"limit"`
 }
 
 // DecodeClient parses one frame a client sent, as a server does: only the
-// frames a client may send (hello, send, nick, status) and only their
+// frames a client may send (hello, send, nick, status, history, search)
+// and only their
 // members. For those frames it returns what Decode returns. The error
 // wraps ErrMalformed, ErrUnknownType or, for a frame only a server sends,
 // ErrServerFrame.
@@ -50,7 +55,11 @@ func DecodeClient(data []byte) (Frame, error) {
 	case TypeStatus:
 		// A client sets only its own status: what a server adds is not read.
 		return Status{Status: e.Status}, nil
-	case TypeWelcome, TypeMsg, TypeJoin, TypeLeave, TypeRename, TypeError, TypeNotice, TypeBye:
+	case TypeHistory:
+		return History{Ref: e.Ref, Before: e.Before, Limit: e.Limit}, nil
+	case TypeSearch:
+		return Search{Ref: e.Ref, Q: e.Q, Before: e.Before, Limit: e.Limit}, nil
+	case TypeWelcome, TypeMsg, TypeJoin, TypeLeave, TypeRename, TypeError, TypeNotice, TypeBye, TypePage, TypeResults:
 		return nil, fmt.Errorf("%w: a client may not send %s frames", ErrServerFrame, *e.Type)
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownType, truncate(string(*e.Type), 32))

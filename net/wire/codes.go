@@ -42,4 +42,8 @@ const (
 	// counts its send as done. (While the backlog still holds it, the
 	// server answers a repeated cid with the original msg instead.)
 	CodeDuplicate Code = "duplicate"
+	// CodeUnavailable: the server cannot store messages right now (its
+	// disk is full or read-only), so it did not send this one; reading
+	// history still works. Error.RetryMS says when to try again.
+	CodeUnavailable Code = "unavailable"
 )

@@ -169,6 +169,10 @@ type Welcome struct {
 	// holds: some messages between Hello.After and History[0] are gone.
 	Gap    bool   `json:"gap,omitempty"`
 	Limits Limits `json:"limits"`
+	// Caps lists what this server does beyond the frames every server
+	// handles (CapHistory, CapSearch, …); a client ignores names it does
+	// not know.
+	Caps []string `json:"caps,omitempty"`
 }
 
 // Msg is a chat message as broadcast by the server.
@@ -219,6 +223,8 @@ type Error struct {
 	RetryMS int64 `json:"retry_ms,omitempty"`
 	// ID, for duplicate, is the id the message was broadcast with.
 	ID uint64 `json:"id,omitempty"`
+	// Ref names the History or Search request that was refused, if any.
+	Ref string `json:"ref,omitempty"`
 }
 
 // Notice is a line of text from the server itself.
@@ -373,6 +379,13 @@ type envelope struct {
 	To      string   `json:"to"`
 	Code    Code     `json:"code"`
 	RetryMS int64    `json:"retry_ms"`
+	Caps    []string `json:"caps"`
+	Ref     string   `json:"ref"`
+	Before  uint64   `json:"before"`
+	Limit   int      `json:"limit"`
+	Q       string   `json:"q"`
+	Msgs    []Msg    `json:"msgs"`
+	More    bool     `json:"more"`
 }
 
 // Decode parses one frame. Members a frame's type does not use are
@@ -398,7 +411,7 @@ func Decode(data []byte) (Frame, error) {
 	case TypeWelcome:
 		return Welcome{V: e.V, Nick: e.Nick, Session: e.Session, Epoch: e.Epoch, Room: e.Room,
 			Server: e.Server, Users: e.Users, History: e.History, LastID: e.LastID,
-			Resumed: e.Resumed, Gap: e.Gap, Limits: e.Limits}, nil
+			Resumed: e.Resumed, Gap: e.Gap, Limits: e.Limits, Caps: e.Caps}, nil
 	case TypeMsg:
 		return Msg{ID: e.ID, Time: e.Time, From: e.From, Text: e.Text, CID: e.CID}, nil
 	case TypeJoin:
@@ -408,11 +421,19 @@ func Decode(data []byte) (Frame, error) {
 	case TypeRename:
 		return Rename{Time: e.Time, Nick: e.Nick, To: e.To}, nil
 	case TypeError:
-		return Error{Code: e.Code, Text: e.Text, CID: e.CID, RetryMS: e.RetryMS, ID: e.ID}, nil
+		return Error{Code: e.Code, Text: e.Text, CID: e.CID, RetryMS: e.RetryMS, ID: e.ID, Ref: e.Ref}, nil
 	case TypeNotice:
 		return Notice{Text: e.Text}, nil
 	case TypeBye:
 		return Bye{Reason: ByeReason(e.Reason), Text: e.Text}, nil
+	case TypeHistory:
+		return History{Ref: e.Ref, Before: e.Before, Limit: e.Limit}, nil
+	case TypeSearch:
+		return Search{Ref: e.Ref, Q: e.Q, Before: e.Before, Limit: e.Limit}, nil
+	case TypePage:
+		return Page{Ref: e.Ref, Msgs: e.Msgs, More: e.More}, nil
+	case TypeResults:
+		return Results{Ref: e.Ref, Q: e.Q, Msgs: e.Msgs, More: e.More}, nil
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownType, truncate(string(*e.Type), 32))
 }

@@ -42,6 +42,16 @@ var frames = []struct {
 	{"error_duplicate", wire.Error{Code: wire.CodeDuplicate, Text: "already sent as message 7", CID: "c-1", ID: 7}},
 	{"notice", wire.Notice{Text: "The server restarts in a minute"}},
 	{"bye", wire.Bye{Reason: wire.ByeEnded, Text: "The host ended the chat"}},
+	{"welcome_caps", wire.Welcome{V: 1, Nick: "alice", Session: "s", Epoch: "e", Users: []wire.User{}, History: []wire.Msg{},
+		Caps: []string{wire.CapHistory, wire.CapSearch}}},
+	{"history", wire.History{Ref: "h1", Before: 41, Limit: 50}},
+	{"history_newest", wire.History{}},
+	{"search", wire.Search{Ref: "s1", Q: "the link", Before: 900, Limit: 20}},
+	{"page", wire.Page{Ref: "h1", Msgs: []wire.Msg{{ID: 40, Time: 1764090000000, From: "bob", Text: "older"}}, More: true}},
+	{"page_empty", wire.Page{Ref: "h2", Msgs: []wire.Msg{}}},
+	{"results", wire.Results{Ref: "s1", Q: "the link", Msgs: []wire.Msg{{ID: 7, Time: 1, From: "carol", Text: "the link: https://example.com"}}}},
+	{"error_unavailable", wire.Error{Code: wire.CodeUnavailable, Text: "cannot store messages", CID: "c-9", RetryMS: 5000}},
+	{"error_ref", wire.Error{Code: wire.CodeUnavailable, Text: "history cannot be read", Ref: "h3"}},
 }
 
 func TestEncodeGolden(t *testing.T) {

@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations bring a database from schema version i (PRAGMA user_version)
+// to i+1. They are applied in order, each in its own transaction, and are
+// never edited once released: a change is a new migration at the end.
+var migrations = []string{
+	// 1: messages and the server's identity.
+	`CREATE TABLE meta (
+		key   TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE messages (
+		id   INTEGER PRIMARY KEY, -- the message id, as broadcast
+		ts   INTEGER NOT NULL,    -- server time, Unix milliseconds
+		nick TEXT NOT NULL,
+		text TEXT NOT NULL,
+		cid  TEXT,                -- the sender's client message id
+		sess TEXT                 -- SessionKey of the sender's session
+	);
+	CREATE INDEX messages_ts ON messages(ts);`,
+
+	// 2: full-text search over the text, kept in step by triggers.
+	`CREATE VIRTUAL TABLE messages_fts USING fts5(
+		text, content='messages', content_rowid='id',
+		tokenize='unicode61 remove_diacritics 2');
+	CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+		INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+	END;
+	CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+		INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+	END;
+	INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');`,
+
+	// 3: the index is brought up to date in batches (DB.index), off the
+	// commit's path, instead of by a trigger per message; meta's
+	// 'indexed' is the last id indexed.
+	`DROP TRIGGER messages_ai;
+	INSERT INTO meta(key, value) SELECT 'indexed', coalesce(max(id), 0) FROM messages WHERE true
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value;`,
+}
+
+// SchemaVersion is the schema version this package writes.
+var SchemaVersion = len(migrations)
+
+// migrate applies migrations from version from up to version to.
+func migrate(ctx context.Context, db *sql.DB, from, to int) error {
+	for v := from; v < to; v++ {
+		if err := migrateOne(ctx, db, v); err != nil {
+			return fmt.Errorf("store: upgrading the schema from version %d to %d: %w", v, v+1, classify(err))
+		}
+	}
+	return nil
+}
+
+func migrateOne(ctx context.Context, db *sql.DB, v int) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+		return err
+	}
+	// PRAGMA takes no parameters; v is an int.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
