@@ -104,6 +104,10 @@ type Config struct {
 	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// TLSConfig is used for wss:// addresses.
 	TLSConfig *tls.Config
+
+	// stableAfter is stableAfter but in tests, which cannot wait for it
+	// (export_test.go).
+	stableAfter time.Duration
 }
 
 func (cfg Config) withDefaults() Config {
@@ -120,6 +124,7 @@ func (cfg Config) withDefaults() Config {
 	def(&cfg.WriteTimeout, DefaultWriteTimeout)
 	def(&cfg.GreetingWait, DefaultGreetingWait)
 	def(&cfg.PlainEchoWait, DefaultPlainEchoWait)
+	def(&cfg.stableAfter, stableAfter)
 	if cfg.MaxBackoff < cfg.MinBackoff {
 		cfg.MaxBackoff = cfg.MinBackoff
 	}
