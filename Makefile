@@ -144,7 +144,7 @@ fuzz:
 # (Serve's own accept loop, and the http.Handler with
 # PARLEY_TEST_PATH=handler): a flaky test shows here, not in make test.
 # Stops at the first failure and says which run it was. Not part of make
-# test; about 15 minutes on two cores.
+# test; about 8 minutes on two cores (STRESS=2 took 3.3).
 #   make stress STRESS=20
 .PHONY: stress
 STRESS ?= 5

@@ -227,7 +227,9 @@ type pinConn struct {
 	cbr *bufio.Reader
 }
 
-func pinUpgrade(t *testing.T, s *Server) *pinConn {
+// tcpPair returns both ends of a new loopback TCP connection, the
+// client's closed when the test ends.
+func tcpPair(t *testing.T) (cli, srvEnd net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -239,15 +241,21 @@ func pinUpgrade(t *testing.T, s *Server) *pinConn {
 		c, _ := ln.Accept()
 		accepted <- c
 	}()
-	cli, err := net.Dial("tcp", ln.Addr().String())
+	d := net.Dialer{Timeout: pinWait}
+	cli, err = d.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cli.Close() })
-	srvEnd := <-accepted
-	if srvEnd == nil {
+	if srvEnd = <-accepted; srvEnd == nil {
 		t.Fatal("accept failed")
 	}
+	return cli, srvEnd
+}
+
+func pinUpgrade(t *testing.T, s *Server) *pinConn {
+	t.Helper()
+	cli, srvEnd := tcpPair(t)
 	rec := &recConn{Conn: srvEnd}
 	t.Cleanup(func() { rec.Close() })
 	h := &hijacker{ResponseWriter: &pipeWriter{conn: rec}}
