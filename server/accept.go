@@ -341,10 +341,19 @@ func (w *upgradeWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *upgradeWriter) WriteHeader(int) {}
 
 // Hijack implements http.Hijacker: the connection, its small reader (which
-// gorilla adopts as its read buffer) and a writer whose buffer gorilla
-// borrows to compose the 101.
+// gorilla adopts as its read buffer: TestGorillaAdoptsReadBuffer) and a
+// writer whose buffer gorilla borrows to compose the 101.
 func (w *upgradeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	w.hijacked = true
+	if w.br.Buffered() == 0 {
+		// The reader read the request head through the recorder; from
+		// now on it reads the connection. gorilla happens to do this
+		// too when it adopts the reader (br.Reset in bufioReaderSize),
+		// but that is its business, not a promise
+		// (TestUpgradeWriterReadsConn). With bytes buffered gorilla
+		// refuses the upgrade anyway.
+		w.br.Reset(w.conn)
+	}
 	w.bw = handshakeWriters.Get().(*bufio.Writer)
 	w.bw.Reset(w.conn)
 	return w.conn, bufio.NewReadWriter(w.br, w.bw), nil

@@ -18,27 +18,8 @@ import (
 // reader, and returns the client's end with a small receive buffer.
 func tcpPeer(t *testing.T, s *Server) (*peer, net.Conn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		accepted <- c
-	}()
-	d := net.Dialer{Timeout: 5 * time.Second}
-	cli, err := d.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cli.Close() })
+	cli, srvEnd := tcpPair(t)
 	cli.(*net.TCPConn).SetReadBuffer(64 << 10)
-	srvEnd := <-accepted
-	if srvEnd == nil {
-		t.Fatal("accept failed")
-	}
 	srvEnd.(*net.TCPConn).SetWriteBuffer(64 << 10)
 	p := &peer{s: s, raw: srvEnd, rw: newReadWaiter(srvEnd)}
 	s.mu.Lock()

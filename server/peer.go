@@ -639,7 +639,9 @@ func mono() int64 { return int64(time.Since(clockBase)) }
 // a frame boundary, and a pong read by gorilla would leave the reader
 // waiting for the next frame deep inside gorilla, where it can neither
 // park nor have its stack shrunk. Anything else is left to gorilla,
-// which also checks what a pong must be.
+// which also checks what a pong must be. TestGorillaSkipPongs pins what
+// this relies on: gorilla stops at the frame boundary after a message,
+// and keeps no state that the skipped pongs would have touched.
 func (p *peer) skipPongs() bool {
 	skipped := false
 	for {
@@ -797,7 +799,9 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	h.conn = &conn{Conn: unwrap(c)}
 	if brw.Reader.Buffered() == 0 {
 		// The Upgrader (ReadBufferSize 0) adopts this reader as its own,
-		// instead of the HTTP server's 4 KiB one.
+		// instead of the HTTP server's 4 KiB one
+		// (TestGorillaAdoptsReadBuffer). It reads h.conn from the start,
+		// so gorilla's own Reset of it changes nothing.
 		h.br = bufio.NewReaderSize(h.conn, readBufferSize)
 		brw = bufio.NewReadWriter(h.br, brw.Writer)
 	}
@@ -815,7 +819,9 @@ type conn struct {
 	p *peer // nil during the handshake
 }
 
-// Write implements net.Conn.
+// Write implements net.Conn. After the handshake each Write from gorilla
+// is one whole control frame (WriteControl builds it in one buffer):
+// TestGorillaControlFrameOneWrite.
 func (c *conn) Write(b []byte) (int, error) {
 	if c.p == nil {
 		return c.Conn.Write(b)

@@ -410,6 +410,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the connection gorilla was given, br the read buffer it adopted (nil if
 // it brought its own), key the reservation made by reserve.
 func (s *Server) start(c *conn, ws *websocket.Conn, br *bufio.Reader, key string) {
+	if s.hooks != nil && s.hooks.upgraded != nil {
+		s.hooks.upgraded(c, ws, br)
+	}
 	p := &peer{
 		s:    s,
 		raw:  c.Conn,

@@ -118,6 +118,10 @@ type Config struct {
 	// present the same key, or fail with a *PinMismatchError. A host with
 	// a pin is never joined without TLS.
 	Pins pin.Store
+
+	// stableAfter is stableAfter but in tests, which cannot wait for it
+	// (export_test.go).
+	stableAfter time.Duration
 }
 
 func (cfg Config) withDefaults() Config {
@@ -134,6 +138,7 @@ func (cfg Config) withDefaults() Config {
 	def(&cfg.WriteTimeout, DefaultWriteTimeout)
 	def(&cfg.GreetingWait, DefaultGreetingWait)
 	def(&cfg.PlainEchoWait, DefaultPlainEchoWait)
+	def(&cfg.stableAfter, stableAfter)
 	if cfg.MaxBackoff < cfg.MinBackoff {
 		cfg.MaxBackoff = cfg.MinBackoff
 	}

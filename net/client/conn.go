@@ -372,7 +372,8 @@ func (c *Client) run(cn *conn, pre []Event) {
 		if c.ctx.Err() != nil {
 			return
 		}
-		if time.Since(start) >= stableAfter {
+		// TestBackoffResetAfterStable (backoff_test.go).
+		if time.Since(start) >= c.cfg.stableAfter {
 			attempt = 0
 		}
 		for {
