@@ -35,7 +35,7 @@ func onListen(log *slog.Logger, announce bool) func(*server.Server, net.Addr) fu
 		}
 		a, err := discovery.Announce(context.Background(), discovery.AnnounceConfig{
 			Port:   tcp.Port,
-			Info:   discovery.Info{Room: s.Room(), Version: wire.Version},
+			Info:   discovery.Info{Room: s.Room(), Version: wire.Version, Fingerprint: fingerprint(s)},
 			People: s.People,
 			Logger: log.With("part", "discovery"),
 		})
@@ -58,4 +58,14 @@ func logCheck(log *slog.Logger, port int) {
 	for _, line := range hosting.Check(ctx, port).Lines() {
 		log.Info(line)
 	}
+}
+
+// fingerprint is s's key as a join link carries it, "" if s is not
+// encrypted: announced, it lets a join from the list check the key from
+// the first connection.
+func fingerprint(s *server.Server) string {
+	if fp := s.Fingerprint(); !fp.IsZero() {
+		return fp.String()
+	}
+	return ""
 }

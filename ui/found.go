@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"parley/net/discovery"
+	"parley/net/pin"
 )
 
 // maxFound bounds the rows of chats found on the network the dialog
@@ -113,6 +115,11 @@ func (f *foundList) rows() (texts, addrs []string, found int) {
 		if addr == "" || len(texts) == maxFound {
 			continue
 		}
+		if s.Info.Fingerprint != "" {
+			// Joined with the key it announced: checked from the first
+			// connection, never plain.
+			addr += "?" + pin.Param + "=" + url.QueryEscape(s.Info.Fingerprint)
+		}
 		texts = append(texts, foundText(s))
 		addrs = append(addrs, addr)
 	}
@@ -137,6 +144,9 @@ func foundText(s discovery.Service) string {
 	fmt.Fprintf(&b, "%s · %s", room, plural(s.Info.People, "person", "people"))
 	if s.Host != "" {
 		fmt.Fprintf(&b, " · on %s", s.Host)
+	}
+	if s.Info.Fingerprint != "" {
+		b.WriteString(" · encrypted")
 	}
 	b.WriteString(" · found on your network")
 	if s.Iface != "" {

@@ -170,7 +170,7 @@ type fakeAnnounce struct {
 	calls   int
 }
 
-func (f *fakeAnnounce) announce(port int, room string, people func() int) (func(), error) {
+func (f *fakeAnnounce) announce(port int, room, fp string, people func() int) (func(), error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.port, f.room, f.people = port, room, people
@@ -230,7 +230,7 @@ func TestHostAnnounces(t *testing.T) {
 func TestHostAnnounceFails(t *testing.T) {
 	a := test.NewTempApp(t)
 	remembered(a)
-	u, p := newUI(t, ui.Options{Announce: func(int, string, func() int) (func(), error) {
+	u, p := newUI(t, ui.Options{Announce: func(int, string, string, func() int) (func(), error) {
 		return nil, discovery.ErrNoInterface
 	}})
 	u.StartHosting(0, true, "Room", "lea")
@@ -239,4 +239,51 @@ func TestHostAnnounceFails(t *testing.T) {
 		t.Errorf("no word of the failed announcement: %q", u.Lines())
 	}
 	u.StopHosting()
+}
+
+// TestJoinFoundEncrypted: a chat announced with its key is listed as
+// encrypted, and one click joins it over TLS checked against that key,
+// from the first connection.
+func TestJoinFoundEncrypted(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	_, addr, fp := startTLSServer(t)
+	fb := &fakeBrowse{}
+	u, p := newUI(t, ui.Options{Browse: fb.browse})
+	u.ShowConnect()
+	waitFor(t, "the dialog to search the network", fb.running, p)
+	s := found(t, addr, "Secret", 1)
+	s.Info.Fingerprint = fp.String()
+	fb.send(s)
+	p.Run()
+	if rows := rowTexts(u); len(rows) == 0 || rows[0] != "Secret · 1 person · on box · encrypted · found on your network (eth9)" {
+		t.Fatalf("rows = %q", rows)
+	}
+	test.Tap(u.FoundRows()[0])
+	waitFor(t, "joining the chat clicked", u.Connected, p)
+	if enc, got := u.Encrypted(); !enc || got != fp {
+		t.Fatalf("joined encrypted=%v with key %s, want the announced %s", enc, got, fp)
+	}
+}
+
+// TestHostAnnouncesKey: a chat hosted from the window, encrypted by
+// default, is announced with its key.
+func TestHostAnnouncesKey(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	var mu sync.Mutex
+	var announced string
+	u, p := newUI(t, ui.Options{Announce: func(_ int, _, fp string, _ func() int) (func(), error) {
+		mu.Lock()
+		announced = fp
+		mu.Unlock()
+		return func() {}, nil
+	}})
+	u.StartHosting(0, true, "Room", "lea")
+	waitFor(t, "hosting", u.Connected, p)
+	mu.Lock()
+	defer mu.Unlock()
+	if fp := u.HostFingerprint(); fp.IsZero() || announced != fp.String() {
+		t.Fatalf("announced key %q, want the hosted chat's %s", announced, fp)
+	}
 }

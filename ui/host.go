@@ -229,7 +229,11 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	if hs.LAN {
 		h.addrs = nethost.LocalShareAddrs(port)
 		if u.opts.Announce != nil {
-			stop, err := u.opts.Announce(port, hs.Room, srv.People)
+			var fp string
+			if !h.fp.IsZero() {
+				fp = h.fp.String()
+			}
+			stop, err := u.opts.Announce(port, hs.Room, fp, srv.People)
 			if err != nil {
 				u.log.Warn("not announcing the chat on the network", "err", err)
 				u.system(KindInfo, fmt.Sprintf("Others will not see this chat in their list of chats on the network (%s); they can still join with the address.", errText(err)))

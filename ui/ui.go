@@ -77,11 +77,13 @@ type Options struct {
 	DataDir string
 
 	// Announce, if set, announces a chat hosted for the network (not one
-	// for this computer only) on port, reading the people count from
-	// people; the function it returns ends the announcement with a
-	// goodbye. main passes net/discovery's; nil announces nothing (tests,
-	// which must not send multicast on the machine's network).
-	Announce func(port int, room string, people func() int) (stop func(), err error)
+	// for this computer only) on port, with the server's key fp
+	// (pin.Fingerprint.String(); empty if not encrypted), reading the
+	// people count from people; the function it returns ends the
+	// announcement with a goodbye. main passes net/discovery's; nil
+	// announces nothing (tests, which must not send multicast on the
+	// machine's network).
+	Announce func(port int, room, fp string, people func() int) (stop func(), err error)
 	// Browse, if set, lists the chats announced on the network for the
 	// connect dialog, calling onChange from its own goroutine with each
 	// new listing, until ctx ends. main passes net/discovery's Browse.

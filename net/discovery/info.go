@@ -45,8 +45,8 @@ type Info struct {
 	// Password says the room needs a password to join (private rooms,
 	// issue 12; always false until then).
 	Password bool
-	// Fingerprint is the SHA-256 fingerprint of the server's TLS
-	// certificate, hex (issue 12; empty until then).
+	// Fingerprint is the server's TLS key as a join link carries it
+	// (pin.Fingerprint.String()); empty when the chat is not encrypted.
 	Fingerprint string
 	// Extra holds keys this version does not know, kept so that a newer
 	// host's fields survive being read and shown.
