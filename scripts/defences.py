@@ -96,7 +96,7 @@ DEFENCES = [
      "the token bucket",
      r'a burst of \d+: \d+ sent, 0 rate limited'),
     ("rate limit: flood", "TestSecRateLimit", "./server", "server/handle.go",
-     "if ok, _ := p.strikes.take(now); !ok {", "if false {",
+     "if ok, _ := p.strikes.take(s.strikeRule, now); !ok {", "if ok, _ := p.strikes.take(s.strikeRule, now); false && !ok {",
      "the disconnect once the strikes run out",
      r'flooder\d+: still connected after|want bye policy and flooding|plain flood: \d+ slow-downs'),
     ("slowloris: HTTP", "TestSecSlowloris", "./server", "server/accept.go",
