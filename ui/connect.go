@@ -210,7 +210,13 @@ func (u *UI) joined(c chatClient, addr, nick string) {
 		u.leave(fmt.Sprintf("You left the chat at %s.", old.addr))
 	}
 	u.msgs.unseen = 0
+	if u.msgs.cut {
+		// The window shows old messages of the chat left: start afresh.
+		u.msgs.empty()
+		u.msgs.setCut(false)
+	}
 	u.sess = newSession(u, c, addr)
+	u.sess.scroll.fromSeq = u.msgs.log.FirstSeq() + uint64(u.msgs.log.Len())
 	if u.hosting == nil {
 		u.remember(addr, nick)
 	} else {

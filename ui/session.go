@@ -72,6 +72,7 @@ type session struct {
 	backlog   int           // backlog messages still to come
 	away      bool          // the server confirmed the user as away
 	security  string        // what noteSecurity last said
+	scroll    scrollback    // paging back and search (scrollback.go)
 
 	mu        sync.Mutex
 	queue     []client.Event
@@ -311,6 +312,7 @@ func (s *session) apply(ev client.Event) bool {
 			return true
 		}
 		s.welcome = ev.Welcome
+		s.noteWelcome(ev.Welcome, ev.Reset)
 		u.users.set(ev.Welcome.Users, ev.Welcome.Nick)
 		switch {
 		case ev.Reset:
@@ -372,7 +374,14 @@ func (s *session) apply(ev client.Event) bool {
 		return true
 
 	case client.Message:
+		s.seen(ev.Msg.ID)
 		s.message(ev)
+
+	case client.Page:
+		s.page(ev)
+
+	case client.Results:
+		s.results(ev)
 
 	case client.Joined:
 		u.users.join(wire.User{Nick: ev.Nick, Status: ev.Status, Plain: ev.Plain})
@@ -421,6 +430,10 @@ func (s *session) apply(ev client.Event) bool {
 		}
 
 	case client.Failed:
+		if ev.Ref != "" {
+			s.refused(ev)
+			return false
+		}
 		if ev.CID != "" {
 			m.log.Fail(ev.CID)
 			m.changed(false)
