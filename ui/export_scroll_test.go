@@ -83,7 +83,7 @@ func (u *UI) SearchRows() (rows []string, status string) {
 		left := c.Objects[1].(*fyne.Container)
 		rows = append(rows, strings.Join([]string{
 			left.Objects[0].(*widget.Label).Text,
-			left.Objects[1].(*widget.Label).Text,
+			left.Objects[1].(*fyne.Container).Objects[0].(*widget.Label).Text,
 			c.Objects[0].(*widget.Label).Text}, " | "))
 	}
 	return rows, f.status.Text

@@ -60,10 +60,14 @@ func (u *UI) showSearch() {
 	f.list = widget.NewList(func() int { return len(f.hits) },
 		func() fyne.CanvasObject {
 			when := widget.NewLabel("Mon 2 Jan 2006 15:04")
-			who := widget.NewLabelWithStyle("nicknamenick", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+			who := widget.NewLabelWithStyle("nicknamenick", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			// The sender column keeps the width of a long nickname, so
+			// that the texts line up.
+			col := container.NewGridWrap(who.MinSize(), who)
+			who.Truncation = fyne.TextTruncateEllipsis
 			text := widget.NewLabel("")
 			text.Truncation = fyne.TextTruncateEllipsis
-			return container.NewBorder(nil, nil, container.NewHBox(when, who), nil, text)
+			return container.NewBorder(nil, nil, container.NewHBox(when, col), nil, text)
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id < 0 || id >= len(f.hits) {
@@ -73,7 +77,7 @@ func (u *UI) showSearch() {
 			c := o.(*fyne.Container)
 			left := c.Objects[1].(*fyne.Container)
 			left.Objects[0].(*widget.Label).SetText(time.UnixMilli(m.Time).Format("Mon 2 Jan 2006 15:04"))
-			left.Objects[1].(*widget.Label).SetText(m.From)
+			left.Objects[1].(*fyne.Container).Objects[0].(*widget.Label).SetText(m.From)
 			c.Objects[0].(*widget.Label).SetText(oneLine(m.Text))
 		})
 	f.list.OnSelected = func(id widget.ListItemID) { f.choose(id) }
