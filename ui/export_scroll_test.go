@@ -122,3 +122,11 @@ func (u *UI) OverlayText() string {
 	walk(top)
 	return strings.Join(out, "\n")
 }
+
+// ExportTo writes the chat as the save dialog's choice of name would.
+func (u *UI) ExportTo(w interface {
+	Write([]byte) (int, error)
+	Close() error
+}, name string) error {
+	return u.exportTo(w, name)
+}

@@ -283,6 +283,7 @@ func (u *UI) menu() *fyne.MainMenu {
 	u.menuAddrs = fyne.NewMenuItem("Addresses to join…", u.showAddresses)
 	u.menuSearch = fyne.NewMenuItem("Search the history…", u.showSearch)
 	u.menuSearch.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: mod}
+	export := fyne.NewMenuItem("Export the chat…", u.showExport)
 	u.menuAway = fyne.NewMenuItem("Away", u.toggleAway)
 	u.menuNotify = fyne.NewMenuItem("Notifications", u.toggleNotify)
 	u.menuNotify.Checked = u.notifier.enabled
@@ -291,7 +292,7 @@ func (u *UI) menu() *fyne.MainMenu {
 	quit.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: mod}
 	chat := fyne.NewMenu("Chat", u.menuConnect, u.menuDisconnect, fyne.NewMenuItemSeparator(),
 		u.menuHost, u.menuAddrs, u.menuStop, fyne.NewMenuItemSeparator(),
-		u.menuSearch, u.menuAway, u.menuNotify, fyne.NewMenuItemSeparator(), quit)
+		u.menuSearch, export, u.menuAway, u.menuNotify, fyne.NewMenuItemSeparator(), quit)
 	return fyne.NewMainMenu(chat)
 }
 
