@@ -130,3 +130,12 @@ func (u *UI) ExportTo(w interface {
 }, name string) error {
 	return u.exportTo(w, name)
 }
+
+// ToggleLocalLog is the "Keep a local log" menu item.
+func (u *UI) ToggleLocalLog() { u.toggleLocal() }
+
+// ClearLocalLogs is the "Clear local logs…" menu item.
+func (u *UI) ClearLocalLogs() { u.clearLocal() }
+
+// LocalLogDir is the folder of the local logs.
+func (u *UI) LocalLogDir() string { return u.localDir() }

@@ -73,6 +73,7 @@ type session struct {
 	away      bool          // the server confirmed the user as away
 	security  string        // what noteSecurity last said
 	scroll    scrollback    // paging back and search (scrollback.go)
+	local     shownLocal    // the local log shown before connecting (locallog.go)
 
 	mu        sync.Mutex
 	queue     []client.Event
@@ -456,6 +457,13 @@ func (s *session) message(ev client.Message) {
 	// The text stays out of the logs; its size is enough to match a
 	// message in tests.
 	u.log.Debug("message received", "id", msg.ID, "from", msg.From, "own", ev.Own, "raw", ev.Raw, "bytes", len(msg.Text))
+	if ev.Backlog && s.local.epoch != "" && s.local.epoch == s.welcome.Epoch && msg.ID <= s.local.last {
+		// Shown from the local log before the connection was up.
+		if s.backlog > 0 {
+			s.backlog--
+		}
+		return
+	}
 	if ev.Own && msg.CID != "" {
 		if _, textChanged, ok := m.log.Confirm(msg); ok {
 			m.changed(textChanged)

@@ -112,7 +112,7 @@ type UI struct {
 	hostBar   *fyne.Container
 	hostLabel *widget.Label
 
-	menuConnect, menuDisconnect, menuHost, menuStop, menuAddrs, menuNotify, menuAway, menuSearch *fyne.MenuItem
+	menuConnect, menuDisconnect, menuHost, menuStop, menuAddrs, menuNotify, menuAway, menuSearch, menuLocal *fyne.MenuItem
 
 	sess    *session // the current connection, nil when none
 	hosting *hosting // the hosted server, nil when none
@@ -284,6 +284,7 @@ func (u *UI) menu() *fyne.MainMenu {
 	u.menuSearch = fyne.NewMenuItem("Search the history…", u.showSearch)
 	u.menuSearch.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: mod}
 	export := fyne.NewMenuItem("Export the chat…", u.showExport)
+	local := u.localMenu()
 	u.menuAway = fyne.NewMenuItem("Away", u.toggleAway)
 	u.menuNotify = fyne.NewMenuItem("Notifications", u.toggleNotify)
 	u.menuNotify.Checked = u.notifier.enabled
@@ -292,7 +293,8 @@ func (u *UI) menu() *fyne.MainMenu {
 	quit.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: mod}
 	chat := fyne.NewMenu("Chat", u.menuConnect, u.menuDisconnect, fyne.NewMenuItemSeparator(),
 		u.menuHost, u.menuAddrs, u.menuStop, fyne.NewMenuItemSeparator(),
-		u.menuSearch, export, u.menuAway, u.menuNotify, fyne.NewMenuItemSeparator(), quit)
+		u.menuSearch, export, local[0], local[1], fyne.NewMenuItemSeparator(),
+		u.menuAway, u.menuNotify, fyne.NewMenuItemSeparator(), quit)
 	return fyne.NewMainMenu(chat)
 }
 
@@ -573,6 +575,7 @@ func (u *UI) Close() {
 	}
 	var wg sync.WaitGroup
 	if s := u.sess; s != nil {
+		u.saveLocal(s)
 		u.sess = nil
 		wg.Add(1)
 		go func() {
