@@ -317,6 +317,15 @@ DEFENCES = [
      "if !over && backlog > 0 && cfg.MaxQueuedBytes > 0", "if false && !over && backlog > 0 && cfg.MaxQueuedBytes > 0",
      "the bound on output queued to all clients",
      r"the server queued \d+ bytes at its peak, over the bound"),
+    ("window: HTML export escaped", "TestExportChat", "./ui", "ui/export.go",
+     "out.WriteString(html.EscapeString(text[at:]))", "out.WriteString(text[at:])",
+     "HTML escaping of message text in the exported page", r"HTML export lacks \"hello &lt;b&gt;"),
+    ("window: scrollback within the cap", "TestScrollBackBeyondBacklog", "./ui", "ui/scrollback.go",
+     "\tfor l.entries.len() > l.max {", "\tfor false && l.entries.len() > l.max {",
+     "dropping the newest entries when an older page would overflow the window's cap", r"the log holds \d+ entries, over its cap of 40"),
+    ("window: older page keeps the view", "TestScrollBackBeyondBacklog", "./ui", "ui/scrollback.go",
+     "offset += float32(added-m.dropped) * m.pitch()", "offset += float32(0*added-m.dropped) * m.pitch()",
+     "moving the scroll offset by the lines an older page adds", r"the view jumped|scrolled to the top with message \d+ the oldest, but nothing is loading"),
 ]
 
 

@@ -179,6 +179,7 @@ func (u *UI) dial(addr, nick string) {
 		container.NewVBox(widget.NewLabel(fmt.Sprintf("Joining %s as %s…", addr, nick)), bar), u.win)
 	progress.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", cancel)})
 	u.showDialog(progress, nil, cancel)
+	local := u.showLocal(addr)
 	cfg := client.Config{Addr: addr, Nick: nick, Logger: u.log.With("part", "client"), Agent: "parley/" + u.opts.Version}
 	u.secureDial(&cfg, addr)
 	go func() {
@@ -200,6 +201,9 @@ func (u *UI) dial(addr, nick string) {
 				return
 			}
 			u.joined(c, addr, nick)
+			if local.epoch != "" {
+				u.sess.local = local
+			}
 		})
 	}()
 }
@@ -210,7 +214,14 @@ func (u *UI) joined(c chatClient, addr, nick string) {
 		u.leave(fmt.Sprintf("You left the chat at %s.", old.addr))
 	}
 	u.msgs.unseen = 0
+	if u.msgs.cut {
+		// The window shows old messages of the chat left: start afresh.
+		u.msgs.empty()
+		u.msgs.setCut(false)
+	}
 	u.sess = newSession(u, c, addr)
+	u.sess.scroll.fromSeq = u.msgs.log.FirstSeq() + uint64(u.msgs.log.Len())
+	u.sess.local.from = u.sess.scroll.fromSeq
 	if u.hosting == nil {
 		u.remember(addr, nick)
 	} else {
@@ -355,6 +366,7 @@ func (u *UI) leave(text string) {
 	if s == nil {
 		return
 	}
+	u.saveLocal(s)
 	u.sess = nil
 	s.close()
 	u.users.clear(usersNotInChat)

@@ -60,6 +60,17 @@ type messageList struct {
 	// scheduled (see flush).
 	belowAt   time.Time
 	belowOwed bool
+	// cut is set while the log does not hold the present: older pages
+	// pushed its newest entries out, or it shows a search result's
+	// context (see scrollback.go). missed counts chat messages that came
+	// meanwhile and were not added.
+	cut    bool
+	missed int
+	// spinner shows over the top while an older page is on its way.
+	spinner *widget.ProgressBarInfinite
+	// onTop, if set, is told when the first row is drawn; onPresent when
+	// a cut log was emptied to return to the present.
+	onTop, onPresent func()
 	// shownNew, if set, is told when a row starts showing another line:
 	// a new text texture, whether the line is new or the user scrolled.
 	shownNew func()
@@ -92,7 +103,8 @@ func newMessageList(log *Log) *messageList {
 	m.jump = widget.NewButtonWithIcon("", theme.MoveDownIcon(), m.scrollToBottom)
 	m.jump.Importance = widget.HighImportance
 	m.jump.Hide()
-	over := container.NewVBox(layout.NewSpacer(),
+	m.spinner = newSpinner()
+	over := container.NewVBox(m.spinner, layout.NewSpacer(),
 		container.NewHBox(layout.NewSpacer(), m.jump, widget.NewLabel("")))
 	m.body = container.NewStack(m.list, over)
 	m.ExtendBaseWidget(m)
@@ -227,14 +239,29 @@ func (m *messageList) relayout(force bool) {
 
 // append adds e to the log and lays it out; the list shows it at the next
 // flush. It returns e's Seq.
+//
+// While the log is cut from the present, e is not added (it would leave
+// a hole) and append returns 0; a chat message is counted on the jump
+// button.
 func (m *messageList) append(e Entry) uint64 {
+	if m.cut {
+		if e.Kind == KindChat && !e.Own {
+			m.missed++
+			m.showJump()
+		}
+		return 0
+	}
 	seq := m.log.Append(e)
 	m.added1(seq)
 	return seq
 }
 
 // appendPending adds an own message waiting for its echo.
+// Sending returns a cut log to the present first.
 func (m *messageList) appendPending(cid string, e Entry) uint64 {
+	if m.cut {
+		m.backToPresent()
+	}
 	seq := m.log.AppendPending(cid, e)
 	m.added1(seq)
 	return seq
@@ -314,16 +341,20 @@ func (m *messageList) flush() {
 			m.list.ScrollToOffset(max(0, offset-float32(m.dropped)*m.pitch()))
 		}
 		m.unseen += m.added
-		if m.unseen > 0 {
-			m.jump.SetText(plural(m.unseen, "new message", "new messages"))
-			m.jump.Show()
+		if m.unseen > 0 || m.cut {
+			m.showJump()
 		}
 	}
 	m.dropped, m.added = 0, 0
 }
 
 // scrollToBottom is the jump button's action.
+// A cut log returns to the present instead.
 func (m *messageList) scrollToBottom() {
+	if m.cut {
+		m.backToPresent()
+		return
+	}
 	m.toBottom()
 }
 
@@ -331,6 +362,10 @@ func (m *messageList) toBottom() {
 	n := m.lay.Len()
 	m.list.ScrollToOffset(float32(n) * m.pitch())
 	m.unseen = 0
+	if m.cut {
+		m.showJump()
+		return
+	}
 	m.jump.Hide()
 }
 
@@ -352,7 +387,10 @@ func (m *messageList) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		return
 	}
 	r.show(ln, m.log.At(i))
-	if id == m.lay.Len()-1 && m.unseen > 0 && m.atBottom(m.shown) {
+	if id == 0 {
+		m.topShown()
+	}
+	if id == m.lay.Len()-1 && m.unseen > 0 && !m.cut && m.atBottom(m.shown) {
 		// The user scrolled down to the newest line by themselves.
 		m.unseen = 0
 		m.jump.Hide()
@@ -460,7 +498,10 @@ func (r *lineRow) show(ln Line, e *Entry) {
 		}
 		r.who.Text, r.who.Color = r.sender(e)
 	}
-	if e.Mention {
+	switch {
+	case e.Found:
+		r.bg.FillColor = m.color(theme.ColorNameFocus)
+	case e.Mention:
 		r.bg.FillColor = m.color(theme.ColorNameSelection)
 	}
 

@@ -164,8 +164,8 @@ func TestListCapKeepsView(t *testing.T) {
 		t.Errorf("top line is entry %d, want %d", got, top)
 	}
 	// The rows moved with their lines.
-	if rows := shownRows(m); len(rows) == 0 || rows[0] != fmt.Sprintf("message %d", top-1) {
-		t.Errorf("the list shows %q, want message %d first", rows, top-1)
+	if rows := shownRows(m); len(rows) == 0 || rows[0] != fmt.Sprintf("message %d", top-seqBase) {
+		t.Errorf("the list shows %q, want message %d first", rows, top-seqBase)
 	}
 }
 

@@ -45,8 +45,10 @@ const (
 
 // Entry is one line of the chat log: a message or a system line.
 type Entry struct {
-	// Seq is assigned by Log.Append; it increases by one per entry and
-	// never repeats, so it names an entry even after older ones are gone.
+	// Seq is assigned by Log.Append and Log.Prepend; it follows the log's
+	// order (one more than the entry before) and never repeats, so it
+	// names an entry even after older ones are gone. Appended entries
+	// count up from seqBase, older pages prepended count down from it.
 	Seq uint64
 	// Time is when it happened, in Unix milliseconds: the server's clock
 	// for messages, the local clock for system lines and pending messages.
@@ -63,6 +65,8 @@ type Entry struct {
 	Own bool
 	// Mention marks a message from someone else that names the user.
 	Mention bool
+	// Found marks the search result whose context the log shows.
+	Found bool
 
 	// natural caches the width of Text's widest hard line, measured once
 	// (zero: not measured yet). See Layout.
@@ -90,7 +94,7 @@ func NewLog(max int) *Log {
 	if max <= 0 {
 		max = DefaultMaxMessages
 	}
-	return &Log{max: max, first: 1, pending: make(map[string]uint64)}
+	return &Log{max: max, first: seqBase, pending: make(map[string]uint64)}
 }
 
 // Len reports how many entries the log holds.
@@ -109,6 +113,10 @@ func (l *Log) At(i int) *Entry { return l.entries.at(i) }
 // FirstSeq returns the Seq of the oldest entry (or of the next one, when
 // the log is empty).
 func (l *Log) FirstSeq() uint64 { return l.first }
+
+// seqBase is the Seq of a log's first appended entry: far enough from
+// zero that older pages can be prepended below it (Prepend counts down).
+const seqBase = 1 << 32
 
 // Index returns the position of the entry with the given Seq, or false if
 // it was dropped or never existed.
@@ -130,21 +138,27 @@ func (l *Log) Append(e Entry) uint64 {
 			old := l.entries.popFront()
 			l.first++
 			l.dropped++
-			if old.State == Pending {
-				// Its echo will be appended as a new entry instead.
-				for cid, seq := range l.pending {
-					if seq == old.Seq {
-						delete(l.pending, cid)
-						break
-					}
-				}
-			}
+			l.forget(old)
 		}
 	}
 	e.Seq = l.first + uint64(l.entries.len())
 	e.natural = 0
 	l.entries.push(e)
 	return e.Seq
+}
+
+// forget drops old, an entry leaving the log, from the pending
+// messages: its echo will be appended as a new entry instead.
+func (l *Log) forget(old Entry) {
+	if old.State != Pending {
+		return
+	}
+	for cid, seq := range l.pending {
+		if seq == old.Seq {
+			delete(l.pending, cid)
+			return
+		}
+	}
 }
 
 // AppendPending adds an own message that was handed to the outbox under
@@ -267,6 +281,19 @@ func (r *ring[T]) grow() {
 	copy(buf[k:], r.buf[:r.head])
 	r.buf = buf
 	r.head = 0
+}
+
+// pushFront adds v before the front element.
+func (r *ring[T]) pushFront(v T) {
+	if r.n == len(r.buf) {
+		r.grow()
+	}
+	r.head--
+	if r.head < 0 {
+		r.head += len(r.buf)
+	}
+	r.buf[r.head] = v
+	r.n++
 }
 
 // popFront removes and returns the front element; the ring must not be

@@ -75,12 +75,15 @@ func (u *UI) pins() pin.Store { return prefPinStore{u.app.Preferences()} }
 
 // certDir is the folder of the hosting certificate: Options.DataDir, or
 // the app's storage folder, under server.TLSDir.
-func (u *UI) certDir() string {
-	dir := u.opts.DataDir
-	if dir == "" {
-		dir = u.app.Storage().RootURI().Path()
+func (u *UI) certDir() string { return filepath.Join(u.dataDir(), server.TLSDir) }
+
+// dataDir is the window's data folder: Options.DataDir, or the app's
+// storage folder.
+func (u *UI) dataDir() string {
+	if u.opts.DataDir != "" {
+		return u.opts.DataDir
 	}
-	return filepath.Join(dir, server.TLSDir)
+	return u.app.Storage().RootURI().Path()
 }
 
 // hostCert returns the certificate the window hosts with, made on first

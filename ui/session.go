@@ -72,6 +72,8 @@ type session struct {
 	backlog   int           // backlog messages still to come
 	away      bool          // the server confirmed the user as away
 	security  string        // what noteSecurity last said
+	scroll    scrollback    // paging back and search (scrollback.go)
+	local     shownLocal    // the local log shown before connecting (locallog.go)
 
 	mu        sync.Mutex
 	queue     []client.Event
@@ -311,6 +313,7 @@ func (s *session) apply(ev client.Event) bool {
 			return true
 		}
 		s.welcome = ev.Welcome
+		s.noteWelcome(ev.Welcome, ev.Reset)
 		u.users.set(ev.Welcome.Users, ev.Welcome.Nick)
 		switch {
 		case ev.Reset:
@@ -372,7 +375,14 @@ func (s *session) apply(ev client.Event) bool {
 		return true
 
 	case client.Message:
+		s.seen(ev.Msg.ID)
 		s.message(ev)
+
+	case client.Page:
+		s.page(ev)
+
+	case client.Results:
+		s.results(ev)
 
 	case client.Joined:
 		u.users.join(wire.User{Nick: ev.Nick, Status: ev.Status, Plain: ev.Plain})
@@ -421,6 +431,10 @@ func (s *session) apply(ev client.Event) bool {
 		}
 
 	case client.Failed:
+		if ev.Ref != "" {
+			s.refused(ev)
+			return false
+		}
 		if ev.CID != "" {
 			m.log.Fail(ev.CID)
 			m.changed(false)
@@ -443,6 +457,13 @@ func (s *session) message(ev client.Message) {
 	// The text stays out of the logs; its size is enough to match a
 	// message in tests.
 	u.log.Debug("message received", "id", msg.ID, "from", msg.From, "own", ev.Own, "raw", ev.Raw, "bytes", len(msg.Text))
+	if ev.Backlog && s.local.epoch != "" && s.local.epoch == s.welcome.Epoch && msg.ID <= s.local.last {
+		// Shown from the local log before the connection was up.
+		if s.backlog > 0 {
+			s.backlog--
+		}
+		return
+	}
 	if ev.Own && msg.CID != "" {
 		if _, textChanged, ok := m.log.Confirm(msg); ok {
 			m.changed(textChanged)

@@ -112,7 +112,7 @@ type UI struct {
 	hostBar   *fyne.Container
 	hostLabel *widget.Label
 
-	menuConnect, menuDisconnect, menuHost, menuStop, menuAddrs, menuNotify, menuAway *fyne.MenuItem
+	menuConnect, menuDisconnect, menuHost, menuStop, menuAddrs, menuNotify, menuAway, menuSearch, menuLocal *fyne.MenuItem
 
 	sess    *session // the current connection, nil when none
 	hosting *hosting // the hosted server, nil when none
@@ -122,6 +122,8 @@ type UI struct {
 	// dialogs are the open dialogs, newest last, with what Enter and
 	// Escape do in them.
 	dialogs []*keyedDialog
+	// searching is the open search dialog, if any.
+	searching *search
 	// hostForm is the last host dialog (for tests).
 	hostForm *formDialog
 	pinWarn  *pinWarning        // the last warning about a changed key (for tests)
@@ -210,6 +212,16 @@ func (u *UI) build() {
 	u.msgs = newMessageList(NewLog(u.opts.MaxMessages))
 	u.msgs.after = func(d time.Duration, f func()) { u.after(d, f) }
 	u.msgs.shownNew = func() { u.relax.touch() } // scrolling through history draws new lines too
+	u.msgs.onTop = func() {
+		if u.sess != nil {
+			u.sess.older()
+		}
+	}
+	u.msgs.onPresent = func() {
+		if u.sess != nil {
+			u.sess.present()
+		}
+	}
 
 	u.entry = newComposeEntry()
 	u.entry.SetPlaceHolder("Write a message. Enter sends, Shift+Enter starts a new line.")
@@ -269,6 +281,10 @@ func (u *UI) menu() *fyne.MainMenu {
 	u.menuHost.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyH, Modifier: mod | fyne.KeyModifierShift}
 	u.menuStop = fyne.NewMenuItem("Stop hosting…", u.confirmStopHosting)
 	u.menuAddrs = fyne.NewMenuItem("Addresses to join…", u.showAddresses)
+	u.menuSearch = fyne.NewMenuItem("Search the history…", u.showSearch)
+	u.menuSearch.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: mod}
+	export := fyne.NewMenuItem("Export the chat…", u.showExport)
+	local := u.localMenu()
 	u.menuAway = fyne.NewMenuItem("Away", u.toggleAway)
 	u.menuNotify = fyne.NewMenuItem("Notifications", u.toggleNotify)
 	u.menuNotify.Checked = u.notifier.enabled
@@ -277,6 +293,7 @@ func (u *UI) menu() *fyne.MainMenu {
 	quit.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: mod}
 	chat := fyne.NewMenu("Chat", u.menuConnect, u.menuDisconnect, fyne.NewMenuItemSeparator(),
 		u.menuHost, u.menuAddrs, u.menuStop, fyne.NewMenuItemSeparator(),
+		u.menuSearch, export, local[0], local[1], fyne.NewMenuItemSeparator(),
 		u.menuAway, u.menuNotify, fyne.NewMenuItemSeparator(), quit)
 	return fyne.NewMainMenu(chat)
 }
@@ -558,6 +575,7 @@ func (u *UI) Close() {
 	}
 	var wg sync.WaitGroup
 	if s := u.sess; s != nil {
+		u.saveLocal(s)
 		u.sess = nil
 		wg.Add(1)
 		go func() {

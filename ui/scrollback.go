@@ -1,0 +1,445 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2/widget"
+
+	"parley/net/client"
+	"parley/net/wire"
+)
+
+// Scrollback: the list asks the server for older pages when its first
+// row comes into view, and prepends them without moving what the user
+// reads. The log stays within its cap by keeping a window around the
+// view: when an older page would overflow it, the newest entries drop out
+// and the list is "cut" from the present. While cut, live events are not
+// added (they would leave a hole); the jump button counts new messages
+// and says "Back to the present", which empties the log and fetches the
+// newest page again, as does sending a message. A search result's
+// context (see search.go) is shown the same way: a cut log around it.
+
+// historian is what scrollback and search need of a connection;
+// *client.Client has it. The window's other code does not need it, so a
+// chatClient without it simply offers neither.
+type historian interface {
+	History(before uint64, limit int) (string, error)
+	Search(q string, before uint64, limit int) (string, error)
+}
+
+// pageSize is how many messages one scroll to the top asks for.
+const pageSize = 100
+
+// scrollback is a session's state for paging back. It belongs to the UI
+// goroutine.
+type scrollback struct {
+	history, search bool   // the server lists the capability
+	lastID          uint64 // newest message id seen live, in this epoch
+	// fromSeq is the Seq of the session's first entry: entries before it
+	// belong to an earlier chat, whose ids mean nothing here.
+	fromSeq uint64
+	ref     string // the History request in flight, "" none
+	more    bool   // older messages may be kept
+	started bool   // the first welcome was seen
+	// focus is the id of a search result to highlight and scroll to when
+	// the page in flight arrives (0: an ordinary older page).
+	focus uint64
+}
+
+// Prepend adds es, oldest first, before the log's oldest entry, and
+// returns how many of the newest entries dropped out to stay within Max.
+// If es alone is longer than Max, only its newest Max entries are kept.
+func (l *Log) Prepend(es []Entry) (dropped int) {
+	if len(es) > l.max {
+		es = es[len(es)-l.max:]
+	}
+	for i := len(es) - 1; i >= 0; i-- {
+		e := es[i]
+		l.first--
+		e.Seq = l.first
+		e.natural = 0
+		l.entries.pushFront(e)
+	}
+	for l.entries.len() > l.max {
+		l.forget(l.entries.popBack())
+		dropped++
+	}
+	l.dropped += uint64(dropped)
+	return dropped
+}
+
+// OldestID returns the server id of the oldest message in the log with
+// Seq from or above, or false if it holds none.
+func (l *Log) OldestID(from uint64) (uint64, bool) {
+	start := 0
+	if from > l.first {
+		start = int(min(from-l.first, uint64(l.entries.len())))
+	}
+	for i := start; i < l.entries.len(); i++ {
+		if id := l.entries.at(i).ID; id != 0 {
+			return id, true
+		}
+	}
+	return 0, false
+}
+
+// oldestTime returns the time of the oldest message (with a server id) of
+// Seq from or above.
+func (l *Log) oldestTime(from uint64) (int64, bool) {
+	id, ok := l.OldestID(from)
+	if !ok {
+		return 0, false
+	}
+	for i := 0; i < l.entries.len(); i++ {
+		if e := l.entries.at(i); e.ID == id {
+			return e.Time, true
+		}
+	}
+	return 0, false
+}
+
+// hasLine reports whether a system line with text comes before the
+// first message of Seq from or above.
+func (l *Log) hasLine(from uint64, text string) bool {
+	start := 0
+	if from > l.first {
+		start = int(min(from-l.first, uint64(l.entries.len())))
+	}
+	for i := start; i < l.entries.len(); i++ {
+		e := l.entries.at(i)
+		if e.ID != 0 {
+			return false
+		}
+		if e.Kind != KindChat && e.Text == text {
+			return true
+		}
+	}
+	return false
+}
+
+// DropBefore removes the entries older than seq.
+func (l *Log) DropBefore(seq uint64) {
+	for l.entries.len() > 0 && l.first < seq {
+		l.forget(l.entries.popFront())
+		l.first++
+	}
+}
+
+// Reset empties the log. Seq goes on from where it was, so that no Seq
+// names two entries.
+func (l *Log) Reset() {
+	l.first += uint64(l.entries.len())
+	l.entries.clear()
+	clear(l.pending)
+}
+
+// Prepend lays out the first n entries of l, just prepended, before the
+// existing lines.
+func (y *Layout) Prepend(l *Log, n int) {
+	var lines []Line
+	for i := n - 1; i >= 0; i-- {
+		e := l.At(i)
+		lines = lines[:0]
+		first := true
+		y.wrap(e, func(start, end int) {
+			lines = append(lines, Line{Seq: e.Seq, Start: int32(start), End: int32(end), First: first})
+			first = false
+		})
+		for k := len(lines) - 1; k >= 0; k-- {
+			y.lines.pushFront(lines[k])
+		}
+	}
+}
+
+// DropFrom removes the lines of every entry with Seq seq or newer, the
+// entries that dropped out at the end of the log.
+func (y *Layout) DropFrom(seq uint64) {
+	for y.lines.len() > 0 && y.lines.at(y.lines.len()-1).Seq >= seq {
+		y.lines.popBack()
+	}
+}
+
+// Clear removes every line.
+func (y *Layout) Clear() { y.lines.clear() }
+
+// prepend adds an older page before the first line, keeping the lines in
+// view where they are. If the newest entries drop out, the list is cut
+// from the present.
+func (m *messageList) prepend(es []Entry) {
+	if len(es) == 0 {
+		return
+	}
+	offset := m.list.GetScrollOffset()
+	n := min(len(es), m.log.Max())
+	if m.log.Prepend(es) > 0 {
+		m.lay.DropFrom(m.log.FirstSeq() + uint64(m.log.Len()))
+		m.setCut(true)
+	}
+	kept := m.lay.Len()
+	m.lay.Prepend(m.log, n)
+	added := m.lay.Len() - kept
+	// The lines in view were at offset in the list as last refreshed,
+	// minus any dropped at the front since (see flush).
+	offset += float32(added-m.dropped) * m.pitch()
+	m.dropped = 0
+	m.shown = m.lay.Len()
+	m.gen++
+	m.shownGen = m.gen
+	m.list.Refresh()
+	m.list.ScrollToOffset(max(0, offset))
+}
+
+// setCut marks whether the log has lost the present (its newest entries).
+func (m *messageList) setCut(cut bool) {
+	m.cut = cut
+	if cut {
+		m.showJump()
+		return
+	}
+	m.missed = 0
+}
+
+// showJump updates the jump button's text and shows it.
+func (m *messageList) showJump() {
+	switch {
+	case m.cut && m.missed > 0:
+		m.jump.SetText("Back to the present (" + plural(m.missed, "new message", "new messages") + ")")
+	case m.cut:
+		m.jump.SetText("Back to the present")
+	default:
+		m.jump.SetText(plural(m.unseen, "new message", "new messages"))
+	}
+	m.jump.Show()
+}
+
+// empty removes every entry and line.
+func (m *messageList) empty() {
+	m.log.Reset()
+	m.lay.Clear()
+	m.shown, m.dropped, m.added, m.unseen = 0, 0, 0, 0
+	m.dirty = false
+	m.gen++
+	m.shownGen = m.gen
+	m.list.Refresh()
+}
+
+// backToPresent empties a cut log and asks for the newest page again.
+func (m *messageList) backToPresent() {
+	m.empty()
+	m.setCut(false)
+	m.jump.Hide()
+	if m.onPresent != nil {
+		m.onPresent()
+	}
+}
+
+// topShown is called when the list's first row is drawn: the user
+// scrolled to the top, or the lines do not fill the view.
+func (m *messageList) topShown() {
+	if m.onTop != nil {
+		m.onTop()
+	}
+}
+
+// setLoading shows or hides the spinner over the top of the list.
+func (m *messageList) setLoading(on bool) {
+	if on {
+		m.spinner.Show()
+		m.spinner.Start()
+		return
+	}
+	m.spinner.Stop()
+	m.spinner.Hide()
+}
+
+// newSpinner is the list's "loading older messages" indicator.
+func newSpinner() *widget.ProgressBarInfinite {
+	p := widget.NewProgressBarInfinite()
+	p.Stop()
+	p.Hide()
+	return p
+}
+
+// hist returns the session's connection as a historian, if it is one
+// and connected in rich mode.
+func (s *session) hist() (historian, bool) {
+	h, ok := s.c.(historian)
+	return h, ok && s.connected && !s.plain
+}
+
+// noteWelcome records what the server offers for history.
+func (s *session) noteWelcome(w wire.Welcome, reset bool) {
+	sb := &s.scroll
+	sb.history, sb.search = false, false
+	for _, c := range w.Caps {
+		switch c {
+		case wire.CapHistory:
+			sb.history = true
+		case wire.CapSearch:
+			sb.search = true
+		}
+	}
+	sb.ref = "" // an answer to a request on the old connection never comes
+	s.u.msgs.setLoading(false)
+	if reset {
+		// A new epoch: the ids held are from the old one and mean nothing
+		// to the server now.
+		sb.more = false
+		sb.lastID = w.LastID
+		return
+	}
+	if !sb.started {
+		sb.started, sb.more = true, true
+	}
+	sb.lastID = max(sb.lastID, w.LastID)
+}
+
+// seen records a live message's id.
+func (s *session) seen(id uint64) {
+	s.scroll.lastID = max(s.scroll.lastID, id)
+}
+
+// older asks for the page before the oldest message held, unless one is
+// in flight or the server has no more.
+func (s *session) older() {
+	sb := &s.scroll
+	h, ok := s.hist()
+	if !ok || !sb.history || !sb.more || sb.ref != "" {
+		return
+	}
+	before := sb.lastID + 1
+	if id, ok := s.u.msgs.log.OldestID(sb.fromSeq); ok {
+		before = id
+	}
+	if before <= 1 {
+		sb.more = false
+		return
+	}
+	s.ask(h, before, min(pageSize, max(1, s.u.msgs.log.Max()/2)), 0)
+}
+
+// ask sends a History request and shows the spinner until it is answered.
+func (s *session) ask(h historian, before uint64, limit int, focus uint64) {
+	ref, err := h.History(before, limit)
+	if err != nil {
+		s.u.log.Debug("history request", "err", err)
+		return
+	}
+	s.scroll.ref, s.scroll.focus = ref, focus
+	s.u.msgs.setLoading(true)
+}
+
+// present fetches the newest page after the log was emptied to return
+// to the present.
+func (s *session) present() {
+	s.scroll.fromSeq = s.u.msgs.log.FirstSeq()
+	s.scroll.ref = ""
+	s.scroll.more = true
+	s.older()
+}
+
+// context shows the messages around id, a search result: the log is
+// emptied and cut from the present, and the page around id asked for.
+func (s *session) context(id uint64) {
+	h, ok := s.hist()
+	if !ok || !s.scroll.history {
+		return
+	}
+	m := s.u.msgs
+	m.empty()
+	m.setCut(true)
+	s.scroll.fromSeq = m.log.FirstSeq()
+	const around = 20
+	s.scroll.more = true
+	s.scroll.ref = ""
+	s.ask(h, id+around+1, 2*around+1, id)
+}
+
+// page applies an answer to a History request.
+func (s *session) page(p client.Page) {
+	sb := &s.scroll
+	if p.Ref != sb.ref || sb.ref == "" {
+		return // an answer nobody waits for any more
+	}
+	sb.ref = ""
+	m := s.u.msgs
+	m.setLoading(false)
+	sb.more = p.More
+	oldest, held := m.log.OldestID(sb.fromSeq)
+	nick := wire.FoldNick(s.c.Nick())
+	es := make([]Entry, 0, len(p.Msgs)+8)
+	dayOf := func(ms int64) string { return time.UnixMilli(ms).Format("2006-01-02") }
+	dayLine := func(ms int64) Entry {
+		return Entry{Kind: KindEvent, Time: ms, Text: time.UnixMilli(ms).Format("Monday 2 January 2006")}
+	}
+	// A day line goes before the first message of each day: within the
+	// page, and between the page and the messages held if the day changes
+	// there. The line before the page's first message comes with the
+	// page before it, or with the beginning of the history.
+	day := ""
+	for _, msg := range p.Msgs {
+		if held && msg.ID >= oldest {
+			break // already shown (oldest first: the rest too)
+		}
+		d := dayOf(msg.Time)
+		if day == "" && !p.More {
+			es = append(es, Entry{Kind: KindInfo, Time: msg.Time, Text: "This is the beginning of the history the server keeps."})
+			es = append(es, dayLine(msg.Time))
+		} else if day != "" && d != day {
+			es = append(es, dayLine(msg.Time))
+		}
+		day = d
+		e := Entry{Kind: KindChat, Time: msg.Time, ID: msg.ID, From: msg.From, Text: expandTabs(msg.Text)}
+		e.Own = wire.FoldNick(msg.From) == nick
+		if !e.Own {
+			e.Mention = mentions(e.Text, s.c.Nick())
+		}
+		e.Found = sb.focus != 0 && msg.ID == sb.focus
+		es = append(es, e)
+	}
+	if day != "" && held {
+		if t, ok := m.log.oldestTime(sb.fromSeq); ok && dayOf(t) != day && !m.log.hasLine(sb.fromSeq, dayLine(t).Text) {
+			es = append(es, dayLine(t))
+		}
+	}
+	if len(es) == 0 && !p.More {
+		es = append(es, Entry{Kind: KindInfo, Time: s.u.now().UnixMilli(), Text: "This is the beginning of the history the server keeps."})
+	}
+	focus := sb.focus
+	sb.focus = 0
+	if m.log.FirstSeq() < sb.fromSeq {
+		// The log begins with the chat the user was in before this one:
+		// the older page goes in its place.
+		before := m.lay.Len()
+		m.log.DropBefore(sb.fromSeq)
+		m.lay.DropBefore(sb.fromSeq)
+		m.dropped += before - m.lay.Len()
+	}
+	m.prepend(es)
+	sb.fromSeq = m.log.FirstSeq()
+	if focus != 0 {
+		m.scrollToID(focus)
+	}
+}
+
+// scrollToID brings the message with server id into the middle of the
+// view.
+func (m *messageList) scrollToID(id uint64) {
+	for i := 0; i < m.log.Len(); i++ {
+		e := m.log.At(i)
+		if e.ID != id {
+			continue
+		}
+		if k, ok := m.lay.Find(e.Seq); ok {
+			off := float32(k)*m.pitch() - m.list.Size().Height/2
+			m.list.ScrollToOffset(max(0, off))
+		}
+		return
+	}
+}
+
+// expandTabs shows a tab as four spaces, as live messages are.
+func expandTabs(s string) string {
+	return strings.ReplaceAll(s, "\t", "    ")
+}
