@@ -103,14 +103,17 @@ line=$(grep "msg=\"chat listed\" text=\"$room" "$tmp/bob.log" | tail -n 1)
 echo "e2e-discovery: listed: ${line#*msg=}"
 val() { sed -E "s/.* $1=([0-9]+).*/\\1/" <<<"$line"; }
 x=$(val x) y=$(val y) w=$(val w) h=$(val h)
-grep -q "addr=$net.1:2000" <<<"$line" || fail "the listing's address is not alice's $net.1:2000"
+grep -Eq "addr=\"?$net.1:2000[?\" ]" <<<"$line" || fail "the listing's address is not alice's $net.1:2000"
+# Alice hosts encrypted (the window's default): the listing carries her
+# key, so that bob's first connection is checked against it.
+grep -Eq "addr=\"?$net.1:2000\?fp=[a-z2-7]+" <<<"$line" || fail "the listing does not carry alice's key"
 
 xdotool windowactivate --sync "$bob_win" 2>/dev/null || xdotool windowfocus --sync "$bob_win"
 sleep 0.3
 import -window "$bob_win" "$tmp/connect.png"
 echo "e2e-discovery: one click on the row at $((x + w / 2)),$((y + h / 2))"
 xdotool mousemove --window "$bob_win" $((x + w / 2)) $((y + h / 2)) click 1
-wait_log "$tmp/bob.log" "msg=connected addr=$net.1:2000" 20 || fail "bob's click did not join alice's chat"
+wait_log "$tmp/bob.log" "msg=connected addr=\"\?$net.1:2000" 20 || fail "bob's click did not join alice's chat"
 
 from_bob="found you on the network $RANDOM"
 from_alice="welcome, bob $RANDOM"
