@@ -161,9 +161,11 @@ func (p *peer) queue(f []byte, traffic bool) (start bool) {
 	cfg := &s.cfg
 	backlog := p.backlogLocked()
 	over := len(p.q) >= cfg.QueueFrames || backlog+len(f) > cfg.QueueBytes
-	if !over && backlog > 0 && cfg.MaxQueuedBytes > 0 && s.queued.Load()+int64(len(f)) > cfg.MaxQueuedBytes {
-		// The server's output budget is spent: a peer that is behind
-		// gives way, one that has nothing queued still gets its frame.
+	if !over && cfg.MaxQueuedBytes > 0 && s.queued.Load()+int64(len(f)) > cfg.MaxQueuedBytes &&
+		int64(backlog) > cfg.MaxQueuedBytes/int64(max(1, s.people.Load())) {
+		// The server's output budget is spent: a peer holding more than
+		// its share of it gives way; the others still get their frames,
+		// so the sum stays under twice the budget.
 		over = true
 	}
 	if over {
