@@ -73,7 +73,8 @@ type Server struct {
 	backlog   *backlog
 	sessions  map[string]*session
 	detached  []detached
-	guests    int // the N of the last guest-N
+	guests    int      // the N of the last guest-N
+	pend      *[]*peer // peers a broadcast found idle, for the deferred flush (flushPending); nil when none is pending
 	nextConn  uint64
 	closing   bool
 	farewell  ending        // how Shutdown ends connections
