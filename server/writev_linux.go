@@ -18,6 +18,11 @@ const maxIovecs = 1024
 // scratch space for the vector, kept across calls so that a write does
 // not allocate. Like tryWrite it needs no write deadline.
 func (w readWaiter) tryWritev(fs [][]byte, iov *iovScratch) (n int, err error) {
+	if len(fs) == 1 {
+		// One frame, as a lone message brings: write(2) is the shorter
+		// path through the kernel.
+		return w.tryWrite(fs[0])
+	}
 	v := (*iov)[:0]
 	for _, f := range fs[:min(len(fs), maxIovecs)] {
 		if len(f) == 0 {
