@@ -59,16 +59,50 @@ func procField(b []byte, key string) int64 {
 // every Linux architecture Go supports.
 const clockTick = 100
 
-// readCPU returns the user+system CPU time process pid has used.
+// readCPU returns the user+system CPU time process pid has used: to the
+// nanosecond from the scheduler's count of each of its threads where the
+// kernel has it, else in clock ticks. Ticks are too coarse for a server
+// at a few % of a core: in 8 s at 4 % one tick is 3 % of the figure.
 func readCPU(pid int) time.Duration {
 	if pid <= 0 {
 		return 0
+	}
+	if d, ok := threadsCPU(pid); ok {
+		return d
 	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}
 	return parseStatCPU(b)
+}
+
+// threadsCPU sums the time on CPU of every thread of process pid, the
+// first field of /proc/PID/task/TID/schedstat, in nanoseconds. A thread
+// that exited is missing from the sum; the Go runtime keeps its threads.
+func threadsCPU(pid int) (time.Duration, bool) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil || len(tasks) == 0 {
+		return 0, false
+	}
+	var sum time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue // the thread exited meanwhile
+		}
+		f := bytes.Fields(b)
+		if len(f) == 0 {
+			return 0, false
+		}
+		ns, err := strconv.ParseInt(string(f[0]), 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		sum += time.Duration(ns)
+	}
+	return sum, true
 }
 
 // parseStatCPU reads utime and stime (fields 14 and 15) from a
