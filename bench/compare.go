@@ -274,6 +274,24 @@ func tableRows(sc string) []metric {
 		}
 		return r.Rate / (r.ServerCPU / 100)
 	}}
+	usPer := metric{Name: "server µs/delivery", Fmt: "%.2f", Get: func(r *result) float64 {
+		if r.Rate <= 0 {
+			return 0
+		}
+		return 1e4 * r.ServerCPU / r.Rate
+	}}
+	perWrite := metric{Name: "frames/write", Fmt: "%.2f", Get: func(r *result) float64 {
+		if r.Writes == 0 {
+			return 0
+		}
+		return float64(r.Frames) / float64(r.Writes)
+	}}
+	msgsPerWrite := metric{Name: "msgs/write", Fmt: "%.2f", Get: func(r *result) float64 {
+		if r.Writes == 0 {
+			return 0
+		}
+		return float64(r.Received) / float64(r.Writes)
+	}}
 	icpu := metric{Name: "softirq CPU %", Fmt: "%.0f", Get: func(r *result) float64 { return r.SoftirqCPU }}
 	held := metric{Name: "conns held", Fmt: "%.0f", Get: func(r *result) float64 { return float64(r.Held) }}
 	rss := metric{Name: "RSS KB/conn", Fmt: "%.1f", Get: func(r *result) float64 { return r.RSSPerConn }}
@@ -283,18 +301,26 @@ func tableRows(sc string) []metric {
 		return func(p, _ float64) (string, bool) { return fmt.Sprintf("≤ %g%s", limit, unit), p <= limit }
 	}
 	zero := func(p, _ float64) (string, bool) { return "0", p == 0 }
+	atMostPeer := func(_, ratio float64) (string, bool) { return "≤ gorilla", ratio <= 1 }
 	switch sc {
+	case "burst":
+		p99.Target, usPer.Target = atMostPeer, atMostPeer
+		perFrame.Target = func(p, _ float64) (string, bool) { return "1", p == 1 }
+		return []metric{rate, p50, p99, maxl, lost, reord, evict, usPer, perWrite, msgsPerWrite, perFrame, scpu, gcpu, icpu, ocpu}
+	case "overload":
+		lost.Target, evict.Target = zero, zero
+		return []metric{rate, eff, usPer, p50, p99, lost, reord, evict, perWrite, msgsPerWrite, perFrame, scpu, gcpu, icpu, ocpu}
 	case "chatroom":
 		p99.Target = atMost(5, " ms")
-		return []metric{rate, p50, p99, maxl, lost, reord, evict, scpu, gcpu, icpu, ocpu}
+		return []metric{rate, p50, p99, maxl, lost, reord, evict, usPer, perWrite, scpu, gcpu, icpu, ocpu}
 	case "fanout":
 		rate.Target = func(_, ratio float64) (string, bool) { return "≥ 2× gorilla", ratio >= 2 }
 		lost.Target, evict.Target = zero, zero
 		perFrame.Target = func(p, _ float64) (string, bool) { return "1", p == 1 }
-		return []metric{rate, eff, p50, p99, lost, reord, evict, perFrame, scpu, gcpu, icpu, ocpu}
+		return []metric{rate, eff, usPer, p50, p99, lost, reord, evict, perFrame, perWrite, msgsPerWrite, scpu, gcpu, icpu, ocpu}
 	case "bigroom":
 		p99.Target = atMost(10, " ms")
-		return []metric{rate, eff, p50, p99, maxl, lost, evict, scpu, gcpu, icpu, ocpu}
+		return []metric{rate, eff, usPer, p50, p99, maxl, lost, evict, perWrite, scpu, gcpu, icpu, ocpu}
 	case "idle":
 		rss.Target = atMost(6, " KB")
 		return []metric{held, rss, ramp}

@@ -75,7 +75,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		gorilla   = fs.String("gorilla", "", "compare: gorilla chat example's command; {addr} is replaced")
 		rich      = fs.Bool("rich", false, "compare: also run Parley in rich mode (parley.v1)")
 		rounds    = fs.Int("rounds", 3, "compare: rounds; each runs every scenario on every server")
-		list      = fs.String("scenarios", "chatroom,fanout,bigroom,idle,large", "compare: scenarios to run")
+		list      = fs.String("scenarios", "chatroom,burst,overload,fanout,bigroom,idle,large", "compare: scenarios to run")
 		serverCPU = fs.String("server-cpu", "", "compare: pin servers to this CPU list with taskset (run bench itself under taskset on the others)")
 		logDir    = fs.String("logdir", "", "compare: directory for the servers' logs (default: a temporary one)")
 		quiet     = fs.Duration("quiet", 30*time.Second, "compare: before each run, wait up to this long for the machine to be idle (0: don't)")

@@ -11,21 +11,37 @@ import (
 
 // readRSS returns the resident set of process pid in KB, from
 // /proc/PID/status; 0 when pid is 0 or the file cannot be read.
-func readRSS(pid int) int64 {
+func readRSS(pid int) int64 { return readProcField(pid, "status", "VmRSS:") }
+
+// parseVmRSS finds "VmRSS:   1234 kB" in a /proc/PID/status file.
+func parseVmRSS(status []byte) int64 { return procField(status, "VmRSS:") }
+
+// readWrites returns how many write system calls process pid has made
+// (syscw in /proc/PID/io, all its threads); 0 when pid is 0 or the file
+// cannot be read.
+func readWrites(pid int) uint64 { return uint64(readProcField(pid, "io", "syscw:")) }
+
+// parseSyscw finds "syscw: 1234" in a /proc/PID/io file.
+func parseSyscw(io []byte) uint64 { return uint64(procField(io, "syscw:")) }
+
+// readProcField reads the number after key in /proc/PID/file; 0 when pid
+// is 0, the file cannot be read or has no such line.
+func readProcField(pid int, file, key string) int64 {
 	if pid <= 0 {
 		return 0
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, file))
 	if err != nil {
 		return 0
 	}
-	return parseVmRSS(b)
+	return procField(b, key)
 }
 
-// parseVmRSS finds "VmRSS:   1234 kB" in a /proc/PID/status file.
-func parseVmRSS(status []byte) int64 {
-	for _, line := range bytes.Split(status, []byte("\n")) {
-		rest, ok := bytes.CutPrefix(line, []byte("VmRSS:"))
+// procField returns the first number after key at the start of a line
+// of b, such as "VmRSS:   1234 kB"; 0 when there is none.
+func procField(b []byte, key string) int64 {
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		rest, ok := bytes.CutPrefix(line, []byte(key))
 		if !ok {
 			continue
 		}
@@ -33,8 +49,8 @@ func parseVmRSS(status []byte) int64 {
 		if len(f) == 0 {
 			return 0
 		}
-		kb, _ := strconv.ParseInt(string(f[0]), 10, 64)
-		return kb
+		n, _ := strconv.ParseInt(string(f[0]), 10, 64)
+		return n
 	}
 	return 0
 }
@@ -43,16 +59,50 @@ func parseVmRSS(status []byte) int64 {
 // every Linux architecture Go supports.
 const clockTick = 100
 
-// readCPU returns the user+system CPU time process pid has used.
+// readCPU returns the user+system CPU time process pid has used: to the
+// nanosecond from the scheduler's count of each of its threads where the
+// kernel has it, else in clock ticks. Ticks are too coarse for a server
+// at a few % of a core: in 8 s at 4 % one tick is 3 % of the figure.
 func readCPU(pid int) time.Duration {
 	if pid <= 0 {
 		return 0
+	}
+	if d, ok := threadsCPU(pid); ok {
+		return d
 	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}
 	return parseStatCPU(b)
+}
+
+// threadsCPU sums the time on CPU of every thread of process pid, the
+// first field of /proc/PID/task/TID/schedstat, in nanoseconds. A thread
+// that exited is missing from the sum; the Go runtime keeps its threads.
+func threadsCPU(pid int) (time.Duration, bool) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil || len(tasks) == 0 {
+		return 0, false
+	}
+	var sum time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue // the thread exited meanwhile
+		}
+		f := bytes.Fields(b)
+		if len(f) == 0 {
+			return 0, false
+		}
+		ns, err := strconv.ParseInt(string(f[0]), 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		sum += time.Duration(ns)
+	}
+	return sum, true
 }
 
 // parseStatCPU reads utime and stime (fields 14 and 15) from a

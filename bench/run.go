@@ -74,7 +74,12 @@ type result struct {
 	RSSAfterKB  int64   `json:"rss_after_kb"`
 	RSSPerConn  float64 `json:"rss_per_conn_kb"`
 	ServerCPU   float64 `json:"server_cpu_pct"` // of one core, over the sending window
-	GenCPU      float64 `json:"generator_cpu_pct"`
+	// Writes is how many write system calls the server made from the
+	// start of the sending window to the end of the drain (syscw in
+	// /proc/PID/io: write, writev, sendmsg…): Frames/Writes is how many
+	// frames a write carried.
+	Writes uint64  `json:"server_writes"`
+	GenCPU float64 `json:"generator_cpu_pct"`
 	// SoftirqCPU is the machine's softirq time over the sending window, in
 	// % of one core: mostly the loopback TCP traffic of the test itself.
 	SoftirqCPU float64 `json:"softirq_cpu_pct"`
@@ -121,6 +126,7 @@ type sender struct {
 	// slots[seq%len] counts the clients that have received seq; the one
 	// that completes it hands the sender a token on done.
 	slots   []atomic.Int32
+	first   atomic.Uint64 // Fastest: the highest sequence number any client has received
 	done    chan struct{}
 	stalled bool
 	err     error
@@ -364,6 +370,7 @@ func (r *runner) load(ctx context.Context, res *result) {
 	sendCtx, stop := context.WithTimeout(ctx, r.sc.Duration)
 	defer stop()
 	cpu0, gen0, sys0 := readCPU(r.cfg.PID), selfCPU(), readSysTimes()
+	w0 := readWrites(r.cfg.PID)
 	d0, t0 := r.delivered.Load(), time.Now()
 	var wg sync.WaitGroup
 	if r.cfg.ProfileURL != "" {
@@ -424,6 +431,9 @@ func (r *runner) load(ctx context.Context, res *result) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	if w1 := readWrites(r.cfg.PID); w1 > w0 {
+		res.Writes = w1 - w0
+	}
 }
 
 // saveProfile fetches one pprof endpoint into ProfileDir, named after the
@@ -472,8 +482,8 @@ func (r *runner) send(ctx context.Context, s *sender) {
 	if r.sc.Rate > 0 {
 		period := time.Duration(float64(time.Second) / r.sc.Rate)
 		// Stagger the senders over one period, as people do not all type
-		// at the same instant.
-		if !sleepCtx(ctx, period*time.Duration(s.idx)/time.Duration(len(r.senders))) {
+		// at the same instant; in phase, they all send at once.
+		if !r.sc.Phase && !sleepCtx(ctx, period*time.Duration(s.idx)/time.Duration(len(r.senders))) {
 			return
 		}
 		t := time.NewTicker(period)
@@ -631,7 +641,22 @@ func (r *runner) deliver(c *client, d delivery, now int64) bool {
 	}
 	c.received++
 	r.delivered.Add(1)
-	if s := r.senders[d.sender]; s.slots != nil {
+	if s := r.senders[d.sender]; s.slots != nil && r.sc.Fastest {
+		// The first client to receive a message completes it, and every
+		// one before it (a client receives a sender's messages in order).
+		for {
+			m := s.first.Load()
+			if d.seq <= m {
+				break
+			}
+			if s.first.CompareAndSwap(m, d.seq) {
+				for range d.seq - m {
+					s.done <- struct{}{}
+				}
+				break
+			}
+		}
+	} else if s != nil && s.slots != nil {
 		slot := &s.slots[d.seq%uint64(len(s.slots))]
 		if slot.Add(1) == r.nrecv.Load() {
 			slot.Store(0)

@@ -23,6 +23,13 @@ type scenario struct {
 	// (each in its own frame) when its window has room for several; 1
 	// sends every message with its own write, as a person's client does.
 	Pipeline int
+	// Phase makes the paced senders send at the same instants (a burst
+	// of Senders messages every period) instead of staggered over it.
+	Phase bool
+	// Fastest makes a windowed sender wait only for the fastest client:
+	// message n counts as done once any client has received it, so the
+	// senders can outrun every slower reader and overload the server.
+	Fastest bool
 	// Size is the payload size in bytes. gorilla's chat example closes a
 	// client that sends a message over 512 bytes, so stay under that.
 	Size     int
@@ -34,7 +41,7 @@ type scenario struct {
 	What string
 }
 
-// scenarios are the loads of issue 5, in the order make bench runs them.
+// scenarios are the loads of issues 5 and 14, in the order make bench runs them.
 var scenarios = []scenario{
 	{Name: "chatroom", Clients: 100, Senders: 10, Rate: 20, Size: 64, Duration: 8 * time.Second,
 		What: "100 clients, 10 senders × 20 msg/s, 64-byte payloads: latency of a busy room"},
@@ -42,6 +49,10 @@ var scenarios = []scenario{
 		What: "100 clients, 4 senders as fast as a 32-message window allows: peak deliveries/s"},
 	{Name: "bigroom", Clients: 1000, Senders: 2, Rate: 10, Size: 64, Duration: 8 * time.Second,
 		What: "1,000 clients, 2 senders × 10 msg/s: latency of one message to many"},
+	{Name: "burst", Clients: 100, Senders: 10, Rate: 20, Phase: true, Size: 64, Duration: 8 * time.Second,
+		What: "the chat room with the 10 senders in phase: bursts of 10 messages every 50 ms"},
+	{Name: "overload", Clients: 100, Senders: 4, Window: 32, Fastest: true, Size: 64, Duration: 6 * time.Second,
+		What: "100 clients, 4 senders each waiting only for the fastest receiver: more than the readers drain"},
 	{Name: "idle", Clients: 5000, Size: 64, Settle: 2 * time.Second,
 		What: "5,000 idle connections: server memory per connection"},
 	{Name: "large", Clients: 10000, Senders: 1, Rate: 2, Size: 64, Duration: 6 * time.Second, Settle: 2 * time.Second,

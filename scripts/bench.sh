@@ -7,6 +7,8 @@
 #   SCENARIOS=chatroom,fanout scripts/bench.sh
 #   RICH=1 scripts/bench.sh          also Parley in rich mode (parley.v1)
 #   PIN=0 scripts/bench.sh           no CPU pinning
+#   FREE=burst,overload              after the pinned comparison, run these scenarios
+#                                    again unpinned (the default; FREE= skips it)
 #   PARLEY_BIN=./parley-server scripts/bench.sh   use this server binary (make bench does)
 #   PROFILE=/tmp/prof scripts/bench.sh   instead: each scenario once against
 #                                    bench/profserver, saving Parley's CPU and heap
@@ -24,7 +26,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
-SCENARIOS=${SCENARIOS:-chatroom,fanout,bigroom,idle,large}
+SCENARIOS=${SCENARIOS:-chatroom,burst,overload,fanout,bigroom,idle,large}
+FREE=${FREE-burst,overload}
 PIN=${PIN:-1}
 GORILLA=github.com/gorilla/websocket@v1.5.3
 
@@ -104,3 +107,22 @@ echo "bench: $(nproc) CPUs, $(go version | cut -d' ' -f3), rounds=$ROUNDS, pinni
   -parley "$work/parley-server -server -addr {addr} $parley_flags" \
   -gorilla "$work/chat/chat -addr {addr}" \
   -logdir "$work" -json "${JSON_OUT:-/tmp/parley-bench.json}" "${extra[@]}" "$@"
+
+# The bursts and the overload again with both processes free to use both
+# cores (GOMAXPROCS=2 for each), as a server without pinning runs.
+if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ] && [ -n "$FREE" ]; then
+  free=()
+  for sc in ${FREE//,/ }; do
+    case ",$SCENARIOS," in *",$sc,"*) free+=("$sc") ;; esac
+  done
+  if [ ${#free[@]} -gt 0 ]; then
+    list=$(IFS=,; echo "${free[*]}")
+    echo "bench: the same unpinned: $list" >&2
+    unpinned=()
+    if [ "${RICH:-0}" = 1 ]; then unpinned+=(-rich); fi
+    "$work/bench" -compare -rounds "$ROUNDS" -scenarios "$list" \
+      -parley "$work/parley-server -server -addr {addr} $parley_flags" \
+      -gorilla "$work/chat/chat -addr {addr}" \
+      -logdir "$work" -json "${JSON_OUT_FREE:-/tmp/parley-bench-unpinned.json}" "${unpinned[@]}" "$@"
+  fi
+fi

@@ -117,7 +117,7 @@ func TestFlushSoonKeepsOrder(t *testing.T) {
 				p.enqueue(small(i))
 			}
 		}()
-		p.flushSoon()
+		p.flushSoon(new(iovScratch))
 		br := bufio.NewReader(cli)
 		var h [10]byte
 		io.ReadFull(br, h[:10])

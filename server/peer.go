@@ -222,41 +222,81 @@ func (p *peer) evictLocked() (start bool) {
 }
 
 // flushSoon is a flusher's first step without a goroutine of its own:
-// a queue of one frame, the usual case when a broadcast finds a peer
-// idle, is written with one non-blocking write(2) on the caller's
-// goroutine. Whatever that does not finish (a full socket buffer, more
-// frames, a close) goes to a flusher as usual, so a slow client still
-// delays nobody.
-func (p *peer) flushSoon() {
+// everything queued, usually the frames of one broadcast or of a burst of
+// them, is written with one non-blocking writev(2) on the caller's
+// goroutine (iov is that goroutine's scratch vector). Whatever that does
+// not finish (a full socket buffer, a close) goes to a flusher as usual,
+// so a slow client still delays nobody.
+func (p *peer) flushSoon(iov *iovScratch) {
 	p.mu.Lock()
-	if len(p.q) != 1 || p.closing || p.dead || !p.rw.pollable() {
+	if len(p.q) == 0 || p.closing || p.dead || !p.rw.pollable() {
 		p.mu.Unlock()
 		go p.flush()
 		return
 	}
-	f := p.q[0]
-	p.q[0] = nil
-	p.q = p.q[:0]
-	p.qbytes, p.inflight = 0, int32(len(f))
+	batch := p.q
+	p.q, p.spare = p.spare[:0], nil
+	size := int(p.qbytes)
+	p.qbytes, p.inflight = 0, p.qbytes
 	p.mu.Unlock()
-	n, err := p.rw.tryWrite(f)
+	n, err := p.rw.tryWritev(batch, iov)
 	if err != nil && err != syscall.EAGAIN {
+		clear(batch)
 		p.writeFailed(err)
 		return
 	}
 	p.mu.Lock()
 	p.wroteLocked()
-	if n < len(f) && !p.dead {
+	if n < size && !p.dead {
 		// The rest goes first, before anything queued meanwhile.
-		p.requeueFirstLocked(f[n:])
+		p.requeueRestLocked(batch, n)
+	} else {
+		clear(batch)
+		if !p.dead && p.spare == nil {
+			p.spare = batch[:0]
+		}
 	}
+	drained := p.checkDrainedLocked()
 	if len(p.q) == 0 || p.dead {
 		p.flushing = false
 		p.mu.Unlock()
+		if drained {
+			p.s.uncongest(p)
+		}
 		return
 	}
 	p.mu.Unlock()
+	if drained {
+		p.s.uncongest(p)
+	}
 	go p.flush()
+}
+
+// requeueRestLocked puts what a short write of batch left unwritten (all
+// but its first n bytes) at the front of the queue, before the frames
+// queued meanwhile. batch becomes the queue; the queue's old slice is
+// kept as the spare.
+func (p *peer) requeueRestLocked(batch [][]byte, n int) {
+	k := 0
+	for k < len(batch) && n >= len(batch[k]) {
+		n -= len(batch[k])
+		k++
+	}
+	rest := copy(batch, batch[k:])
+	clear(batch[rest:])
+	batch = batch[:rest]
+	batch[0] = batch[0][n:]
+	left := 0
+	for _, f := range batch {
+		left += len(f)
+	}
+	batch = append(batch, p.q...)
+	clear(p.q)
+	if p.spare == nil {
+		p.spare = p.q[:0]
+	}
+	p.q = batch
+	p.addQueuedLocked(left)
 }
 
 // startLocked reports whether the caller must start a flusher.

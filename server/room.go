@@ -24,58 +24,93 @@ func nowMS() int64 { return time.Now().UnixMilli() }
 
 // broadcastLocked queues a rich frame to every rich peer and a plain frame
 // to every plain peer; a nil frame is not sent to that mode. The peers
-// that were idle are flushed by one goroutine, not one each.
+// that were idle are written by the deferred flush (flushPending), not
+// by a goroutine each.
 func (s *Server) broadcastLocked(rich, plain []byte) {
-	idle := idleLists.Get().(*[]*peer)
 	if rich != nil {
 		for _, p := range s.rich {
 			if p.queue(rich, true) {
-				*idle = append(*idle, p)
+				s.pendLocked(p)
 			}
 		}
 	}
 	if plain != nil {
 		for _, p := range s.plain {
 			if p.queue(plain, true) {
-				*idle = append(*idle, p)
+				s.pendLocked(p)
 			}
 		}
 	}
-	if len(*idle) == 0 {
-		idleLists.Put(idle)
-		return
+}
+
+// pendLocked adds p, which has frames queued and no flusher, to the
+// peers the deferred flush writes, and starts that flush if none is
+// pending.
+//
+// Deferring is what turns a burst into one write per peer, as
+// nats-server's deferred flush does: until the flush runs, every further
+// broadcast only appends its frame to the queues of the peers already
+// pending (their flushing flag is set), so each peer gets everything the
+// burst brought in one writev, one message per frame. A lone message is
+// not held back: the flush runs as soon as the reader that broadcast it
+// waits for input.
+func (s *Server) pendLocked(p *peer) {
+	if s.pend == nil {
+		s.pend = idleLists.Get().(*[]*peer)
+		go s.flushPending()
 	}
-	// A large room is written by as many goroutines as the runtime has
-	// processors, each taking its share of the peers in turn: the write
-	// system calls, which are nearly all of a broadcast's cost, then run
-	// on every core.
+	*s.pend = append(*s.pend, p)
+}
+
+// flushPending is the deferred flush: it lets the readers that are ready
+// to run handle their messages first, then writes every pending peer.
+//
+// A large room is written by as many goroutines as the runtime has
+// processors, each taking its share of the peers in turn: the write
+// system calls, which are nearly all of a broadcast's cost, then run on
+// every core.
+func (s *Server) flushPending() {
+	// The readers the poller has woken wait in the run queue behind
+	// this goroutine, which their first broadcast started: let them
+	// add their messages to this flush before it takes the list.
+	runtime.Gosched()
+	s.mu.Lock()
+	idle := s.pend
+	s.pend = nil
+	s.mu.Unlock()
 	n := min(runtime.GOMAXPROCS(0), len(*idle)/splitAt)
 	if n <= 1 {
-		go flushEach(idle, 0, 1, nil)
+		flushEach(idle, 0, 1, nil)
 		return
 	}
 	left := new(atomic.Int32)
 	left.Store(int32(n))
-	for i := range n {
+	for i := 1; i < n; i++ {
 		go flushEach(idle, i, n, left)
 	}
+	flushEach(idle, 0, n, left)
 }
 
 // splitAt is how many idle peers a broadcast gives each flushing goroutine
 // at least.
 const splitAt = 128
 
-// idleLists recycles broadcastLocked's lists of peers to flush.
+// idleLists recycles the lists of peers to flush.
 var idleLists = sync.Pool{New: func() any { return new([]*peer) }}
 
-// flushEach flushes every n-th peer, from the i-th, of those a broadcast
-// found idle, in the order they were queued to. The last of the n to
-// finish (left counts them; nil when n is 1) recycles the list.
+// iovs recycles the flushing goroutines' writev vectors.
+var iovs = sync.Pool{New: func() any { return new(iovScratch) }}
+
+// flushEach flushes every n-th peer, from the i-th, of those pending, in
+// the order they were queued to. The last of the n to finish (left counts
+// them; nil when n is 1) recycles the list.
 func flushEach(idle *[]*peer, i, n int, left *atomic.Int32) {
+	iov := iovs.Get().(*iovScratch)
 	list := *idle
 	for j := i; j < len(list); j += n {
-		list[j].flushSoon()
+		list[j].flushSoon(iov)
 	}
+	iovs.Put(iov)
 	if left != nil && left.Add(-1) > 0 {
 		return
 	}

@@ -76,7 +76,8 @@ type Server struct {
 	sessions  map[string]*session
 	restored  map[string]*session // sessions from the store by key, until presented
 	detached  []detached
-	guests    int // the N of the last guest-N
+	guests    int      // the N of the last guest-N
+	pend      *[]*peer // peers a broadcast found idle, for the deferred flush (flushPending); nil when none is pending
 	nextConn  uint64
 	closing   bool
 	farewell  ending        // how Shutdown ends connections
