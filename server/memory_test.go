@@ -37,6 +37,18 @@ func TestIdleMemory(t *testing.T) {
 	srv, url := start(t, server.Config{MaxConns: -1, Logger: slog.New(slog.DiscardHandler)})
 	addr := strings.TrimPrefix(url, "ws://")
 
+	per := idleCost(t, srv, n, func() (net.Conn, error) { return rawHandshake(addr) }, n+n/20+50)
+	t.Logf("%d idle connections: %d bytes of heap and stack each", n, per)
+	if per > idleConnBudget {
+		t.Fatalf("an idle connection costs %d bytes of heap and stack, budget %d", per, idleConnBudget)
+	}
+}
+
+// idleCost opens n connections to srv with dial, waits until srv holds
+// them all and the process runs fewer than goroutines goroutines, and
+// returns the heap and stack each costs, in bytes.
+func idleCost(t *testing.T, srv *server.Server, n int, dial func() (net.Conn, error), goroutines int) uint64 {
+	t.Helper()
 	before := memUse()
 	conns := make([]net.Conn, 0, n)
 	defer func() {
@@ -45,23 +57,17 @@ func TestIdleMemory(t *testing.T) {
 		}
 	}()
 	for i := 0; i < n; i++ {
-		c, err := rawHandshake(addr)
+		c, err := dial()
 		if err != nil {
 			t.Fatalf("connection %d: %v", i, err)
 		}
 		conns = append(conns, c)
 	}
 	waitFor(t, "every connection", func() bool { return srv.Stats().Conns == n })
-	waitFor(t, "the writers to exit", func() bool {
-		return runtime.NumGoroutine() < n+n/20+50
-	})
+	waitFor(t, "the writers to exit", func() bool { return runtime.NumGoroutine() < goroutines })
 	after := memUse()
-	per := (after - before) / n
-	t.Logf("%d idle connections: %d bytes of heap and stack each", n, per)
-	if per > idleConnBudget {
-		t.Fatalf("an idle connection costs %d bytes of heap and stack, budget %d", per, idleConnBudget)
-	}
 	runtime.KeepAlive(conns)
+	return (after - before) / uint64(n)
 }
 
 // memUse returns the bytes of heap objects and goroutine stacks in use
@@ -81,6 +87,12 @@ func rawHandshake(addr string) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	return handshakeOn(c, addr)
+}
+
+// handshakeOn does a hand-written WebSocket handshake on c and reads the
+// greeting; it closes c if either fails.
+func handshakeOn(c net.Conn, addr string) (net.Conn, error) {
 	var key [16]byte
 	rand.Read(key[:])
 	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
