@@ -45,22 +45,35 @@ func DecodeClient(data []byte) (Frame, error) {
 	if e.Type == nil {
 		return nil, fmt.Errorf("%w: no type member", ErrMalformed)
 	}
+	if f, ok := e.clientFrame(); ok {
+		return f, nil
+	}
 	switch *e.Type {
-	case TypeHello:
-		return Hello{V: e.V, Nick: e.Nick, Session: e.Session, Epoch: e.Epoch, After: e.After, Agent: e.Agent}, nil
-	case TypeSend:
-		return Send{CID: e.CID, Text: e.Text}, nil
-	case TypeNick:
-		return Nick{Nick: e.Nick}, nil
 	case TypeStatus:
 		// A client sets only its own status: what a server adds is not read.
 		return Status{Status: e.Status}, nil
-	case TypeHistory:
-		return History{Ref: e.Ref, Before: e.Before, Limit: e.Limit}, nil
-	case TypeSearch:
-		return Search{Ref: e.Ref, Q: e.Q, Before: e.Before, Limit: e.Limit}, nil
 	case TypeWelcome, TypeMsg, TypeJoin, TypeLeave, TypeRename, TypeError, TypeNotice, TypeBye, TypePage, TypeResults:
 		return nil, fmt.Errorf("%w: a client may not send %s frames", ErrServerFrame, *e.Type)
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownType, truncate(string(*e.Type), 32))
+}
+
+// clientFrame returns the frame of a type only clients send, from the
+// members both Decode and DecodeClient read; ok is false for any other
+// type. Status is left to each: a server's status frame has members a
+// client's has not.
+func (e *clientEnvelope) clientFrame() (f Frame, ok bool) {
+	switch *e.Type {
+	case TypeHello:
+		return Hello{V: e.V, Nick: e.Nick, Session: e.Session, Epoch: e.Epoch, After: e.After, Agent: e.Agent}, true
+	case TypeSend:
+		return Send{CID: e.CID, Text: e.Text}, true
+	case TypeNick:
+		return Nick{Nick: e.Nick}, true
+	case TypeHistory:
+		return History{Ref: e.Ref, Before: e.Before, Limit: e.Limit}, true
+	case TypeSearch:
+		return Search{Ref: e.Ref, Q: e.Q, Before: e.Before, Limit: e.Limit}, true
+	}
+	return nil, false
 }

@@ -351,18 +351,10 @@ func EncodeTo(buf *bytes.Buffer, f Frame) error {
 }
 
 // envelope is every member any frame may carry, so that Decode parses the
-// JSON once and then picks the members of the frame's type.
+// JSON once and then picks the members of the frame's type: those a
+// client may send (clientEnvelope) and those only a server sends.
 type envelope struct {
-	Type    *Type    `json:"type"`
-	V       int      `json:"v"`
-	Nick    string   `json:"nick"`
-	Session string   `json:"session"`
-	Epoch   string   `json:"epoch"`
-	After   *uint64  `json:"after"`
-	Agent   string   `json:"agent"`
-	CID     string   `json:"cid"`
-	Text    string   `json:"text"`
-	Status  Presence `json:"status"`
+	clientEnvelope
 	Room    string   `json:"room"`
 	Server  string   `json:"server"`
 	Users   []User   `json:"users"`
@@ -380,10 +372,6 @@ type envelope struct {
 	Code    Code     `json:"code"`
 	RetryMS int64    `json:"retry_ms"`
 	Caps    []string `json:"caps"`
-	Ref     string   `json:"ref"`
-	Before  uint64   `json:"before"`
-	Limit   int      `json:"limit"`
-	Q       string   `json:"q"`
 	Msgs    []Msg    `json:"msgs"`
 	More    bool     `json:"more"`
 }
@@ -399,13 +387,10 @@ func Decode(data []byte) (Frame, error) {
 	if e.Type == nil {
 		return nil, fmt.Errorf("%w: no type member", ErrMalformed)
 	}
+	if f, ok := e.clientFrame(); ok {
+		return f, nil
+	}
 	switch *e.Type {
-	case TypeHello:
-		return Hello{V: e.V, Nick: e.Nick, Session: e.Session, Epoch: e.Epoch, After: e.After, Agent: e.Agent}, nil
-	case TypeSend:
-		return Send{CID: e.CID, Text: e.Text}, nil
-	case TypeNick:
-		return Nick{Nick: e.Nick}, nil
 	case TypeStatus:
 		return Status{Time: e.Time, Nick: e.Nick, Status: e.Status}, nil
 	case TypeWelcome:
@@ -426,10 +411,6 @@ func Decode(data []byte) (Frame, error) {
 		return Notice{Text: e.Text}, nil
 	case TypeBye:
 		return Bye{Reason: ByeReason(e.Reason), Text: e.Text}, nil
-	case TypeHistory:
-		return History{Ref: e.Ref, Before: e.Before, Limit: e.Limit}, nil
-	case TypeSearch:
-		return Search{Ref: e.Ref, Q: e.Q, Before: e.Before, Limit: e.Limit}, nil
 	case TypePage:
 		return Page{Ref: e.Ref, Msgs: e.Msgs, More: e.More}, nil
 	case TypeResults:
