@@ -55,6 +55,9 @@ func DecodeClient(data []byte) (Frame, error) {
 	case TypeWelcome, TypeMsg, TypeJoin, TypeLeave, TypeRename, TypeError, TypeNotice, TypeBye, TypePage, TypeResults:
 		return nil, fmt.Errorf("%w: a client may not send %s frames", ErrServerFrame, *e.Type)
 	}
+	if f, ok, err := decodeAuth(*e.Type, data, true); ok {
+		return f, err
+	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownType, truncate(string(*e.Type), 32))
 }
 

@@ -1,0 +1,116 @@
+package password_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"parley/net/password"
+)
+
+func TestVerifier(t *testing.T) {
+	v, err := password.New("correct horse", password.Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.CheckPassword("correct horse") {
+		t.Fatal("the right password was refused")
+	}
+	for _, wrong := range []string{"", "correct horse ", "Correct horse", strings.Repeat("x", password.MaxPassword+1)} {
+		if v.CheckPassword(wrong) {
+			t.Fatalf("%q was accepted", wrong)
+		}
+	}
+	// A client that derives K from the challenge's salt and parameters
+	// makes the proof the verifier expects; any other password does not.
+	sn, cn := password.Nonce(), password.Nonce()
+	k := password.Derive("correct horse", v.Salt(), v.Params())
+	if !v.CheckProof(sn, cn, password.ClientProof(k, sn, cn)) {
+		t.Fatal("the right proof was refused")
+	}
+	if v.CheckProof(cn, sn, password.ClientProof(k, sn, cn)) {
+		t.Fatal("a proof for swapped nonces was accepted")
+	}
+	if v.CheckProof(sn, cn, password.ServerProof(k, sn, cn)) {
+		t.Fatal("the server's proof passed as the client's")
+	}
+	bad := password.Derive("wrong horse", v.Salt(), v.Params())
+	if v.CheckProof(sn, cn, password.ClientProof(bad, sn, cn)) {
+		t.Fatal("a wrong password's proof was accepted")
+	}
+	if !bytes.Equal(v.ServerProof(sn, cn), password.ServerProof(k, sn, cn)) {
+		t.Fatal("server proofs differ")
+	}
+	// NFC: é typed as e + U+0301 is the same password as U+00E9.
+	w, err := password.New("caf\u00e9", password.Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !w.CheckPassword("cafe\u0301") {
+		t.Fatal("an NFD spelling of the password was refused")
+	}
+}
+
+func TestPHC(t *testing.T) {
+	v, err := password.New("1234", password.Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := v.String()
+	if !strings.HasPrefix(s, "$argon2id$v=19$m=19456,t=2,p=1$") || strings.Contains(s, "1234") {
+		t.Fatalf("String() = %q", s)
+	}
+	back, err := password.FromFile([]byte(s + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back.CheckPassword("1234") || back.CheckPassword("1235") {
+		t.Fatal("the parsed verifier checks differently")
+	}
+	plain, err := password.FromFile([]byte("1234\r\n"))
+	if err != nil || !plain.CheckPassword("1234") {
+		t.Fatalf("a password file with a line ending: %v", err)
+	}
+	for _, bad := range []string{"$argon2id$v=19$m=1,t=1,p=1$c2FsdHNhbHQ$" + strings.Repeat("A", 43),
+		"$argon2id$v=16$m=19456,t=2,p=1$c2FsdHNhbHQ$" + strings.Repeat("A", 43),
+		"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$QUFB", "$argon2id$"} {
+		if _, err := password.Parse(bad); err == nil {
+			t.Errorf("Parse(%q) accepted", bad)
+		}
+	}
+	if _, err := password.FromFile([]byte("\n")); !errors.Is(err, password.ErrEmpty) {
+		t.Fatalf("an empty password file: %v, want ErrEmpty", err)
+	}
+}
+
+func TestParamsCheck(t *testing.T) {
+	for _, tc := range []struct {
+		p  password.Params
+		ok bool
+	}{
+		{password.Default, true},
+		{password.Params{Time: 5, Memory: 7 * 1024, Threads: 1}, true},
+		{password.Params{Time: 1, Memory: 19 * 1024, Threads: 1}, false}, // too little work in all
+		{password.Params{Time: 16, Memory: 1024, Threads: 1}, false},     // too little memory
+		{password.Params{Time: 2, Memory: 1 << 20, Threads: 1}, false},   // a gigabyte
+		{password.Params{Time: 2, Memory: 19 * 1024, Threads: 0}, false},
+	} {
+		if err := tc.p.Check(); (err == nil) != tc.ok {
+			t.Errorf("%+v.Check() = %v, want ok=%v", tc.p, err, tc.ok)
+		}
+	}
+}
+
+func TestDecode(t *testing.T) {
+	n := password.Nonce()
+	got, err := password.Decode(password.Encode(n), password.NonceSize)
+	if err != nil || !bytes.Equal(got, n) {
+		t.Fatalf("Decode(Encode) = %x, %v", got, err)
+	}
+	for _, bad := range []string{"", "!!!!", password.Encode(n[:31]), password.Encode(n) + "A"} {
+		if _, err := password.Decode(bad, password.NonceSize); !errors.Is(err, password.ErrMalformed) {
+			t.Errorf("Decode(%q): %v, want ErrMalformed", bad, err)
+		}
+	}
+}
