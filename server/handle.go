@@ -118,12 +118,16 @@ func (s *Server) handleRich(p *peer, data []byte) {
 	s.mu.Lock()
 	joined := p.joined
 	s.mu.Unlock()
+	if p.gated() {
+		s.gateRich(p, f)
+		return
+	}
 	if h, ok := f.(wire.Hello); ok {
 		if joined {
 			s.refuse(p, wire.Error{Code: wire.CodeAlreadyJoined, Text: "already joined"})
 			return
 		}
-		s.hello(p, h)
+		s.hello(p, h, nil)
 		return
 	}
 	if !joined {
@@ -173,9 +177,13 @@ func (s *Server) handleRich(p *peer, data []byte) {
 }
 
 // hello joins a rich client, or tells it why not; it may try again.
-func (s *Server) hello(p *peer, h wire.Hello) {
+// first, if any, goes just before the welcome (auth_ok).
+func (s *Server) hello(p *peer, h wire.Hello, first []byte) {
 	r := s.join(p, h)
 	if r.err != nil {
+		if first != nil {
+			p.enqueue(first) // the password passed; the hello did not
+		}
 		s.refuse(p, *r.err)
 		return
 	}
@@ -187,7 +195,7 @@ func (s *Server) hello(p *peer, h wire.Hello) {
 	s.log.Debug("joined", "conn", p.id, "addr", p.raw.RemoteAddr(), "nick", r.welcome.Nick,
 		"resumed", r.welcome.Resumed, "gap", r.welcome.Gap, "agent", h.Agent)
 	sortUsers(r.welcome.Users)
-	p.release(mustJSONFrame(*r.welcome))
+	p.release(append(first, mustJSONFrame(*r.welcome)...))
 }
 
 // plainHelp is the answer to /help.
@@ -202,6 +210,10 @@ var plainHelp = strings.Join([]string{
 
 // handlePlain acts on one line from a plain client.
 func (s *Server) handlePlain(p *peer, text string) {
+	if p.gated() {
+		s.gatePlain(p, text)
+		return
+	}
 	if strings.HasPrefix(text, "/") && !strings.HasPrefix(text, "//") {
 		s.command(p, text)
 		return

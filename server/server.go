@@ -58,6 +58,8 @@ type Server struct {
 	software string
 	hooks    *testHooks // nil but in tests
 
+	gate *gatekeeper // the room password; nil when there is none (password.go)
+
 	// The rules of every peer's buckets (limits.go).
 	sendRule   rule // frames a client sends: Rate and Burst
 	strikeRule rule // frames over the rate a client may send before it is closed
@@ -171,6 +173,7 @@ func newServer(cfg Config) *Server {
 		ConnContext: withReplayConn,
 		ConnState:   s.connState,
 	}
+	s.gate = newGatekeeper(cfg)
 	s.handoff.init()
 	s.wheel.init(s)
 	s.fast = s.up
@@ -423,6 +426,7 @@ func (s *Server) start(c *conn, ws *websocket.Conn, br *bufio.Reader, key string
 		rich: ws.Subprotocol() == wire.Subprotocol,
 		ip:   key,
 	}
+	p.gate = s.gate != nil
 	c.p = p // from now on gorilla's own writes go through the queue
 	s.register(p)
 	go p.startReading()
@@ -531,15 +535,24 @@ func (s *Server) register(p *peer) {
 	}
 	s.conns[p] = struct{}{}
 	if !p.rich {
-		s.joinPlainLocked(p)
+		p.enqueue(greetingFrame)
+		if p.gated() {
+			p.enqueue(passNotice(p))
+		} else {
+			s.joinPlainLocked(p)
+		}
 	}
 	s.mu.Unlock()
 	s.log.Debug("connected", "conn", p.id, "addr", p.raw.RemoteAddr(), "rich", p.rich)
 	p.startPings()
-	if p.rich {
+	if p.rich || p.gated() {
+		wait := s.cfg.HelloTimeout
+		if !p.rich {
+			wait = passTimeout
+		}
 		p.mu.Lock()
 		if !p.closing {
-			p.helloWait = time.AfterFunc(s.cfg.HelloTimeout, func() { s.helloTimedOut(p) })
+			p.helloWait = time.AfterFunc(wait, func() { s.helloTimedOut(p) })
 		}
 		p.mu.Unlock()
 	}
@@ -553,6 +566,7 @@ func (s *Server) unregister(p *peer) {
 		return
 	}
 	delete(s.conns, p)
+	s.gate.forget(p)
 	s.released++
 	s.releaseIPLocked(p.ip)
 	s.checkDrainedLocked()
