@@ -90,6 +90,8 @@ interop: server
 	/usr/bin/python3 scripts/interop.py ./$(APP)
 	@echo "== interop over TLS: python3-websockets (wss://, key checked by fingerprint) against ./$(SERVER) -tls"
 	/usr/bin/python3 scripts/interop_tls.py ./$(SERVER)
+	@echo "== interop with a room password: python3-websockets, plain mode over wss://, /pass"
+	/usr/bin/python3 scripts/interop_password.py ./$(SERVER)
 
 # ---------------------------------------------------------------------
 # UI smoke test under Xvfb: ./$(APP) hosting in one window and joining in

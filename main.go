@@ -137,6 +137,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		alsoPlain = fs.Bool("plain", false, "with -tls, also serve unencrypted ws:// and http:// on the same port")
 		announce  = fs.Bool("announce", false, "with -server, announce the chat on the local network (mDNS, _parley._tcp) so others find it")
 		noDisc    = fs.Bool("no-discovery", false, "in the window, neither announce hosted chats on the network nor look for chats there (scripts, tests)")
+		pwFile    = fs.String("password-file", "", "with -server, a `file` holding the room password, or its hash from -hash-password: people must give it to join")
+		hashPw    = fs.Bool("hash-password", false, "read a room password on standard input, print its salted argon2id hash for -password-file, and exit")
 		origins   listFlag
 	)
 	fs.Var(&origins, "allow-origin", "a browser `origin` allowed besides the server's own (repeat, or a comma list; * for any)")
@@ -236,6 +238,9 @@ unless -no-history is given; see docs/ARCHITECTURE.md, "History".
 	if *backupTo != "" || *restore != "" {
 		return history(ctx, historyDir, *backupTo, *restore, stdout, stderr)
 	}
+	if *hashPw {
+		return hashPassword(os.Stdin, stdout, stderr)
+	}
 
 	cfg := server.Config{
 		Addr:           *addr,
@@ -264,6 +269,15 @@ unless -no-history is given; see docs/ARCHITECTURE.md, "History".
 	}
 	if status := setupTLS(&cfg, *dataDir, *useTLS, *tlsCert, *tlsKey, *alsoPlain, stderr); status != 0 {
 		return status
+	}
+	if *pwFile != "" {
+		v, err := readPasswordFile(*pwFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "parley: -password-file: %v\n", err)
+			return 2
+		}
+		cfg.Password = v
+		log.Info("the room has a password", "file", *pwFile)
 	}
 	if historyDir != "" {
 		db, err := store.Open(historyDir, store.Options{Retain: age, RetainMessages: *retainN, Sync: sync, Logger: log})

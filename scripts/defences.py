@@ -326,6 +326,22 @@ DEFENCES = [
     ("window: older page keeps the view", "TestScrollBackBeyondBacklog", "./ui", "ui/scrollback.go",
      "offset += float32(added-m.dropped) * m.pitch()", "offset += float32(0*added-m.dropped) * m.pitch()",
      "moving the scroll offset by the lines an older page adds", r"the view jumped|scrolled to the top with message \d+ the oldest, but nothing is loading"),
+    ("password: guesses per address", "TestPasswordGuessesPerAddress", "./server", "server/password.go",
+     "\ts := remote.String()\n\thost, _, err := net.SplitHostPort(s)", "\ts := remote.String()\n\treturn s\n\thost, _, err := net.SplitHostPort(s)",
+     "counting wrong passwords per address (counted per connection instead)",
+     r"guess 3 of 3: \{Code:password_wrong Text:wrong password; 2 more tries"),
+    ("password: lock-out on a held challenge", "TestPasswordParallelGuesses", "./server", "server/password.go",
+     "\tif now.Before(c.until) {\n\t\treturn 0, c.until.Sub(now), false", "\tif false && now.Before(c.until) {\n\t\treturn 0, c.until.Sub(now), false",
+     "the lock-out check when an answer arrives",
+     r"guess 4 of 5, each on its own connection: .*want locked_out"),
+    ("password: plain client kept out", "TestPasswordPlain", "./server", "server/server.go",
+     "\t\t\tp.enqueue(passNotice(p))\n", "\t\t\tp.enqueue(passNotice(p))\n\t\t\ts.joinPlainLocked(p)\n",
+     "keeping a plain client out of the room until /pass",
+     r'the right /pass: "alice: while you wait"'),
+    ("password: rich client challenged", "TestPasswordRich", "./server", "server/handle.go",
+     "\tif p.gated() {\n\t\ts.gateRich(p, f)", "\tif false {\n\t\ts.gateRich(p, f)",
+     "the challenge before a rich client's welcome",
+     r"alice: got wire\.Welcome\{.*\}, want a challenge"),
 ]
 
 

@@ -396,3 +396,7 @@ func (s *Server) caps() []string {
 	}
 	return append(caps[:len(caps):len(caps)], wire.CapPassword)
 }
+
+// HasPassword reports whether the room has a password, for the discovery
+// announcement's pw flag.
+func (s *Server) HasPassword() bool { return s.gate != nil }
