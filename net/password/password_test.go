@@ -3,6 +3,7 @@ package password_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -111,6 +112,27 @@ func TestDecode(t *testing.T) {
 	for _, bad := range []string{"", "!!!!", password.Encode(n[:31]), password.Encode(n) + "A"} {
 		if _, err := password.Decode(bad, password.NonceSize); !errors.Is(err, password.ErrMalformed) {
 			t.Errorf("Decode(%q): %v, want ErrMalformed", bad, err)
+		}
+	}
+}
+
+// TestWorkedExample pins the worked example of docs/PROTOCOL.md ("Room
+// password"), so that another implementation can check itself against it.
+func TestWorkedExample(t *testing.T) {
+	salt, _ := password.Decode("cGFybGV5LXJvb20tc2FsdA", password.SaltSize)
+	sn, _ := password.Decode("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", password.NonceSize)
+	cn, _ := password.Decode("__79_Pv6-fj39vX08_Lx8O_u7ezr6uno5-bl5OPi4eA", password.NonceSize)
+	if string(salt) != "parley-room-salt" || sn[31] != 31 || cn[0] != 0xff {
+		t.Fatal("the example's inputs do not decode as documented")
+	}
+	k := password.Derive("open sesame", salt, password.Params{Time: 2, Memory: 19456, Threads: 1})
+	for _, tc := range []struct{ name, got, want string }{
+		{"K", fmt.Sprintf("%x", k), "3f01d507a9069e67478766addd9fd558e1450ba402471d17a46461443971ff45"},
+		{"client proof", password.Encode(password.ClientProof(k, sn, cn)), "eAhsxs106Mxab_UvYuzct1mZAG1S1a6j89xwLSYjYPg"},
+		{"server proof", password.Encode(password.ServerProof(k, sn, cn)), "emYy-OpIQg6f44-gN8JtC7W8QyKlf8QQObnzvDdcmT4"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s = %s, want %s", tc.name, tc.got, tc.want)
 		}
 	}
 }
