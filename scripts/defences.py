@@ -168,7 +168,7 @@ DEFENCES = [
      "the server's duplicate answer",
      r'alice: read: .*timeout|want duplicate of id \d+'),
     ("duplicate beyond the backlog (client)", "TestRichDuplicateBeyondBacklog", "./net/client",
-     "net/client/conn.go", "case wire.CodeDuplicate:", "case \"no such code\":",
+     "net/client/rich.go", "case wire.CodeDuplicate:", "case \"no such code\":",
      "the client taking duplicate as delivered",
      r'no client\.Message event after \d+ events'),
     ("oversized message, default settings", "TestDefaultFrameLimit", "./server", "server/config.go",
@@ -291,7 +291,7 @@ DEFENCES = [
      "taking up a session restored from the store",
      r"resume after restart"),
     ("history: unavailable kept and retried (client)", "TestUnavailableIsRetried", "./net/client",
-     "net/client/conn.go", "case wire.CodeRateLimited, wire.CodeUnavailable:", "case wire.CodeRateLimited:",
+     "net/client/rich.go", "case wire.CodeRateLimited, wire.CodeUnavailable:", "case wire.CodeRateLimited:",
      "the client keeping a message the server could not store",
      r"after the refusal: pending \[\]|no client.Message event"),
     # The lead's issue-9 defences.
