@@ -67,7 +67,7 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is the app's version, sent to servers as "parley/<Version>".
 	Version string
-	// MaxMessages bounds the messages kept in memory (DefaultMaxMessages
+	// MaxMessages bounds the messages kept in memory (chatlog.DefaultMaxMessages
 	// when zero).
 	MaxMessages int
 	// Notify sends a desktop notification; nil uses the app's

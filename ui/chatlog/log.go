@@ -10,8 +10,9 @@ import (
 	"parley/net/wire"
 )
 
-// DefaultMaxMessages is how many chat log entries a window keeps in memory
-// when Options.MaxMessages is zero. Older entries are dropped first.
+// DefaultMaxMessages is how many entries a Log keeps when NewLog is given
+// no maximum (as a window is, unless told otherwise). Older entries are
+// dropped first.
 const DefaultMaxMessages = 10000
 
 // Kind says what an entry of the chat log is, which decides how it looks.
@@ -91,7 +92,6 @@ type Log struct {
 	// pending maps the client message id of an own message still waiting
 	// for its echo to that message's Seq.
 	pending map[string]uint64
-	dropped uint64
 }
 
 // NewLog returns an empty log that keeps at most max entries
@@ -108,9 +108,6 @@ func (l *Log) Len() int { return l.entries.len() }
 
 // Max reports the most entries the log keeps.
 func (l *Log) Max() int { return l.max }
-
-// Dropped reports how many entries were dropped to stay within Max.
-func (l *Log) Dropped() uint64 { return l.dropped }
 
 // At returns the i-th entry, 0 being the oldest. The pointer is valid
 // until the next Append.
@@ -143,7 +140,6 @@ func (l *Log) Append(e Entry) uint64 {
 		for n := max(1, l.max/16); n > 0 && l.entries.len() > 0; n-- {
 			old := l.entries.popFront()
 			l.first++
-			l.dropped++
 			l.forget(old)
 		}
 	}
@@ -179,9 +175,6 @@ func (l *Log) AppendPending(cid string, e Entry) uint64 {
 	}
 	return seq
 }
-
-// Pending reports how many own messages wait for their echo.
-func (l *Log) Pending() int { return len(l.pending) }
 
 // Confirm marks the pending message with client id m.CID as delivered,
 // taking the server's id, time and text. It returns the entry's position
@@ -261,7 +254,6 @@ func (l *Log) Prepend(es []Entry) (dropped int) {
 		l.forget(l.entries.popBack())
 		dropped++
 	}
-	l.dropped += uint64(dropped)
 	return dropped
 }
 

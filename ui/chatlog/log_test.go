@@ -38,8 +38,8 @@ func TestLogAppendAndCap(t *testing.T) {
 			if l.Len() != tt.wantLen {
 				t.Fatalf("Len = %d, want %d", l.Len(), tt.wantLen)
 			}
-			if got, want := l.Dropped(), uint64(tt.add-l.Len()); got != want {
-				t.Errorf("Dropped = %d, want %d", got, want)
+			if got, want := l.At(0).Text, fmt.Sprintf("m%d", tt.add-l.Len()+1); got != want {
+				t.Errorf("oldest = %q, want %s: the oldest entries are dropped", got, want)
 			}
 			if got := l.At(l.Len() - 1).Text; got != fmt.Sprintf("m%d", tt.add) {
 				t.Errorf("newest = %q, want m%d", got, tt.add)
