@@ -320,7 +320,7 @@ DEFENCES = [
     ("window: HTML export escaped", "TestExportChat", "./ui", "ui/export.go",
      "out.WriteString(html.EscapeString(text[at:]))", "out.WriteString(text[at:])",
      "HTML escaping of message text in the exported page", r"HTML export lacks \"hello &lt;b&gt;"),
-    ("window: scrollback within the cap", "TestScrollBackBeyondBacklog", "./ui", "ui/scrollback.go",
+    ("window: scrollback within the cap", "TestScrollBackBeyondBacklog", "./ui", "ui/chatlog/log.go",
      "\tfor l.entries.len() > l.max {", "\tfor false && l.entries.len() > l.max {",
      "dropping the newest entries when an older page would overflow the window's cap", r"the log holds \d+ entries, over its cap of 40"),
     ("window: older page keeps the view", "TestScrollBackBeyondBacklog", "./ui", "ui/scrollback.go",
