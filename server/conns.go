@@ -194,16 +194,14 @@ func (s *Server) register(p *peer) {
 	s.mu.Unlock()
 	s.log.Debug("connected", "conn", p.id, "addr", p.raw.RemoteAddr(), "rich", p.rich)
 	p.startPings()
-	if p.rich || p.gated() {
-		wait := s.cfg.HelloTimeout
-		if !p.rich {
-			wait = passTimeout
-		}
+	if p.rich {
 		p.mu.Lock()
 		if !p.closing {
-			p.helloWait = time.AfterFunc(wait, func() { s.helloTimedOut(p) })
+			p.helloWait = time.AfterFunc(s.cfg.HelloTimeout, func() { s.helloTimedOut(p) })
 		}
 		p.mu.Unlock()
+	} else if p.gated() {
+		s.awaitPass(p)
 	}
 }
 
