@@ -342,6 +342,10 @@ DEFENCES = [
      "\tif p.gated() {\n\t\ts.gateRich(p, f)", "\tif false {\n\t\ts.gateRich(p, f)",
      "the challenge before a rich client's welcome",
      r"alice: got wire\.Welcome\{.*\}, want a challenge"),
+    ("password: never on the wire", "TestPasswordNeverSent", "./net/client", "net/client/password.go",
+     "\tcnonce := password.Nonce()\n\tdata, err", "\tcnonce := append([]byte(c.cfg.Password), make([]byte, 32)...)[:32]\n\tdata, err",
+     "a client nonce free of the password (the password leaks into it)",
+     r"the client sent .*, which holds the password as"),
 ]
 
 

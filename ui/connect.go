@@ -99,6 +99,12 @@ func (u *UI) showConnectWith(addr, nick string) {
 			u.msgs.flush()
 			return
 		}
+		if cd.needsPassword(a.Text) && u.passwordFor(addr) == "" {
+			// The link or the announcement says so: ask now, not after
+			// a refusal.
+			u.askPassword(addr, nick, fmt.Sprintf("The chat at %s has a password.", addr))
+			return
+		}
 		u.dial(addr, nick)
 	})
 	cd.dlg.SetOnClosed(func() {
@@ -183,6 +189,7 @@ func (u *UI) dial(addr, nick string) {
 	local := u.showLocal(addr)
 	cfg := client.Config{Addr: addr, Nick: nick, Logger: u.log.With("part", "client"), Agent: "parley/" + u.opts.Version}
 	u.secureDial(&cfg, addr)
+	cfg.Password = u.passwordFor(addr)
 	go func() {
 		c, err := client.Dial(ctx, cfg)
 		u.do(func() {
@@ -254,7 +261,7 @@ func (u *UI) dialFailed(addr, nick string, err error) {
 		u.msgs.flush()
 		return
 	}
-	if u.pinChanged(addr, nick, err) {
+	if u.pinChanged(addr, nick, err) || u.passwordFailed(addr, nick, err) {
 		return
 	}
 	text := explain(err, addr, nick)

@@ -170,7 +170,7 @@ type fakeAnnounce struct {
 	calls   int
 }
 
-func (f *fakeAnnounce) announce(port int, room, fp string, people func() int) (func(), error) {
+func (f *fakeAnnounce) announce(port int, room, fp string, pw bool, people func() int) (func(), error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.port, f.room, f.people = port, room, people
@@ -230,7 +230,7 @@ func TestHostAnnounces(t *testing.T) {
 func TestHostAnnounceFails(t *testing.T) {
 	a := test.NewTempApp(t)
 	remembered(a)
-	u, p := newUI(t, ui.Options{Announce: func(int, string, string, func() int) (func(), error) {
+	u, p := newUI(t, ui.Options{Announce: func(int, string, string, bool, func() int) (func(), error) {
 		return nil, discovery.ErrNoInterface
 	}})
 	u.StartHosting(0, true, "Room", "lea")
@@ -273,7 +273,7 @@ func TestHostAnnouncesKey(t *testing.T) {
 	remembered(a)
 	var mu sync.Mutex
 	var announced string
-	u, p := newUI(t, ui.Options{Announce: func(_ int, _, fp string, _ func() int) (func(), error) {
+	u, p := newUI(t, ui.Options{Announce: func(_ int, _, fp string, _ bool, _ func() int) (func(), error) {
 		mu.Lock()
 		announced = fp
 		mu.Unlock()

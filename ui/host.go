@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	nethost "parley/net/hosting"
+	"parley/net/password"
 	"parley/net/pin"
 	"parley/net/wire"
 	"parley/server"
@@ -35,6 +36,8 @@ type hostSettings struct {
 	Nick string
 	// Plain lets plain-text programs join without encryption (ws://).
 	Plain bool
+	// Password, if set, is the room password (password.go).
+	Password string
 }
 
 // hosting is a chat server running in this process.
@@ -49,6 +52,7 @@ type hosting struct {
 
 	fp    pin.Fingerprint // the server's key; zero if not encrypted
 	plain bool            // plain ws:// clients may join too
+	pw    bool            // the room has a password
 	// unannounce ends the announcement on the network; nil when the
 	// chat is not announced.
 	unannounce func()
@@ -122,9 +126,14 @@ func (u *UI) showHost() {
 		{Text: "Your nickname", Widget: nick},
 		{Text: "Encryption", Widget: plain, HintText: u.hostCertHint()},
 	}
-	d := newFormDialog(u, "Host a chat", "Start", items, []formField{entryField(port), entryField(room), entryField(nick)}, func() {
+	// The room password: never kept in the preferences.
+	pw := newPasswordEntry()
+	pw.SetPlaceHolder("none: anyone who has the address may join")
+	pw.Validator = checkRoomPassword
+	items = append(items, &widget.FormItem{Text: "Password", Widget: pw, HintText: "Optional: a word or a PIN people must give to join"})
+	d := newFormDialog(u, "Host a chat", "Start", items, []formField{entryField(port), entryField(room), entryField(nick), {pw, &pw.Entry}}, func() {
 		n, _ := parsePort(port.Text)
-		hs := hostSettings{Port: n, LAN: who.Selected != optLocal, Room: strings.TrimSpace(room.Text), Nick: strings.TrimSpace(nick.Text), Plain: plain.Checked}
+		hs := hostSettings{Port: n, LAN: who.Selected != optLocal, Room: strings.TrimSpace(room.Text), Nick: strings.TrimSpace(nick.Text), Plain: plain.Checked, Password: pw.Text}
 		p.SetBool(prefHostPlain, hs.Plain)
 		p.SetInt(prefHostPort, n)
 		p.SetBool(prefHostLAN, hs.LAN)
@@ -196,6 +205,9 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	}
 	cfg := server.Config{Room: hs.Room, Version: u.opts.Version, Logger: u.log.With("part", "server")}
 	fp, err := u.secureHost(&cfg, hs.Plain)
+	if err == nil && hs.Password != "" {
+		cfg.Password, err = password.New(hs.Password, password.Params{})
+	}
 	if err != nil {
 		u.log.Error("cannot host", "err", err)
 		u.system(chatlog.KindError, "Could not start the chat: "+errText(err)+".")
@@ -222,7 +234,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	port := lns[0].Addr().(*net.TCPAddr).Port
 	cfg.Addr = lns[0].Addr().String()
 	srv := server.New(cfg)
-	h := &hosting{srv: srv, port: port, lan: hs.LAN, room: hs.Room, fp: fp, plain: hs.Plain, done: make(chan struct{})}
+	h := &hosting{srv: srv, port: port, lan: hs.LAN, room: hs.Room, fp: fp, plain: hs.Plain, pw: hs.Password != "", done: make(chan struct{})}
 	h.local = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	if lns[0].Addr().(*net.TCPAddr).IP.To4() == nil && !hs.LAN {
 		h.local = net.JoinHostPort("::1", strconv.Itoa(port))
@@ -234,7 +246,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 			if !h.fp.IsZero() {
 				fp = h.fp.String()
 			}
-			stop, err := u.opts.Announce(port, hs.Room, fp, srv.People)
+			stop, err := u.opts.Announce(port, hs.Room, fp, h.pw, srv.People)
 			if err != nil {
 				u.log.Warn("not announcing the chat on the network", "err", err)
 				u.system(chatlog.KindInfo, fmt.Sprintf("Others will not see this chat in their list of chats on the network (%s); they can still join with the address.", errText(err)))
@@ -259,6 +271,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	}
 	u.msgs.flush()
 	u.updateState()
+	u.rememberPassword(h.local, hs.Password) // the host's own client joins with it
 	u.dial(h.local, hs.Nick)
 	if interactive && hs.LAN && len(h.addrs) > 0 {
 		u.showAddresses()

@@ -1,0 +1,152 @@
+package ui_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"parley/net/client"
+	"parley/net/password"
+	"parley/server"
+	"parley/ui"
+)
+
+// startPasswordServer serves a chat with a password on loopback.
+func startPasswordServer(t *testing.T, pw string) string {
+	t.Helper()
+	v, err := password.New(pw, password.Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(server.Config{Room: "Secret", Rate: -1, Password: v})
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx, "shutdown", "test over")
+	})
+	return ln.Addr().String()
+}
+
+// The host dialog's password: hidden, shown and hidden again with its
+// button; the host's own window joins with it, and others need it.
+func TestHostWithPassword(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	u, p := newUI(t, ui.Options{})
+	port, _, nick, d := u.HostForm()
+	port.SetText(strconv.Itoa(freePort(t)))
+	nick.SetText("lea")
+	pw, reveal := u.HostPassword()
+	if !pw.Password {
+		t.Fatal("the password field shows what is typed before its button is pressed")
+	}
+	test.Type(pw, "4711")
+	test.Tap(reveal)
+	if pw.Password {
+		t.Fatal("the show button did not show the password")
+	}
+	test.Tap(reveal)
+	if !pw.Password {
+		t.Fatal("the hide button did not hide the password")
+	}
+	d.Submit()
+	waitFor(t, "the host's own window joined its chat with the password", u.Connected, p)
+
+	addr := u.HostAddr()
+	for _, tc := range []struct {
+		pw   string
+		want error
+	}{{"", client.ErrPasswordNeeded}, {"4712", client.ErrPasswordWrong}, {"4711", nil}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		c, err := client.Dial(ctx, client.Config{Addr: addr, Nick: "max", Password: tc.pw})
+		cancel()
+		if c != nil {
+			c.Close()
+		}
+		if (tc.want == nil && err != nil) || (tc.want != nil && !errors.Is(err, tc.want)) {
+			t.Fatalf("a guest with password %q: %v, want %v", tc.pw, err, tc.want)
+		}
+	}
+	if v := a.Preferences().String("password"); v != "" {
+		t.Fatalf("the password went to the preferences: %q", v)
+	}
+}
+
+// Joining a chat that has a password asks for it; a wrong one asks
+// again, saying so; the right one joins.
+func TestJoinAsksPassword(t *testing.T) {
+	addr := startPasswordServer(t, "open sesame")
+	a := test.NewTempApp(t)
+	remembered(a)
+	u, p := newUI(t, ui.Options{})
+	u.Dial(addr, "lea")
+	var (
+		entry *ui.FormEntry
+		why   string
+		d     ui.Submitter
+	)
+	waitFor(t, "the password prompt", func() bool { entry, _, why, d = u.PasswordPrompt(); return d != nil }, p)
+	if !strings.Contains(why, "needs a password") || !entry.Password {
+		t.Fatalf("prompt %q (hidden %v)", why, entry.Password)
+	}
+	test.Type(entry, "open sesame!")
+	d.Submit()
+	waitFor(t, "the prompt again, for a wrong password", func() bool {
+		entry, _, why, d = u.PasswordPrompt()
+		return d != nil && strings.Contains(why, "not right")
+	}, p)
+	if entry.Text != "" {
+		t.Fatalf("the wrong password is still in the field: %q", entry.Text)
+	}
+	test.Type(entry, "open sesame")
+	d.Submit()
+	waitFor(t, "joined with the right password", u.Connected, p)
+}
+
+// A join link that says the chat has a password (pw=1) asks for it
+// before connecting, and carries no password itself.
+func TestJoinLinkAsksFirst(t *testing.T) {
+	addr := startPasswordServer(t, "1234")
+	a := test.NewTempApp(t)
+	u, p := newUI(t, ui.Options{})
+	u.ShowConnect()
+	at, nick, d := u.ConnectForm()
+	at.SetText("parley://" + addr + "?pw=1")
+	nick.SetText("lea")
+	d.Submit()
+	p.Run()
+	entry, _, why, pd := u.PasswordPrompt()
+	if pd == nil || !strings.Contains(why, "has a password") {
+		t.Fatalf("no prompt before connecting (prompt %q); log:\n%s", why, strings.Join(u.Lines(), "\n"))
+	}
+	for _, l := range u.Lines() {
+		if strings.Contains(l, "password") {
+			t.Fatalf("a connection was tried before asking: %q", l)
+		}
+	}
+	test.Type(entry, "1234")
+	pd.Submit()
+	waitFor(t, "joined", u.Connected, p)
+	_ = a
+}
+
+// freePort returns a TCP port free a moment ago.
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
