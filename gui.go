@@ -34,6 +34,7 @@ func runGUI(ctx context.Context, o guiOptions, stderr io.Writer) int {
 
 		MaxMessages: o.MaxMessages,
 	}
+	opts.Keyring = ui.SystemKeyring()
 	if !o.NoDiscovery {
 		opts.Announce = func(port int, room, fp string, pw bool, people func() int) (func(), error) {
 			a, err := discovery.Announce(context.Background(), discovery.AnnounceConfig{

@@ -190,7 +190,11 @@ func (u *UI) dial(addr, nick string) {
 	cfg := client.Config{Addr: addr, Nick: nick, Logger: u.log.With("part", "client"), Agent: "parley/" + u.opts.Version}
 	u.secureDial(&cfg, addr)
 	cfg.Password = u.passwordFor(addr)
+	kr := u.keyring
 	go func() {
+		if cfg.Password == "" {
+			cfg.Password = loadPassword(kr, addr)
+		}
 		c, err := client.Dial(ctx, cfg)
 		u.do(func() {
 			cancel()

@@ -18,3 +18,15 @@ func (u *UI) HostPassword() (*FormEntry, *widget.Button) {
 	pw := u.hostForm.fields[3].focus.(*passwordEntry)
 	return pw.formEntry, pw.reveal
 }
+
+// KeyringReady reports whether the window found its keyring usable.
+func (u *UI) KeyringReady() bool { return u.keyring != nil }
+
+// PasswordKeep returns the open prompt's "remember" box, nil if it does
+// not offer one.
+func (u *UI) PasswordKeep() *widget.Check {
+	if d := u.pwPrompt; d != nil && u.keyring != nil {
+		return d.keep
+	}
+	return nil
+}

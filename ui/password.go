@@ -18,9 +18,8 @@ import (
 //
 // A password given for an address is kept in memory for as long as the
 // window is open, so that joining the same chat again does not ask
-// again, and never written to disk: the app has no system keyring to
-// keep it in (docs/SECURITY.md, "Room password": why not go-keyring).
-// The dialog says so.
+// again. It is written nowhere else, unless the person asks to remember
+// it and the system has a keyring (keyring.go); the dialog says which.
 
 // passwordKey is the address a remembered password belongs to.
 func passwordKey(addr string) string {
@@ -76,6 +75,7 @@ func (e *passwordEntry) toggle() {
 type passwordDialog struct {
 	entry *passwordEntry
 	why   *widget.Label
+	keep  *widget.Check // shown only when there is a keyring
 	*formDialog
 }
 
@@ -92,17 +92,26 @@ func (u *UI) askPassword(addr, nick, why string) {
 	}
 	label := widget.NewLabel(why)
 	label.Wrapping = fyne.TextWrapWord
-	kept := widget.NewLabel("Parley keeps it in memory until you close this window, and never on disk.")
-	kept.Wrapping = fyne.TextWrapWord
-	kept.TextStyle.Italic = true
 	items := []*widget.FormItem{
 		{Widget: label},
 		{Text: "Password", Widget: pw},
-		{Widget: kept},
 	}
-	d := &passwordDialog{entry: pw, why: label}
+	keep := widget.NewCheck("Remember it in the system keyring", nil)
+	kept := widget.NewLabel("Parley keeps it in memory until you close this window, and never on disk: " +
+		"this computer has no system keyring Parley can use.")
+	if u.keyring != nil {
+		kept.SetText("Otherwise Parley keeps it in memory until you close this window, and never on disk.")
+		items = append(items, &widget.FormItem{Widget: keep})
+	}
+	kept.Wrapping = fyne.TextWrapWord
+	kept.TextStyle.Italic = true
+	items = append(items, &widget.FormItem{Widget: kept})
+	d := &passwordDialog{entry: pw, why: label, keep: keep}
 	d.formDialog = newFormDialog(u, "This chat has a password", "Join", items, []formField{{pw, &pw.Entry}}, func() {
 		u.rememberPassword(addr, pw.Text)
+		if keep.Checked {
+			u.keepPassword(addr, pw.Text)
+		}
 		u.dial(addr, nick)
 	})
 	d.dlg.SetOnClosed(func() {
@@ -123,6 +132,7 @@ func (u *UI) passwordFailed(addr, nick string, err error) bool {
 	switch {
 	case errors.As(err, &lo):
 		u.rememberPassword(addr, "")
+		u.keepPassword(addr, "")
 		text := fmt.Sprintf("Too many wrong passwords were tried from this computer's address at %s. "+
 			"The chat will hear a password again in %s. Ask the host for the right one meanwhile.", addr, lockoutWait(lo.Retry))
 		u.system(chatlog.KindError, text)
@@ -130,6 +140,7 @@ func (u *UI) passwordFailed(addr, nick string, err error) bool {
 		u.inform("Locked out of the chat", text, nil)
 	case errors.Is(err, client.ErrPasswordWrong):
 		u.rememberPassword(addr, "")
+		u.keepPassword(addr, "")
 		u.system(chatlog.KindError, "The password for "+addr+" was not right.")
 		u.msgs.flush()
 		u.askPassword(addr, nick, fmt.Sprintf("That password was not right for the chat at %s. Check it with the host and type it again: "+

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -149,4 +150,84 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// fakeKeyring is a keyring in memory; broken, it fails every call.
+type fakeKeyring struct {
+	mu     sync.Mutex
+	m      map[string]string
+	broken bool
+}
+
+func (k *fakeKeyring) Load(key string) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.broken {
+		return "", errors.New("no Secret Service")
+	}
+	return k.m[key], nil
+}
+
+func (k *fakeKeyring) Store(key, secret string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil {
+		k.m = map[string]string{}
+	}
+	k.m[key] = secret
+	return nil
+}
+
+func (k *fakeKeyring) Forget(key string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.m, key)
+	return nil
+}
+
+func (k *fakeKeyring) get(key string) string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.m[key]
+}
+
+// With a keyring, the prompt offers to remember the password there, and
+// a later window joins with it without asking; without one, the prompt
+// offers nothing and says where the password stays.
+func TestPasswordKeyring(t *testing.T) {
+	addr := startPasswordServer(t, "open sesame")
+	kr := &fakeKeyring{}
+	a := test.NewTempApp(t)
+	u, p := newUI(t, ui.Options{Keyring: kr})
+	waitFor(t, "the keyring probed", u.KeyringReady, p)
+	u.Dial(addr, "lea")
+	waitFor(t, "the prompt", func() bool { _, _, _, d := u.PasswordPrompt(); return d != nil }, p)
+	keep := u.PasswordKeep()
+	if keep == nil || keep.Checked {
+		t.Fatalf("remember box %v: want one, not ticked", keep)
+	}
+	entry, _, _, d := u.PasswordPrompt()
+	test.Type(entry, "open sesame")
+	test.Tap(keep)
+	d.Submit()
+	waitFor(t, "joined", u.Connected, p)
+	waitFor(t, "the password in the keyring", func() bool { return kr.get(addr) == "open sesame" }, p)
+	u.Close()
+
+	u2, p2 := newUI(t, ui.Options{Keyring: kr})
+	waitFor(t, "the keyring probed", u2.KeyringReady, p2)
+	u2.Dial(addr, "max")
+	waitFor(t, "a second window joined with the kept password", u2.Connected, p2)
+	if _, _, _, d := u2.PasswordPrompt(); d != nil {
+		t.Fatal("the second window asked for the password")
+	}
+	u2.Close()
+
+	u3, p3 := newUI(t, ui.Options{Keyring: &fakeKeyring{broken: true}})
+	u3.Dial(addr, "ida")
+	waitFor(t, "the prompt", func() bool { _, _, _, d := u3.PasswordPrompt(); return d != nil }, p3)
+	if u3.KeyringReady() || u3.PasswordKeep() != nil {
+		t.Fatal("a broken keyring is offered")
+	}
+	_ = a
 }

@@ -86,6 +86,9 @@ type Options struct {
 	// announces nothing (tests, which must not send multicast on the
 	// machine's network).
 	Announce func(port int, room, fp string, pw bool, people func() int) (stop func(), err error)
+	// Keyring, if set, is where the window may remember room passwords
+	// (SystemKeyring in main); nil: it remembers them only while open.
+	Keyring Keyring
 	// Browse, if set, lists the chats announced on the network for the
 	// connect dialog, calling onChange from its own goroutine with each
 	// new listing, until ctx ends. main passes net/discovery's Browse.
@@ -151,6 +154,7 @@ type UI struct {
 	// by address, and the open prompt (for tests).
 	passwords map[string]string
 	pwPrompt  *passwordDialog
+	keyring   Keyring // opts.Keyring once it was found to work (keyring.go)
 }
 
 // New builds the main window for a (test.NewApp() in tests) and starts
@@ -197,6 +201,7 @@ func newUI(a fyne.App, opts Options, do func(func())) *UI {
 	a.Settings().AddListener(func(fyne.Settings) { u.do(u.msgs.Refresh) })
 
 	u.updateState()
+	u.probeKeyring()
 	u.start()
 	return u
 }
