@@ -111,6 +111,7 @@ func (f *foundList) set(list []discovery.Service) {
 
 // rows are the texts and addresses of the rows, found chats first.
 func (f *foundList) rows() (texts, addrs []string, found int) {
+	clear(f.locked)
 	for _, s := range f.found {
 		addr := s.Addr()
 		if addr == "" || len(texts) == maxFound {
