@@ -121,6 +121,9 @@ func (u *UI) askPassword(addr, nick, why string) {
 	})
 	u.pwPrompt = d
 	d.show(440)
+	// The wrapped labels measured their height at their narrowest: once
+	// laid out at the dialog's width they need less.
+	d.dlg.Resize(fyne.NewSize(440, 0))
 	u.win.Canvas().Focus(pw)
 }
 
