@@ -20,23 +20,31 @@ import (
 
 // startPasswordServer serves a chat with a password on loopback.
 func startPasswordServer(t *testing.T, pw string) string {
+	addr, _ := servePassword(t, "127.0.0.1:0", pw)
+	return addr
+}
+
+// servePassword serves a chat with password pw at addr; stop shuts it
+// down as a restart would (the test's end does too).
+func servePassword(t *testing.T, addr, pw string) (string, func()) {
 	t.Helper()
 	v, err := password.New(pw, password.Params{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := server.New(server.Config{Room: "Secret", Rate: -1, Password: v})
 	go srv.Serve(ln)
-	t.Cleanup(func() {
+	stop := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(ctx, "shutdown", "test over")
-	})
-	return ln.Addr().String()
+		srv.Shutdown(ctx, "shutdown", "restarting")
+	}
+	t.Cleanup(stop)
+	return ln.Addr().String(), stop
 }
 
 // The host dialog's password: hidden, shown and hidden again with its
@@ -229,5 +237,31 @@ func TestPasswordKeyring(t *testing.T) {
 	if u3.KeyringReady() || u3.PasswordKeep() != nil {
 		t.Fatal("a broken keyring is offered")
 	}
+	_ = a
+}
+
+// The host restarts the chat with another password: the window's
+// reconnect is refused, it stops retrying, and asks for the new one.
+func TestPasswordChangedWhileIn(t *testing.T) {
+	addr, stop := servePassword(t, "127.0.0.1:0", "first")
+	a := test.NewTempApp(t)
+	u, p := newUI(t, ui.Options{})
+	u.Dial(addr, "lea")
+	waitFor(t, "the prompt", func() bool { _, _, _, d := u.PasswordPrompt(); return d != nil }, p)
+	entry, _, _, d := u.PasswordPrompt()
+	test.Type(entry, "first")
+	d.Submit()
+	waitFor(t, "joined", u.Connected, p)
+	stop()
+	servePassword(t, addr, "second")
+	var why string
+	waitFor(t, "a prompt for the new password", func() bool {
+		_, _, why, d = u.PasswordPrompt()
+		return d != nil && strings.Contains(why, "not right")
+	}, p)
+	entry, _, _, d = u.PasswordPrompt()
+	test.Type(entry, "second")
+	d.Submit()
+	waitFor(t, "joined with the new password", u.Connected, p)
 	_ = a
 }

@@ -364,7 +364,9 @@ func (s *session) apply(ev client.Event) bool {
 			}
 			u.system(chatlog.KindError, text)
 			u.failPending("the connection ended")
-			u.pinChanged(s.addr, s.c.Nick(), ev.Err)
+			if !u.pinChanged(s.addr, s.c.Nick(), ev.Err) {
+				u.passwordFailed(s.addr, s.c.Nick(), ev.Err) // the host changed it
+			}
 			return true
 		}
 		s.tick()
