@@ -260,6 +260,8 @@ func (s *Server) command(p *peer, line string) {
 		notice(plainHelp)
 	case "/search":
 		s.plainSearch(p, arg)
+	case "/pass":
+		notice("you are in already: this chat needs no password, or you gave it")
 	default:
 		cmd := wire.CleanText(name)
 		if utf8.RuneCountInString(cmd) > 20 {

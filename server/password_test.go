@@ -230,3 +230,13 @@ func TestPasswordParallelGuesses(t *testing.T) {
 		}
 	}
 }
+
+// /pass where it is not needed says so, and sends nothing to the room.
+func TestPassWithoutPassword(t *testing.T) {
+	_, url := start(t, server.Config{Logger: testLogger(t)})
+	g := plain(t, url)
+	g.say("/pass 1234")
+	if got := g.text(); got != "* you are in already: this chat needs no password, or you gave it" {
+		t.Fatalf("/pass in an open chat: %q", got)
+	}
+}
