@@ -90,6 +90,7 @@ func newGatekeeper(cfg Config) *gatekeeper {
 type challenged struct {
 	hello  wire.Hello
 	snonce []byte
+	bind   []byte // the TLS channel binding the proofs cover, or nil
 }
 
 // gated reports whether p must still pass the password. Only p's reader
@@ -155,19 +156,29 @@ func (s *Server) gateRich(p *peer, f wire.Frame) {
 		}
 		p.accepted()
 		c := challenged{hello: f, snonce: password.Nonce()}
+		var bind string
+		if tc, ok := p.raw.(*tls.Conn); ok {
+			// Terminating TLS here: a proof made on the other side of
+			// a man in the middle's TLS does not pass. Without the
+			// extended master secret (old TLS 1.2 clients) there is
+			// nothing to bind to.
+			if b, err := password.Binding(tc.ConnectionState()); err == nil {
+				c.bind, bind = b, password.BindTLS
+			}
+		}
 		g.mu.Lock()
 		g.challenged[p] = c
 		g.mu.Unlock()
 		params := g.v.Params()
 		p.enqueue(mustJSONFrame(wire.Challenge{Alg: password.Alg, Salt: password.Encode(g.v.Salt()),
-			T: params.Time, M: params.Memory, P: params.Threads, Nonce: password.Encode(c.snonce)}))
+			T: params.Time, M: params.Memory, P: params.Threads, Nonce: password.Encode(c.snonce), Bind: bind}))
 	case wire.Auth:
 		c, ok := g.take(p)
 		if !ok {
 			s.refuse(p, wire.Error{Code: wire.CodeNotJoined, Text: "send a hello first"})
 			return
 		}
-		h, snonce := c.hello, c.snonce
+		h, snonce, bind := c.hello, c.snonce, c.bind
 		cnonce, err1 := password.Decode(f.Nonce, password.NonceSize)
 		proof, err2 := password.Decode(f.Proof, password.KeySize)
 		if err1 != nil || err2 != nil {
@@ -181,14 +192,14 @@ func (s *Server) gateRich(p *peer, f wire.Frame) {
 			s.refuse(p, lockedOut(retry))
 			return
 		}
-		if !g.v.CheckProof(snonce, cnonce, proof) {
+		if !g.v.CheckProof(snonce, cnonce, bind, proof) {
 			s.log.Info("wrong room password", "conn", p.id, "addr", p.raw.RemoteAddr(), "tries_left", left)
 			s.refuse(p, wrongPassword(left, retry))
 			return
 		}
 		g.guesses.right(key)
 		p.gate = false
-		s.hello(p, h, mustJSONFrame(wire.AuthOK{Proof: password.Encode(g.v.ServerProof(snonce, cnonce))}))
+		s.hello(p, h, mustJSONFrame(wire.AuthOK{Proof: password.Encode(g.v.ServerProof(snonce, cnonce, bind))}))
 	default:
 		s.refuse(p, wire.Error{Code: wire.CodePasswordNeeded, Text: "this chat needs a password: send a hello, then answer its challenge"})
 	}

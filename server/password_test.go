@@ -48,8 +48,11 @@ func answer(t testing.TB, ch wire.Challenge, pw string) (wire.Auth, string) {
 	}
 	k := password.Derive(pw, salt, p)
 	cnonce := password.Nonce()
-	return wire.Auth{Nonce: password.Encode(cnonce), Proof: password.Encode(password.ClientProof(k, snonce, cnonce))},
-		password.Encode(password.ServerProof(k, snonce, cnonce))
+	if ch.Bind != "" {
+		t.Fatalf("a challenge over ws:// asks for binding %q", ch.Bind)
+	}
+	return wire.Auth{Nonce: password.Encode(cnonce), Proof: password.Encode(password.ClientProof(k, snonce, cnonce, nil))},
+		password.Encode(password.ServerProof(k, snonce, cnonce, nil))
 }
 
 // richWithPassword joins nick with pw through the challenge.

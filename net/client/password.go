@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"sync"
@@ -126,13 +127,17 @@ func (c *Client) answer(ws *websocket.Conn, ch wire.Challenge, ex *exchange, dea
 	if err != nil {
 		return fmt.Errorf("%w: its challenge: %w", ErrNotChatServer, err)
 	}
-	k := c.keys.get(c.cfg.Password, salt, p)
-	cnonce := password.Nonce()
-	data, err := wire.Encode(wire.Auth{Nonce: password.Encode(cnonce), Proof: password.Encode(password.ClientProof(k, snonce, cnonce))})
+	bind, err := binding(ws, ch.Bind)
 	if err != nil {
 		return err
 	}
-	ex.want, ex.verified = password.ServerProof(k, snonce, cnonce), false
+	k := c.keys.get(c.cfg.Password, salt, p)
+	cnonce := password.Nonce()
+	data, err := wire.Encode(wire.Auth{Nonce: password.Encode(cnonce), Proof: password.Encode(password.ClientProof(k, snonce, cnonce, bind))})
+	if err != nil {
+		return err
+	}
+	ex.want, ex.verified = password.ServerProof(k, snonce, cnonce, bind), false
 	ws.SetWriteDeadline(deadline)
 	if err := ws.WriteMessage(websocket.TextMessage, data); err != nil {
 		return fmt.Errorf("%w: answering the password challenge: %v", ErrConnLost, err)
@@ -157,4 +162,27 @@ func (ex *exchange) welcomed() error {
 		return fmt.Errorf("%w: it let this client in without proving it knows the password", ErrPasswordServer)
 	}
 	return nil
+}
+
+// binding returns the channel binding a challenge asks for: none, or
+// the TLS session's exported keying material. A server that terminates
+// TLS asks for it; if this connection is not TLS, something between
+// the two speaks TLS to the server and plain text to this client, and
+// the client refuses.
+func binding(ws *websocket.Conn, kind string) ([]byte, error) {
+	switch kind {
+	case "":
+		return nil, nil
+	case password.BindTLS:
+		tc, ok := ws.NetConn().(*tls.Conn)
+		if !ok {
+			return nil, fmt.Errorf("%w: it asks for an answer bound to TLS, but this connection is not encrypted: something between may be intercepting it", ErrPasswordServer)
+		}
+		b, err := password.Binding(tc.ConnectionState())
+		if err != nil {
+			return nil, fmt.Errorf("%w: binding the answer to TLS: %v", ErrPasswordServer, err)
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("%w: it asks for channel binding %q", ErrPasswordServer, kind)
 }

@@ -18,6 +18,7 @@ import (
 
 	"parley/net/client"
 	"parley/net/password"
+	"parley/net/pin"
 	"parley/net/wire"
 	"parley/server"
 )
@@ -259,5 +260,33 @@ func TestPasswordImpostor(t *testing.T) {
 				t.Fatalf("Dial: %v, want ErrPasswordServer", err)
 			}
 		})
+	}
+}
+
+// Over TLS the answer is bound to the TLS session: a man in the middle on
+// a first contact, whose key the client trusted, relays the challenge
+// and the answer, and the server refuses the answer. Joined directly, the
+// same client gets in.
+func TestPasswordBoundToTLS(t *testing.T) {
+	cert, err := server.LoadCertificate(t.TempDir(), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, "127.0.0.1:0", server.Config{TLS: server.NewTLSConfig(cert), Password: roomVerifier()})
+	m := newMITM(t, srv.addr)
+	cfg := fastConfig(t, "wss://"+m.addr(), "ann")
+	cfg.Password = roomPassword
+	cfg.Pins = &pin.Memory{} // a first contact: the man in the middle's key is trusted
+	c, err := tryDial(t, cfg)
+	if err == nil {
+		c.Close()
+		t.Fatal("the man in the middle relayed the password's proof and got in")
+	}
+	if !errors.Is(err, client.ErrPasswordWrong) {
+		t.Fatalf("through the man in the middle: %v, want ErrPasswordWrong", err)
+	}
+	cfg.Addr, cfg.Pins = "wss://"+srv.addr, &pin.Memory{}
+	if _, err := tryDial(t, cfg); err != nil {
+		t.Fatalf("directly: %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -99,19 +100,44 @@ const (
 	serverLabel = "parley.v1 room password: server\x00"
 )
 
-func mac(k []byte, label string, snonce, cnonce []byte) []byte {
+func mac(k []byte, label string, snonce, cnonce, binding []byte) []byte {
 	h := hmac.New(sha256.New, k)
 	h.Write([]byte(label))
 	h.Write(snonce)
 	h.Write(cnonce)
+	h.Write(binding)
 	return h.Sum(nil)
 }
 
-// ClientProof is what a client sends to prove it knows K.
-func ClientProof(k, snonce, cnonce []byte) []byte { return mac(k, clientLabel, snonce, cnonce) }
+// ClientProof is what a client sends to prove it knows K. binding is the
+// TLS channel binding the challenge asked for (Binding), or nil.
+func ClientProof(k, snonce, cnonce, binding []byte) []byte {
+	return mac(k, clientLabel, snonce, cnonce, binding)
+}
 
 // ServerProof is what a server sends to prove it knows K too.
-func ServerProof(k, snonce, cnonce []byte) []byte { return mac(k, serverLabel, snonce, cnonce) }
+func ServerProof(k, snonce, cnonce, binding []byte) []byte {
+	return mac(k, serverLabel, snonce, cnonce, binding)
+}
+
+// Channel binding: over TLS, the proofs also cover keying material
+// exported from the TLS session (RFC 5705; RFC 8446 section 7.5), which
+// differs on each side of a man in the middle who terminates TLS. So a
+// proof relayed through one does not pass, even on a first contact that
+// trusted the wrong key.
+const (
+	// BindTLS names the binding in a challenge's bind member.
+	BindTLS = "tls-exporter"
+	// BindLabel is the exporter label.
+	BindLabel = "EXPORTER-parley-room-password"
+)
+
+// Binding returns the channel binding of a TLS connection: 32 bytes
+// exported under BindLabel. It fails on a TLS 1.2 session without the
+// extended master secret, whose exports are not unique to it.
+func Binding(cs tls.ConnectionState) ([]byte, error) {
+	return cs.ExportKeyingMaterial(BindLabel, nil, 32)
+}
 
 // Nonce returns NonceSize fresh random bytes.
 func Nonce() []byte {
@@ -173,14 +199,14 @@ func (v *Verifier) Salt() []byte { return v.salt }
 func (v *Verifier) Params() Params { return v.params }
 
 // CheckProof reports, in time independent of where they differ, whether
-// proof is the client proof for the nonces.
-func (v *Verifier) CheckProof(snonce, cnonce, proof []byte) bool {
-	return hmac.Equal(ClientProof(v.key, snonce, cnonce), proof)
+// proof is the client proof for the nonces and the binding.
+func (v *Verifier) CheckProof(snonce, cnonce, binding, proof []byte) bool {
+	return hmac.Equal(ClientProof(v.key, snonce, cnonce, binding), proof)
 }
 
-// ServerProof is the server's proof for the nonces.
-func (v *Verifier) ServerProof(snonce, cnonce []byte) []byte {
-	return ServerProof(v.key, snonce, cnonce)
+// ServerProof is the server's proof for the nonces and the binding.
+func (v *Verifier) ServerProof(snonce, cnonce, binding []byte) []byte {
+	return ServerProof(v.key, snonce, cnonce, binding)
 }
 
 // CheckPassword derives K from pw and reports whether it is this

@@ -27,21 +27,29 @@ func TestVerifier(t *testing.T) {
 	// makes the proof the verifier expects; any other password does not.
 	sn, cn := password.Nonce(), password.Nonce()
 	k := password.Derive("correct horse", v.Salt(), v.Params())
-	if !v.CheckProof(sn, cn, password.ClientProof(k, sn, cn)) {
+	if !v.CheckProof(sn, cn, nil, password.ClientProof(k, sn, cn, nil)) {
 		t.Fatal("the right proof was refused")
 	}
-	if v.CheckProof(cn, sn, password.ClientProof(k, sn, cn)) {
+	if v.CheckProof(cn, sn, nil, password.ClientProof(k, sn, cn, nil)) {
 		t.Fatal("a proof for swapped nonces was accepted")
 	}
-	if v.CheckProof(sn, cn, password.ServerProof(k, sn, cn)) {
+	if v.CheckProof(sn, cn, nil, password.ServerProof(k, sn, cn, nil)) {
 		t.Fatal("the server's proof passed as the client's")
 	}
 	bad := password.Derive("wrong horse", v.Salt(), v.Params())
-	if v.CheckProof(sn, cn, password.ClientProof(bad, sn, cn)) {
+	if v.CheckProof(sn, cn, nil, password.ClientProof(bad, sn, cn, nil)) {
 		t.Fatal("a wrong password's proof was accepted")
 	}
-	if !bytes.Equal(v.ServerProof(sn, cn), password.ServerProof(k, sn, cn)) {
+	if !bytes.Equal(v.ServerProof(sn, cn, nil), password.ServerProof(k, sn, cn, nil)) {
 		t.Fatal("server proofs differ")
+	}
+	// Bound to a TLS session, a proof passes for that session only.
+	b1, b2 := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	if !v.CheckProof(sn, cn, b1, password.ClientProof(k, sn, cn, b1)) {
+		t.Fatal("a bound proof was refused")
+	}
+	if v.CheckProof(sn, cn, b2, password.ClientProof(k, sn, cn, b1)) || v.CheckProof(sn, cn, nil, password.ClientProof(k, sn, cn, b1)) {
+		t.Fatal("a proof bound to another session, or to none, was accepted")
 	}
 	// NFC: é typed as e + U+0301 is the same password as U+00E9.
 	w, err := password.New("caf\u00e9", password.Params{})
@@ -128,8 +136,8 @@ func TestWorkedExample(t *testing.T) {
 	k := password.Derive("open sesame", salt, password.Params{Time: 2, Memory: 19456, Threads: 1})
 	for _, tc := range []struct{ name, got, want string }{
 		{"K", fmt.Sprintf("%x", k), "3f01d507a9069e67478766addd9fd558e1450ba402471d17a46461443971ff45"},
-		{"client proof", password.Encode(password.ClientProof(k, sn, cn)), "eAhsxs106Mxab_UvYuzct1mZAG1S1a6j89xwLSYjYPg"},
-		{"server proof", password.Encode(password.ServerProof(k, sn, cn)), "emYy-OpIQg6f44-gN8JtC7W8QyKlf8QQObnzvDdcmT4"},
+		{"client proof", password.Encode(password.ClientProof(k, sn, cn, nil)), "eAhsxs106Mxab_UvYuzct1mZAG1S1a6j89xwLSYjYPg"},
+		{"server proof", password.Encode(password.ServerProof(k, sn, cn, nil)), "emYy-OpIQg6f44-gN8JtC7W8QyKlf8QQObnzvDdcmT4"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s = %s, want %s", tc.name, tc.got, tc.want)

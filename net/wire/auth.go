@@ -48,6 +48,11 @@ type Challenge struct {
 	P uint8  `json:"p"`
 	// Nonce is the server's fresh nonce, 32 bytes: never the same twice.
 	Nonce string `json:"nonce"`
+	// Bind, when set, is the channel binding the proofs must cover:
+	// "tls-exporter", keying material exported from the TLS session
+	// (net/password.Binding). A server asks for it when it terminates
+	// TLS itself.
+	Bind string `json:"bind,omitempty"`
 }
 
 // Auth answers a Challenge: a fresh client nonce (32 bytes) and

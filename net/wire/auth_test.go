@@ -16,6 +16,8 @@ var authFrames = []struct {
 }{
 	{"challenge", wire.Challenge{Alg: "argon2id", Salt: "c2FsdHNhbHRzYWx0c2FsdA", T: 2, M: 19456, P: 1,
 		Nonce: "bm9uY2Vub25jZW5vbmNlbm9uY2Vub25jZW5vbmNlMTI"}},
+	{"challenge_tls", wire.Challenge{Alg: "argon2id", Salt: "c2FsdHNhbHRzYWx0c2FsdA", T: 2, M: 19456, P: 1,
+		Nonce: "bm9uY2Vub25jZW5vbmNlbm9uY2Vub25jZW5vbmNlMTI", Bind: "tls-exporter"}},
 	{"auth", wire.Auth{Nonce: "Y25vbmNlY25vbmNlY25vbmNlY25vbmNlY25vbmNlMTI",
 		Proof: "cHJvb2Zwcm9vZnByb29mcHJvb2Zwcm9vZnByb29mMTI"}},
 	{"auth_ok", wire.AuthOK{Proof: "c3Byb29mc3Byb29mc3Byb29mc3Byb29mc3Byb29mMTI"}},
