@@ -103,3 +103,25 @@ func gatedPeer(s *Server, rich bool) (*peer, *memConn) {
 	s.register(p)
 	return p, c
 }
+
+// A plain client at the gate that does not give the password in time is
+// told why before it is closed; its timer is the longer passTimeout.
+func TestPassTimeout(t *testing.T) {
+	s := New(Config{Rate: -1, Password: fuzzVerifier()})
+	defer release(s)
+	p, out := gatedPeer(s, false)
+	p.mu.Lock()
+	armed := p.helloWait != nil
+	p.mu.Unlock()
+	if !armed {
+		t.Fatal("no timer for a gated plain client")
+	}
+	s.helloTimedOut(p)
+	drain(t, s)
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	got := out.out.String()
+	if !strings.Contains(got, "* disconnected: no password in time") {
+		t.Fatalf("a gated plain client timed out with %q", got)
+	}
+}
