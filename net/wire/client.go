@@ -33,9 +33,9 @@ type clientEnvelope struct {
 
 // DecodeClient parses one frame a client sent, as a server does: only the
 // frames a client may send (hello, send, nick, status, history, search,
-// auth) and only their members. For those frames it returns what Decode returns. The error
-// wraps ErrMalformed, ErrUnknownType or, for a frame only a server sends,
-// ErrServerFrame.
+// auth) and only their members. For those frames it returns what Decode
+// returns. The error wraps ErrMalformed, ErrUnknownType or, for a frame
+// only a server sends, ErrServerFrame.
 func DecodeClient(data []byte) (Frame, error) {
 	var e clientEnvelope
 	if err := json.Unmarshal(data, &e); err != nil {
