@@ -33,6 +33,7 @@ func runGUI(ctx context.Context, o guiOptions, stderr io.Writer) int {
 		Version: o.Version,
 
 		MaxMessages: o.MaxMessages,
+		NoHistory:   o.NoHistory,
 	}
 	if !o.NoDiscovery {
 		opts.Announce = func(port int, room, fp string, people func() int) (func(), error) {

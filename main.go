@@ -75,6 +75,9 @@ type guiOptions struct {
 	// NoDiscovery keeps the window from announcing hosted chats and from
 	// searching the network for chats (-no-discovery).
 	NoDiscovery bool
+	// NoHistory hosts (-host) without keeping history on disk
+	// (-no-history).
+	NoHistory bool
 }
 
 // listFlag is a flag that may be repeated or given a comma-separated list.
@@ -125,7 +128,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		localOnly = fs.Bool("local", false, "with -host, let only this computer join")
 		maxMsgs   = fs.Int("max-messages", 0, "most `messages` the window keeps in memory (default 10000)")
 		dataDir   = fs.String("data", defaultDataDir(), "with -server, the `folder` that keeps the room's history across restarts and the -tls certificate")
-		noHistory = fs.Bool("no-history", false, "with -server, keep no history on disk: only the backlog, in memory")
+		noHistory = fs.Bool("no-history", false, "with -server or -host, keep no history on disk: only the backlog, in memory")
 		retain    = fs.String("retain", "0", "with -server, delete messages older than this `age` (30d, 12h; 0 keeps them)")
 		retainN   = fs.Int("retain-messages", 0, "with -server, keep at most this many `messages` (0: no limit)")
 		syncMode  = fs.String("sync", "full", "with -server, `when` a message is on disk before it is sent: full (survives a power cut) or normal (survives a crash of the server)")
@@ -211,7 +214,7 @@ unless -no-history is given; see docs/ARCHITECTURE.md, "History".
 		return runGUI(ctx, guiOptions{
 			ID: info.Details.ID, Version: info.Details.Version,
 			Connect: *connect, Nick: *nick, Host: *host, Port: *port, Local: *localOnly,
-			Room: *room, Logger: log, MaxMessages: *maxMsgs, NoDiscovery: *noDisc,
+			Room: *room, Logger: log, MaxMessages: *maxMsgs, NoDiscovery: *noDisc, NoHistory: *noHistory,
 		}, stderr)
 	}
 
