@@ -110,7 +110,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var (
 		headless  = fs.Bool("server", false, "run only the chat server, without a window (needs no display)")
-		addr      = fs.String("addr", server.DefaultAddr, "`address` the server listens on, with -server")
+		addr      = fs.String("addr", server.DefaultAddr(), "`address` the server listens on, with -server")
 		version   = fs.Bool("version", false, "print the version and exit")
 		room      = fs.String("room", server.DefaultRoom, "the room's `name`, shown to everyone who joins")
 		backlog   = fs.Int("backlog", server.DefaultBacklog, "how many recent `messages` new and returning clients get")

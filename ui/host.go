@@ -100,7 +100,7 @@ func (u *UI) showHost() {
 	}
 	p := u.app.Preferences()
 	port := newFormEntry()
-	port.SetText(strconv.Itoa(p.IntWithFallback(prefHostPort, DefaultPort)))
+	port.SetText(strconv.Itoa(p.IntWithFallback(prefHostPort, wire.DefaultPort)))
 	port.Validator = func(s string) error {
 		_, err := parsePort(s)
 		return err
@@ -337,7 +337,7 @@ func explainListen(err error, port int) string {
 	case errors.Is(err, syscall.EADDRINUSE):
 		return fmt.Sprintf("Port %d is already in use: another program, perhaps another Parley, is listening on it. Choose another port, or close that program first.", port)
 	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
-		return fmt.Sprintf("This computer allows only administrators to use port %d. Choose a port above 1023, such as %d.", port, DefaultPort)
+		return fmt.Sprintf("This computer allows only administrators to use port %d. Choose a port above 1023, such as %d.", port, wire.DefaultPort)
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
 		return "This computer has no loopback network address to host on."
 	}

@@ -23,15 +23,11 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"parley/assets"
-	"parley/net/client"
 	"parley/net/discovery"
 	"parley/net/nickname"
 	"parley/net/wire"
 	_ "parley/ui/drawcache" // sets FYNE_CACHE before Fyne reads it
 )
-
-// DefaultPort is the port "Host a chat…" offers: the teaching chat's.
-const DefaultPort = client.DefaultPort
 
 // Preference keys.
 const (
@@ -55,7 +51,7 @@ type Options struct {
 	Nick string
 	// Host starts hosting a chat at once (-host) on Port.
 	Host bool
-	// Port is the port to host on; zero means DefaultPort.
+	// Port is the port to host on; zero means wire.DefaultPort.
 	Port int
 	// Local, with Host, lets only this computer join (listen on loopback).
 	Local bool
@@ -320,7 +316,7 @@ func (u *UI) start() {
 	case u.opts.Host:
 		port := u.opts.Port
 		if port == 0 {
-			port = DefaultPort
+			port = wire.DefaultPort
 		}
 		if nick == "" {
 			nick = "host"
