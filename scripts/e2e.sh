@@ -2,7 +2,7 @@
 # End-to-end smoke test of the real app in a virtual display (make test
 # runs it). Two windows on one machine: alice hosts (-host -local), bob
 # joins (-connect). Each types a message on the keyboard with xdotool; a
-# headless third participant (carol, scripts/chatpeer, the real client)
+# headless third participant (carol, tools/chatpeer, the real client)
 # must receive both, and each window's own log must show the other's
 # message arriving. Then alice quits, which must tell bob the host ended
 # the chat, and both processes must exit cleanly. Bounded: the whole run
@@ -48,7 +48,7 @@ if [ -z "$bin" ]; then
   go build -o "$tmp/parley" .
   bin=$tmp/parley
 fi
-go build -o "$tmp/chatpeer" ./scripts/chatpeer
+go build -o "$tmp/chatpeer" ./tools/chatpeer
 start_xvfb
 port=$(free_port)
 export LANG=en_US.UTF-8
