@@ -101,6 +101,15 @@ kill -TERM "$alice"
 for _ in $(seq 1 100); do kill -0 "$alice" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$alice" 2>/dev/null && fail "alice did not quit within 10 s of SIGTERM"
 wait "$alice" || fail "alice exited with status $?"
+# A signal quits the window through Fyne's main loop (gui.go): Fyne says
+# so on stderr when a window call comes from the wrong goroutine.
+clean_quit() { # LOG NAME
+  if grep -q 'Error in Fyne call thread' "$1"; then
+    grep -A3 'Error in Fyne call thread' "$1" >&2
+    fail "$2's window was closed off Fyne's main goroutine on SIGTERM"
+  fi
+}
+clean_quit "$tmp/alice.log" alice
 for _ in $(seq 1 100); do
   grep -q 'the host ended the chat' "$tmp/bob.log" && break
   sleep 0.1
@@ -111,6 +120,7 @@ kill -TERM "$bob"
 for _ in $(seq 1 100); do kill -0 "$bob" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$bob" 2>/dev/null && fail "bob did not quit within 10 s of SIGTERM"
 wait "$bob" || fail "bob exited with status $?"
+clean_quit "$tmp/bob.log" bob
 pids=()
 echo "e2e: part 1 passed: typed messages crossed both ways; quitting the host ended the chat"
 
