@@ -57,7 +57,7 @@ func (u *UI) explainHistory(err error) string {
 	dir := u.historyDir()
 	switch {
 	case errors.Is(err, store.ErrInUse):
-		return fmt.Sprintf("Another Parley is using the chat's history in %s: perhaps another window is hosting. Stop hosting there first.", dir)
+		return fmt.Sprintf("Another Parley is using the chat's history in %s: another window hosting, or parley -server on that folder. Stop it first to keep this chat's history.", dir)
 	case errors.Is(err, store.ErrCorrupt):
 		return fmt.Sprintf("The chat's history in %s is damaged. Parley leaves it as it is: move the folder away to start a new history, or restore a backup into it (parley -server -data FOLDER -restore FILE).", dir)
 	case errors.Is(err, store.ErrFutureSchema):
