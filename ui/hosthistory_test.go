@@ -238,3 +238,31 @@ func readOnlyDir(t *testing.T, dir string) {
 		t.Fatal("the read-only mount can be written")
 	}
 }
+
+// TestHostFlagNoHistory: parley -host -no-history hosts at once without
+// history, whatever the Host dialog last chose; without -no-history, the
+// dialog's remembered choice holds.
+func TestHostFlagNoHistory(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		flag, pref bool
+		kept       bool
+	}{
+		{"default", false, false, true},
+		{"-no-history", true, false, false},
+		{"remembered switch", false, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			noLocalLog(t).Preferences().SetBool("host.nohistory", tc.pref)
+			data := t.TempDir()
+			u, p := newUI(t, ui.Options{DataDir: data, Host: true, Local: true, Port: freePort(t), Nick: "alice", NoHistory: tc.flag})
+			waitFor(t, "the host to join its own chat", u.Connected, p)
+			say(t, u, p, "hello")
+			u.Close()
+			_, err := os.Stat(filepath.Join(data, ui.HostHistoryDir, store.FileName))
+			if kept := err == nil; kept != tc.kept {
+				t.Fatalf("history kept on disk: %v (%v), want %v", kept, err, tc.kept)
+			}
+		})
+	}
+}
