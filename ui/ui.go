@@ -23,16 +23,12 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"parley/assets"
-	"parley/net/client"
 	"parley/net/discovery"
 	"parley/net/nickname"
 	"parley/net/wire"
 	"parley/ui/chatlog"
 	_ "parley/ui/drawcache" // sets FYNE_CACHE before Fyne reads it
 )
-
-// DefaultPort is the port "Host a chat…" offers: the teaching chat's.
-const DefaultPort = client.DefaultPort
 
 // Preference keys.
 const (
@@ -56,7 +52,7 @@ type Options struct {
 	Nick string
 	// Host starts hosting a chat at once (-host) on Port.
 	Host bool
-	// Port is the port to host on; zero means DefaultPort.
+	// Port is the port to host on; zero means wire.DefaultPort.
 	Port int
 	// Local, with Host, lets only this computer join (listen on loopback).
 	Local bool
@@ -73,9 +69,14 @@ type Options struct {
 	// Notify sends a desktop notification; nil uses the app's
 	// SendNotification. Tests record notifications through it.
 	Notify func(*fyne.Notification)
-	// DataDir is the folder of the hosting certificate; empty means the
-	// app's storage folder.
+	// DataDir is the folder of the hosting certificate and of the hosted
+	// chat's history (see hosthistory.go); empty means the app's storage
+	// folder.
 	DataDir string
+	// NoHistory, with Host, keeps the hosted chat's history in memory
+	// only (-no-history); otherwise the Host dialog's remembered choice
+	// holds.
+	NoHistory bool
 
 	// Announce, if set, announces a chat hosted for the network (not one
 	// for this computer only) on port, with the server's key fp
@@ -139,6 +140,12 @@ type UI struct {
 	// holdGen tells the current hold of the cursor from ended ones.
 	blink   *quiet
 	holdGen int
+
+	// hostStopped is closed when the last hosted server has stopped and
+	// closed its history (see stopHost); nil when none is stopping.
+	hostStopped chan struct{}
+	// hostNoHistory is the last host dialog's history switch (for tests).
+	hostNoHistory *widget.Check
 
 	focused  bool
 	unread   int
@@ -310,12 +317,13 @@ func (u *UI) start() {
 	case u.opts.Host:
 		port := u.opts.Port
 		if port == 0 {
-			port = DefaultPort
+			port = wire.DefaultPort
 		}
 		if nick == "" {
 			nick = "host"
 		}
-		u.startHosting(hostSettings{Port: port, LAN: !u.opts.Local, Room: u.opts.Room, Nick: nick}, false)
+		u.startHosting(hostSettings{Port: port, LAN: !u.opts.Local, Room: u.opts.Room, Nick: nick,
+			NoHistory: u.opts.NoHistory || prefs.Bool(prefHostNoHistory)}, false)
 	case u.opts.Connect != "":
 		if _, err := nickname.Check(nick); err != nil {
 			u.showConnectWith(u.opts.Connect, nick)
@@ -591,6 +599,13 @@ func (u *UI) Close() {
 		go func() {
 			defer wg.Done()
 			h.stop()
+		}()
+	}
+	if done := u.hostStopped; done != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-done
 		}()
 	}
 	done := make(chan struct{})
