@@ -89,7 +89,7 @@ func (u *UI) Dial(addr, nick string)    { u.dial(addr, nick) }
 func (u *UI) Disconnect()               { u.disconnect() }
 func (u *UI) StopHosting()              { u.stopHosting() }
 func (u *UI) Unread() int               { return u.unread }
-func (u *UI) Log() *chatlog.Log         { return u.msgs.log }
+func (u *UI) Log() *chatlog.Log         { return u.msgs.entries }
 func (u *UI) Status() string            { return u.status.Text }
 func (u *UI) ListLength() int           { return u.msgs.list.Length() }
 func (u *UI) JumpVisible() bool         { return u.msgs.jump.Visible() }
@@ -138,7 +138,7 @@ func (u *UI) ConnectForm() (*AddrEntry, *FormEntry, Submitter) {
 
 // Lines returns the log as "kind from: text [state]" strings.
 func (u *UI) Lines() []string {
-	l := u.msgs.log
+	l := u.msgs.entries
 	out := make([]string, 0, l.Len())
 	for i := 0; i < l.Len(); i++ {
 		e := l.At(i)

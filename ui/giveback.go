@@ -68,7 +68,7 @@ func (u *UI) trim() {
 	mallocTrim()
 	took := time.Since(start)
 	after := readMemory()
-	u.log.Debug("memory", "trim", took.Round(time.Microsecond),
+	u.logger.Debug("memory", "trim", took.Round(time.Microsecond),
 		"rss_mib", after.rss>>20, "rss_before_mib", before.rss>>20,
 		"go_heap_mib", after.goHeap>>20, "go_held_mib", after.goHeld>>20, "go_held_before_mib", before.goHeld>>20,
 		"c_used_mib", after.cUsed>>20, "c_held_mib", after.cHeld>>20, "c_held_before_mib", before.cHeld>>20)

@@ -24,11 +24,13 @@ import (
 type messageList struct {
 	widget.BaseWidget
 
-	log  *chatlog.Log
-	lay  *chatlog.Lines
-	list *widget.List
-	jump *widget.Button
-	body *fyne.Container
+	// entries are the chat the list shows; lines are those entries
+	// wrapped to the list's width, one per row.
+	entries *chatlog.Log
+	lines   *chatlog.Lines
+	list    *widget.List
+	jump    *widget.Button
+	body    *fyne.Container
 
 	// shown is the number of lines the list showed at the last flush;
 	// dropped counts lines removed from the front since then, added
@@ -94,11 +96,11 @@ type columns struct {
 
 var _ fyne.Widget = (*messageList)(nil)
 
-func newMessageList(log *chatlog.Log) *messageList {
-	m := &messageList{log: log, now: time.Now}
+func newMessageList(entries *chatlog.Log) *messageList {
+	m := &messageList{entries: entries, now: time.Now}
 	m.after = func(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) }
-	m.lay = chatlog.NewLines(m.measure)
-	m.list = widget.NewList(m.lay.Len, m.createRow, m.updateRow)
+	m.lines = chatlog.NewLines(m.measure)
+	m.list = widget.NewList(m.lines.Len, m.createRow, m.updateRow)
 	m.list.HideSeparators = true
 	m.list.OnSelected = func(id widget.ListItemID) { m.list.Unselect(id) }
 	m.jump = widget.NewButtonWithIcon("", theme.MoveDownIcon(), m.scrollToBottom)
@@ -215,25 +217,25 @@ func (m *messageList) relayout(force bool) {
 		return
 	}
 	w := m.textWidth()
-	if !force && w == m.lay.Width() {
+	if !force && w == m.lines.Width() {
 		return
 	}
 	bottom := m.atBottom(m.shown)
 	var anchor uint64
-	if !bottom && m.lay.Len() > 0 {
+	if !bottom && m.lines.Len() > 0 {
 		top := int(m.list.GetScrollOffset() / m.pitch())
-		if top >= m.lay.Len() {
-			top = m.lay.Len() - 1
+		if top >= m.lines.Len() {
+			top = m.lines.Len() - 1
 		}
-		anchor = m.lay.At(top).Seq
+		anchor = m.lines.At(top).Seq
 	}
-	m.lay.Rebuild(m.log, w)
-	m.shown, m.dropped = m.lay.Len(), 0
+	m.lines.Rebuild(m.entries, w)
+	m.shown, m.dropped = m.lines.Len(), 0
 	m.gen++
 	m.list.Refresh()
 	if bottom {
 		m.toBottom()
-	} else if i, ok := m.lay.Find(anchor); ok {
+	} else if i, ok := m.lines.Find(anchor); ok {
 		m.list.ScrollToOffset(float32(i) * m.pitch())
 	}
 }
@@ -252,7 +254,7 @@ func (m *messageList) append(e chatlog.Entry) uint64 {
 		}
 		return 0
 	}
-	seq := m.log.Append(e)
+	seq := m.entries.Append(e)
 	m.added1(seq)
 	return seq
 }
@@ -263,18 +265,18 @@ func (m *messageList) appendPending(cid string, e chatlog.Entry) uint64 {
 	if m.cut {
 		m.backToPresent()
 	}
-	seq := m.log.AppendPending(cid, e)
+	seq := m.entries.AppendPending(cid, e)
 	m.added1(seq)
 	return seq
 }
 
 func (m *messageList) added1(seq uint64) {
-	before := m.lay.Len()
-	m.lay.DropBefore(m.log.FirstSeq())
-	m.dropped += before - m.lay.Len()
-	i, _ := m.log.Index(seq)
-	e := m.log.At(i)
-	m.lay.Add(e)
+	before := m.lines.Len()
+	m.lines.DropBefore(m.entries.FirstSeq())
+	m.dropped += before - m.lines.Len()
+	i, _ := m.entries.Index(seq)
+	e := m.entries.At(i)
+	m.lines.Add(e)
 	if e.Kind == chatlog.KindChat && !e.Own {
 		m.added++
 	}
@@ -327,7 +329,7 @@ func (m *messageList) flush() {
 	m.dirty = false
 	offset := m.list.GetScrollOffset()
 	filled := float32(m.shown)*m.pitch() > m.list.Size().Height
-	m.shown = m.lay.Len()
+	m.shown = m.lines.Len()
 	if bottom && filled && m.dropped == 0 && m.gen == m.shownGen {
 		m.toBottom()
 		m.added = 0
@@ -360,7 +362,7 @@ func (m *messageList) scrollToBottom() {
 }
 
 func (m *messageList) toBottom() {
-	n := m.lay.Len()
+	n := m.lines.Len()
 	m.list.ScrollToOffset(float32(n) * m.pitch())
 	m.unseen = 0
 	if m.cut {
@@ -379,19 +381,19 @@ func (m *messageList) createRow() fyne.CanvasObject {
 // updateRow is the list's UpdateItem.
 func (m *messageList) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	r := o.(*lineRow)
-	if id < 0 || id >= m.lay.Len() {
+	if id < 0 || id >= m.lines.Len() {
 		return
 	}
-	ln := m.lay.At(id)
-	i, ok := m.log.Index(ln.Seq)
+	ln := m.lines.At(id)
+	i, ok := m.entries.Index(ln.Seq)
 	if !ok {
 		return
 	}
-	r.show(ln, m.log.At(i))
+	r.show(ln, m.entries.At(i))
 	if id == 0 {
 		m.topShown()
 	}
-	if id == m.lay.Len()-1 && m.unseen > 0 && !m.cut && m.atBottom(m.shown) {
+	if id == m.lines.Len()-1 && m.unseen > 0 && !m.cut && m.atBottom(m.shown) {
 		// The user scrolled down to the newest line by themselves.
 		m.unseen = 0
 		m.jump.Hide()
@@ -644,11 +646,11 @@ func (r *lineRow) TappedSecondary(ev *fyne.PointEvent) {
 // copyMenu is the row's context menu: copy the message ("nick: text"),
 // or one of its first three links.
 func (r *lineRow) copyMenu() *fyne.Menu {
-	i, ok := r.m.log.Index(r.seq)
+	i, ok := r.m.entries.Index(r.seq)
 	if !ok {
 		return nil
 	}
-	e := r.m.log.At(i)
+	e := r.m.entries.At(i)
 	text := e.Text
 	if e.Kind == chatlog.KindChat {
 		text = e.From + ": " + e.Text

@@ -74,7 +74,7 @@ type session struct {
 	away      bool          // the server confirmed the user as away
 	security  string        // what noteSecurity last said
 	scroll    scrollback    // paging back and search (scrollback.go)
-	local     shownLocal    // the local log shown before connecting (locallog.go)
+	saved     savedShown    // the saved chat shown before connecting (savedchat.go)
 
 	mu        sync.Mutex
 	queue     []client.Event
@@ -198,13 +198,13 @@ func (s *session) measure(start time.Time, delay time.Duration, events int) {
 func (s *session) logLoad() {
 	l := s.load
 	s.load = loadStats{}
-	if !s.u.log.Enabled(context.Background(), slog.LevelDebug) {
+	if !s.u.logger.Enabled(context.Background(), slog.LevelDebug) {
 		return
 	}
 	mem := readMemory()
-	s.u.log.Debug("ui load", "flushes", l.flushes, "events", l.events,
+	s.u.logger.Debug("ui load", "flushes", l.flushes, "events", l.events,
 		"max_flush", l.maxWork.Round(time.Microsecond), "max_delay", l.maxDelay.Round(time.Microsecond),
-		"messages", s.u.msgs.log.Len(), "lines", s.u.msgs.lay.Len(),
+		"messages", s.u.msgs.entries.Len(), "lines", s.u.msgs.lines.Len(),
 		"heap_mib", mem.goHeap>>20, "gc", mem.gcs,
 		"rss_mib", mem.rss>>20, "go_held_mib", mem.goHeld>>20, "c_used_mib", mem.cUsed>>20)
 }
@@ -300,7 +300,7 @@ func (s *session) apply(ev client.Event) bool {
 	now := u.now().UnixMilli()
 	switch ev := ev.(type) {
 	case client.Connected:
-		u.log.Info("connected", "addr", s.addr, "plain", ev.Plain, "resumed", ev.Resumed, "reset", ev.Reset, "gap", ev.Gap)
+		u.logger.Info("connected", "addr", s.addr, "plain", ev.Plain, "resumed", ev.Resumed, "reset", ev.Reset, "gap", ev.Gap)
 		s.connected, s.retry, s.plain = true, 0, ev.Plain
 		s.backlog = ev.Backlog
 		s.noteSecurity()
@@ -345,7 +345,7 @@ func (s *session) apply(ev client.Event) bool {
 		return true
 
 	case client.Disconnected:
-		u.log.Info("disconnected", "addr", s.addr, "err", ev.Err, "retry", ev.Retry)
+		u.logger.Info("disconnected", "addr", s.addr, "err", ev.Err, "retry", ev.Retry)
 		wasConnected := s.connected
 		s.connected = false
 		s.retry = ev.Retry
@@ -437,7 +437,7 @@ func (s *session) apply(ev client.Event) bool {
 			return false
 		}
 		if ev.CID != "" {
-			m.log.Fail(ev.CID)
+			m.entries.Fail(ev.CID)
 			m.changed(false)
 			u.system(chatlog.KindError, "Not sent: "+errText(ev.Err)+".")
 		} else {
@@ -457,16 +457,16 @@ func (s *session) message(ev client.Message) {
 	msg := ev.Msg
 	// The text stays out of the logs; its size is enough to match a
 	// message in tests.
-	u.log.Debug("message received", "id", msg.ID, "from", msg.From, "own", ev.Own, "raw", ev.Raw, "bytes", len(msg.Text))
-	if ev.Backlog && s.local.epoch != "" && s.local.epoch == s.welcome.Epoch && msg.ID <= s.local.last {
-		// Shown from the local log before the connection was up.
+	u.logger.Debug("message received", "id", msg.ID, "from", msg.From, "own", ev.Own, "raw", ev.Raw, "bytes", len(msg.Text))
+	if ev.Backlog && s.saved.epoch != "" && s.saved.epoch == s.welcome.Epoch && msg.ID <= s.saved.last {
+		// Shown from the saved chat before the connection was up.
 		if s.backlog > 0 {
 			s.backlog--
 		}
 		return
 	}
 	if ev.Own && msg.CID != "" {
-		if _, textChanged, ok := m.log.Confirm(msg); ok {
+		if _, textChanged, ok := m.entries.Confirm(msg); ok {
 			m.changed(textChanged)
 			return
 		}

@@ -97,7 +97,9 @@ type UI struct {
 	app  fyne.App
 	win  fyne.Window
 	opts Options
-	log  *slog.Logger
+	// logger receives the window's diagnostics (Options.Logger), not
+	// the chat: that is msgs.entries.
+	logger *slog.Logger
 	// do runs a function on the UI goroutine: fyne.Do, or in tests a
 	// queue the test drains.
 	do  func(func())
@@ -113,7 +115,7 @@ type UI struct {
 	hostBar   *fyne.Container
 	hostLabel *widget.Label
 
-	menuConnect, menuDisconnect, menuHost, menuStop, menuAddrs, menuNotify, menuAway, menuSearch, menuLocal *fyne.MenuItem
+	menuConnect, menuDisconnect, menuHost, menuStop, menuAddrs, menuNotify, menuAway, menuSearch, menuSaving *fyne.MenuItem
 
 	sess    *session // the current connection, nil when none
 	hosting *hosting // the hosted server, nil when none
@@ -161,7 +163,7 @@ func newUI(a fyne.App, opts Options, do func(func())) *UI {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
-	u := &UI{app: a, opts: opts, log: opts.Logger, do: do, now: time.Now, focused: true}
+	u := &UI{app: a, opts: opts, logger: opts.Logger, do: do, now: time.Now, focused: true}
 	notify := opts.Notify
 	if notify == nil {
 		notify = a.SendNotification
@@ -285,7 +287,7 @@ func (u *UI) menu() *fyne.MainMenu {
 	u.menuSearch = fyne.NewMenuItem("Search the history…", u.showSearch)
 	u.menuSearch.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: mod}
 	export := fyne.NewMenuItem("Export the chat…", u.showExport)
-	local := u.localMenu()
+	saving := u.savedMenu()
 	u.menuAway = fyne.NewMenuItem("Away", u.toggleAway)
 	u.menuNotify = fyne.NewMenuItem("Notifications", u.toggleNotify)
 	u.menuNotify.Checked = u.notifier.enabled
@@ -294,7 +296,7 @@ func (u *UI) menu() *fyne.MainMenu {
 	quit.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: mod}
 	chat := fyne.NewMenu("Chat", u.menuConnect, u.menuDisconnect, fyne.NewMenuItemSeparator(),
 		u.menuHost, u.menuAddrs, u.menuStop, fyne.NewMenuItemSeparator(),
-		u.menuSearch, export, local[0], local[1], fyne.NewMenuItemSeparator(),
+		u.menuSearch, export, saving[0], saving[1], fyne.NewMenuItemSeparator(),
 		u.menuAway, u.menuNotify, fyne.NewMenuItemSeparator(), quit)
 	return fyne.NewMainMenu(chat)
 }
@@ -576,7 +578,7 @@ func (u *UI) Close() {
 	}
 	var wg sync.WaitGroup
 	if s := u.sess; s != nil {
-		u.saveLocal(s)
+		u.saveChat(s)
 		u.sess = nil
 		wg.Add(1)
 		go func() {
@@ -601,7 +603,7 @@ func (u *UI) Close() {
 	select {
 	case <-done:
 	case <-time.After(stopTimeout + time.Second):
-		u.log.Warn("connections did not close in time")
+		u.logger.Warn("connections did not close in time")
 	}
 }
 
