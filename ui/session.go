@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -15,28 +14,6 @@ import (
 	"parley/net/wire"
 	"parley/ui/chatlog"
 )
-
-// frame is the shortest time between two applications of queued network
-// events: one display frame at 60 Hz. A burst of messages is drawn with
-// one list refresh per frame, however many arrive in it.
-const frame = 17 * time.Millisecond
-
-// floodFrame replaces frame while messages flood in (a batch of more than
-// floodBatch events): nobody reads 1,000 messages a second, and every
-// list refresh repaints the window, which without a GPU costs the UI
-// goroutine more than the messages do. Drawing at 10 Hz leaves it free
-// to answer the user, and each frame of a flood shows new lines, each a
-// new text texture that Fyne keeps for its cache duration: at 20 Hz the
-// window used 60 % of a core and peaked at 318 MiB, at 10 Hz 37 % and
-// 252 MiB (docs/PERFORMANCE.md, "A light window").
-const (
-	floodFrame = 100 * time.Millisecond
-	floodBatch = 16
-)
-
-// maxBatch bounds the events one flush applies (a few milliseconds of
-// work), for when the window falls far behind, say after a stall.
-const maxBatch = 2000
 
 // chatClient is what the window needs of a connection; *client.Client
 // has it.
@@ -53,8 +30,8 @@ type chatClient interface {
 }
 
 // session is one joined chat: a client and the goroutine that drains its
-// events. Events are queued by that goroutine and applied on the UI
-// goroutine by flush, at most once per frame.
+// events (pump). That goroutine hands them to a batcher, which applies
+// them on the UI goroutine (applyBatch) at most once per frame.
 type session struct {
 	u    *UI
 	c    chatClient
@@ -76,93 +53,36 @@ type session struct {
 	scroll    scrollback    // paging back and search (scrollback.go)
 	saved     savedShown    // the saved chat shown before connecting (savedchat.go)
 
-	mu        sync.Mutex
-	queue     []client.Event
-	scheduled bool
-	last      time.Time
-	due       time.Time     // when the scheduled flush should run
-	interval  time.Duration // frame, or floodFrame during a flood
-	done      chan struct{}
-
-	// load measures the UI goroutine under the flow of events; see
-	// loadStats.
-	load loadStats
+	// batch carries the client's events from pump to the UI goroutine
+	// (batch.go).
+	batch *batcher[client.Event]
+	done  chan struct{} // closed when pump ends
 }
-
-// loadStats measures, over a few seconds, how the UI goroutine keeps up
-// with the events: how many flushes and events, the longest flush (the
-// widget work of one batch), and the longest delay between when a flush
-// was due and when it ran, which is what a user sees as a stall (it
-// includes the frames Fyne draws meanwhile). It is logged at debug level.
-type loadStats struct {
-	flushes, events   int
-	maxWork, maxDelay time.Duration
-}
-
-// loadEvery is how often loadStats are logged while events flow.
-const loadEvery = 5 * time.Second
 
 // newSession starts draining c's events into the window.
 func newSession(u *UI, c chatClient, addr string) *session {
-	s := &session{u: u, c: c, addr: addr, interval: frame, done: make(chan struct{})}
+	s := &session{u: u, c: c, addr: addr, done: make(chan struct{})}
+	s.batch = newBatcher(u.do, s.applyBatch, s.logLoad)
 	go s.pump()
 	return s
 }
 
 // pump is the one goroutine reading the client's events. It never touches
-// the UI: it queues and asks for a flush.
+// the UI: it hands them to the batcher.
 func (s *session) pump() {
 	defer close(s.done)
 	for ev := range s.c.Events() {
-		s.mu.Lock()
-		s.queue = append(s.queue, ev)
-		schedule := !s.scheduled
-		s.scheduled = true
-		wait := max(s.interval-time.Since(s.last), 0)
-		if schedule {
-			s.due = time.Now().Add(wait)
-		}
-		s.mu.Unlock()
-		if !schedule {
-			continue
-		}
-		if wait <= 0 {
-			s.u.do(s.flush)
-		} else {
-			time.AfterFunc(wait, func() { s.u.do(s.flush) })
-		}
+		s.batch.add(ev)
 	}
 }
 
-// flush applies the queued events on the UI goroutine, then refreshes
-// the list and the window state once.
-func (s *session) flush() {
-	start := time.Now()
-	s.mu.Lock()
-	batch := s.queue
-	s.queue = nil
-	if len(batch) > maxBatch {
-		// Far behind: take a bounded bite now, the rest a frame later, so
-		// that no flush holds the UI goroutine for long.
-		s.queue = append([]client.Event(nil), batch[maxBatch:]...)
-		batch = batch[:maxBatch]
-	}
-	s.last = start
-	delay := start.Sub(s.due)
-	s.interval = frame
-	if len(batch) > floodBatch {
-		s.interval = floodFrame
-	}
-	s.scheduled = len(s.queue) > 0
-	if s.scheduled {
-		s.due = start.Add(s.interval)
-		time.AfterFunc(s.interval, func() { s.u.do(s.flush) })
-	}
-	s.mu.Unlock()
+// applyBatch shows a batch of events on the UI goroutine, then refreshes
+// the list and the window state once. It reports false for the events of
+// a session the user already left, which it drops.
+func (s *session) applyBatch(batch []client.Event) bool {
 	if s.u.sess != s {
-		return // a session the user already left
+		return false
 	}
-	defer s.measure(start, delay, len(batch))
 	stateChanged := false
 	for _, ev := range batch {
 		if s.apply(ev) {
@@ -179,30 +99,17 @@ func (s *session) flush() {
 	} else {
 		s.u.updateTitle()
 	}
+	return true
 }
 
-// measure records one flush in the load statistics. The first flush of a
-// period schedules their logging loadEvery later.
-func (s *session) measure(start time.Time, delay time.Duration, events int) {
-	l := &s.load
-	if l.flushes == 0 {
-		time.AfterFunc(loadEvery, func() { s.u.do(s.logLoad) })
-	}
-	l.flushes++
-	l.events += events
-	l.maxWork = max(l.maxWork, time.Since(start))
-	l.maxDelay = max(l.maxDelay, delay)
-}
-
-// logLoad logs and resets the load statistics.
-func (s *session) logLoad() {
-	l := s.load
-	s.load = loadStats{}
+// logLoad logs the batcher's load at debug level, with the window's
+// memory.
+func (s *session) logLoad(l batchLoad) {
 	if !s.u.logger.Enabled(context.Background(), slog.LevelDebug) {
 		return
 	}
 	mem := readMemory()
-	s.u.logger.Debug("ui load", "flushes", l.flushes, "events", l.events,
+	s.u.logger.Debug("ui load", "flushes", l.flushes, "events", l.values,
 		"max_flush", l.maxWork.Round(time.Microsecond), "max_delay", l.maxDelay.Round(time.Microsecond),
 		"messages", s.u.msgs.entries.Len(), "lines", s.u.msgs.lines.Len(),
 		"heap_mib", mem.goHeap>>20, "gc", mem.gcs,
