@@ -128,14 +128,15 @@ func (m *messageList) Resize(s fyne.Size) {
 }
 
 // Refresh is called on theme changes among others: the columns are
-// measured again and every row redrawn.
+// measured again and every row redrawn. The base goes first, as it
+// forgets the theme it cached, which measureColumns reads.
 func (m *messageList) Refresh() {
+	m.BaseWidget.Refresh()
 	if m.measureColumns() {
 		m.relayout(true)
 	}
 	m.gen++
 	m.list.Refresh()
-	m.BaseWidget.Refresh()
 }
 
 // measure is the width of s as a row's text is drawn, or a little more.
@@ -167,7 +168,7 @@ func (m *messageList) measure(s string) float32 {
 // measureColumns works out the row geometry from the theme and reports
 // whether it changed.
 func (m *messageList) measureColumns() bool {
-	th := fyne.CurrentApp().Settings().Theme()
+	th := m.Theme()
 	c := columns{
 		textSize:  th.Size(theme.SizeNameText),
 		gap:       th.Size(theme.SizeNamePadding),
@@ -400,9 +401,10 @@ func (m *messageList) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 }
 
-// color returns a theme colour for the current variant.
+// color returns a colour of the list's theme, in the app's variant (light
+// or dark), as Fyne's own widgets read it.
 func (m *messageList) color(name fyne.ThemeColorName) color.Color {
-	return fyne.CurrentApp().Settings().Theme().Color(name, fyne.CurrentApp().Settings().ThemeVariant())
+	return m.Theme().Color(name, fyne.CurrentApp().Settings().ThemeVariant())
 }
 
 func (m *messageList) open(u *url.URL) {
