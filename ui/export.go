@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"parley/ui/chatlog"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
+
+	"parley/ui/chatlog"
 )
 
 // Export writes the chat log the window holds (at most its cap: scroll

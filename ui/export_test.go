@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"parley/ui/chatlog"
 	"strings"
 	"sync"
 	"time"
@@ -10,6 +9,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"parley/ui/chatlog"
 )
 
 // This file gives the external tests (package ui_test) handles on the

@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"net/url"
-	"parley/ui/chatlog"
 	"runtime"
 	"sort"
 	"strings"
@@ -13,6 +12,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+
+	"parley/ui/chatlog"
 )
 
 // newTestList shows a message list keeping max entries in a test window
