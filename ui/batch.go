@@ -16,7 +16,7 @@ const frame = 17 * time.Millisecond
 // more than the messages do. Drawing at 10 Hz leaves it free to answer
 // the user, and each frame of a flood shows new lines, each a new text
 // texture that Fyne keeps for its cache duration. The rates were chosen
-// by measuring the real window: docs/PERFORMANCE.md, "A light window".
+// by measuring the real window: docs/PERFORMANCE.md#what-changed-and-why.
 const (
 	floodFrame = 100 * time.Millisecond
 	floodBatch = 16

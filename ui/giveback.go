@@ -13,9 +13,9 @@ import (
 // user set GOGC. Under a flood most of the Go heap's growth is garbage:
 // Fyne's two images per new line of text, dropped once uploaded
 // (docs/FYNE-UPSTREAM.md, 3). At 50 the heap grows to 1.5 times its live
-// size rather than twice between collections; the live heap is small
-// (about 30 MiB), so the extra collections cost no CPU that could be
-// measured, and the peak fell by 19 MiB (docs/PERFORMANCE.md).
+// size rather than twice between collections; the live heap is small, so
+// the extra collections cost no CPU that could be measured, and the peak
+// fell (docs/PERFORMANCE.md#what-changed-and-why).
 const gcPercent = 50
 
 // tuneMemory sets the process-wide allocator settings the window wants:

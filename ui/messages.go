@@ -139,8 +139,9 @@ func (m *messageList) Refresh() {
 }
 
 // measure is the width of s as a row's text is drawn, or a little more.
-// Fyne shapes every string it measures (about 0.1 ms each, even for a
-// short one), too slow to lay out 100,000 messages or a flood of them.
+// Fyne shapes every string it measures, even a short one, too slowly to
+// lay out 100,000 messages or a flood of them
+// (docs/PERFORMANCE.md#gui-under-load).
 // For text made only of Latin, Greek-free runes below U+0300 (where
 // shaping does no more than kerning, which only ever tightens) the sum of
 // each rune's advance, measured once, is an upper bound that is exact to
