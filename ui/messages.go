@@ -256,7 +256,7 @@ func (m *messageList) append(e chatlog.Entry) uint64 {
 		return 0
 	}
 	seq := m.entries.Append(e)
-	m.added1(seq)
+	m.layOutNewest(seq)
 	return seq
 }
 
@@ -267,11 +267,14 @@ func (m *messageList) appendPending(cid string, e chatlog.Entry) uint64 {
 		m.backToPresent()
 	}
 	seq := m.entries.AppendPending(cid, e)
-	m.added1(seq)
+	m.layOutNewest(seq)
 	return seq
 }
 
-func (m *messageList) added1(seq uint64) {
+// layOutNewest follows an append of entry seq: the lines of the entries
+// the cap pushed out go, the new entry's lines come, and the list is
+// shown again at the next flush.
+func (m *messageList) layOutNewest(seq uint64) {
 	before := m.lines.Len()
 	m.lines.DropBefore(m.entries.FirstSeq())
 	m.dropped += before - m.lines.Len()
@@ -284,7 +287,7 @@ func (m *messageList) added1(seq uint64) {
 	m.dirty = true
 }
 
-// changed redraws entry seq after its state changed; textChanged lays
+// changed redraws the entries after one's state changed; textChanged lays
 // everything out again (the server cleaned a text differently).
 func (m *messageList) changed(textChanged bool) {
 	if textChanged {
