@@ -211,10 +211,10 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	if u.hosting != nil {
 		return
 	}
-	cfg := server.Config{Room: hs.Room, Version: u.opts.Version, Logger: u.log.With("part", "server")}
+	cfg := server.Config{Room: hs.Room, Version: u.opts.Version, Logger: u.logger.With("part", "server")}
 	fp, err := u.secureHost(&cfg, hs.Plain)
 	if err != nil {
-		u.log.Error("cannot host", "err", err)
+		u.logger.Error("cannot host", "err", err)
 		u.system(chatlog.KindError, "Could not start the chat: "+errText(err)+".")
 		u.msgs.flush()
 		u.inform("Could not start the chat", errText(err)+".", nil)
@@ -234,7 +234,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 			db.Close()
 		}
 		text := explainListen(err, hs.Port)
-		u.log.Warn("cannot host", "port", hs.Port, "err", err)
+		u.logger.Warn("cannot host", "port", hs.Port, "err", err)
 		if s := u.sess; s != nil && !s.stopped {
 			text += fmt.Sprintf(" You are still in the chat at %s.", s.addr)
 		}
@@ -279,7 +279,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 			}
 			stop, err := u.opts.Announce(port, hs.Room, fp, srv.People)
 			if err != nil {
-				u.log.Warn("not announcing the chat on the network", "err", err)
+				u.logger.Warn("not announcing the chat on the network", "err", err)
 				u.system(chatlog.KindInfo, fmt.Sprintf("Others will not see this chat in their list of chats on the network (%s); they can still join with the address.", errText(err)))
 			} else {
 				h.unannounce = stop
@@ -289,12 +289,12 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	for _, ln := range lns {
 		go func(ln net.Listener) {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, server.ErrClosed) {
-				u.log.Error("hosted server stopped", "addr", ln.Addr(), "err", err)
+				u.logger.Error("hosted server stopped", "addr", ln.Addr(), "err", err)
 			}
 		}(ln)
 	}
 	u.hosting = h
-	u.log.Info("hosting", "port", port, "lan", hs.LAN, "room", hs.Room, "history", db != nil)
+	u.logger.Info("hosting", "port", port, "lan", hs.LAN, "room", hs.Room, "history", db != nil)
 	if hs.LAN {
 		u.system(chatlog.KindInfo, fmt.Sprintf("You are hosting “%s” on port %d. Others on your network can join with one of the addresses in Chat ▸ Addresses to join….", hs.Room, port))
 	} else {

@@ -41,7 +41,7 @@ func (u *UI) historyDir() string { return filepath.Join(u.dataDir(), HostHistory
 // that can be read but not written is refused too: a hosted chat that
 // refused every message would be no use.
 func (u *UI) openHostHistory() (*store.DB, error) {
-	db, err := store.Open(u.historyDir(), store.Options{Logger: u.log.With("part", "history")})
+	db, err := store.Open(u.historyDir(), store.Options{Logger: u.logger.With("part", "history")})
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (u *UI) explainHistory(err error) string {
 // dialog is left as it was.
 func (u *UI) historyTrouble(hs hostSettings, interactive bool, err error) {
 	text := u.explainHistory(err)
-	u.log.Warn("cannot open the hosted chat's history", "dir", u.historyDir(), "err", err)
+	u.logger.Warn("cannot open the hosted chat's history", "dir", u.historyDir(), "err", err)
 	u.system(chatlog.KindError, text)
 	u.msgs.flush()
 	u.confirm("The chat's history cannot be kept",
@@ -94,7 +94,7 @@ func (u *UI) historyTrouble(hs hostSettings, interactive bool, err error) {
 func (u *UI) noteHostHistory(hs hostSettings, db *store.DB) {
 	switch {
 	case db != nil:
-		u.log.Info("hosted chat's history", "db", db.Path())
+		u.logger.Info("hosted chat's history", "db", db.Path())
 	case hs.troubled:
 		u.system(chatlog.KindWarn, "This chat keeps no history: what is said is lost when it ends.")
 	default:
@@ -125,6 +125,6 @@ func (u *UI) waitHostStopped() {
 	case <-u.hostStopped:
 		u.hostStopped = nil
 	case <-time.After(stopTimeout + time.Second):
-		u.log.Warn("the last hosted chat has not stopped yet")
+		u.logger.Warn("the last hosted chat has not stopped yet")
 	}
 }
