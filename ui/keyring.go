@@ -115,7 +115,7 @@ func (u *UI) probeKeyring() {
 		}
 		u.do(func() {
 			if err != nil {
-				u.log.Info("not offering to remember room passwords", "keyring", err)
+				u.logger.Info("not offering to remember room passwords", "keyring", err)
 				return
 			}
 			u.keyring = k
@@ -130,7 +130,7 @@ func (u *UI) keepPassword(addr, pw string) {
 	if k == nil {
 		return
 	}
-	key, log := passwordKey(addr), u.log
+	key, log := passwordKey(addr), u.logger
 	go func() {
 		var err error
 		if pw == "" {

@@ -150,16 +150,6 @@ func TestJoinLinkAsksFirst(t *testing.T) {
 	_ = a
 }
 
-// freePort returns a TCP port free a moment ago.
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // fakeKeyring is a keyring in memory; broken, it fails every call.
 type fakeKeyring struct {
 	mu     sync.Mutex
