@@ -184,11 +184,15 @@ func (s *Server) register(p *peer) {
 	}
 	s.conns[p] = struct{}{}
 	if !p.rich {
-		p.enqueue(greetingFrame)
+		// The greeting goes first, and, once it is out, the client is in
+		// the room (or told it needs the password): s.mu is held, so no
+		// broadcast comes between the join and the greeting.
 		if p.gated() {
+			p.enqueue(greetingFrame)
 			p.enqueue(passNotice(p))
 		} else {
 			s.joinPlainLocked(p)
+			p.enqueue(greetingFrame)
 		}
 	}
 	s.mu.Unlock()

@@ -157,9 +157,9 @@ func (s *Server) removeLocked(p *peer) {
 	}
 }
 
-// joinPlainLocked joins a plain client as the next free guest-N. Its
-// greeting is queued already (register), before anything broadcast after
-// the join.
+// joinPlainLocked joins a plain client as the next free guest-N. The
+// caller queues its greeting before it lets go of s.mu, so that it comes
+// before anything broadcast after the join.
 func (s *Server) joinPlainLocked(p *peer) {
 	for {
 		s.guests++
