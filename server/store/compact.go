@@ -47,6 +47,28 @@ func (d *DB) indexLoop(compact bool) {
 	}
 }
 
+// checkpointLoop copies the log into the database file when Write says
+// it has grown, and every indexEvery: commits never do it themselves
+// (wal_autocheckpoint is off), so none waits for the copy and its syncs.
+// A passive checkpoint runs beside Write; it copies what no reader still
+// needs, and the next Write starts the log over once all of it is copied.
+func (d *DB) checkpointLoop() {
+	defer close(d.ckptDone)
+	tick := time.NewTicker(indexEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-d.ckpt:
+		case <-tick.C:
+		}
+		if _, err := d.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+			d.log.Error("checkpoint failed", "err", classify(err))
+		}
+	}
+}
+
 // index adds the messages stored since the last call to the search index,
 // in transactions of up to indexChunk: one segment for many messages costs
 // the index far less than one per commit.
