@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"os"
+	"strconv"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"parley/net/wire"
 )
@@ -23,6 +27,7 @@ func BenchmarkAppend(b *testing.B) {
 			text := strings.Repeat("word ", 13)[:64]
 			batch := make([]Entry, 64)
 			id := uint64(0)
+			start := cpuTime()
 			b.ReportAllocs()
 			for b.Loop() {
 				for i := range batch {
@@ -34,6 +39,57 @@ func BenchmarkAppend(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/msg")
+			b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N*len(batch)), "cpu-ns/msg")
 		})
 	}
+}
+
+// BenchmarkIndex measures bringing the search index up to date with
+// indexChunk new messages of 64 bytes in one transaction, as the
+// background step does; ns/msg is the cost of indexing one message.
+func BenchmarkIndex(b *testing.B) {
+	raw, err := sql.Open("sqlite", "file:"+b.TempDir()+"/"+FileName+"?_journal_mode=WAL&_synchronous=NORMAL")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetMaxOpenConns(1)
+	ctx := context.Background()
+	to := len(migrations)
+	if v := os.Getenv("HISTV"); v != "" {
+		to, _ = strconv.Atoi(v)
+	}
+	if err := migrate(ctx, raw, 0, to); err != nil {
+		b.Fatal(err)
+	}
+	words := strings.Fields("the quick brown fox jumps over lazy dogs while seven wizards quietly hex jolly")
+	id := 0
+	var cpu time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		tx, err := raw.Begin()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range indexChunk {
+			id++
+			text := words[id%len(words)] + " " + words[(id/3)%len(words)] + " " + strings.Repeat("word ", 13)
+			if _, err := tx.Exec("INSERT INTO messages(id, ts, nick, text) VALUES (?, ?, 'sender', ?)", id, id, text[:64]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := cpuTime()
+		if _, err := raw.ExecContext(ctx, `INSERT INTO messages_fts(rowid, text)
+			SELECT id, text FROM messages WHERE id > ? ORDER BY id`, id-indexChunk); err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuTime() - start
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*indexChunk), "ns/msg")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*indexChunk), "cpu-ns/msg")
 }
