@@ -83,6 +83,8 @@ type DB struct {
 	wconn   *sql.Conn  // Write's own connection, held open; nil when read-only
 	insert  *sql.Stmt  // one row, prepared on wconn; nil when read-only
 	insertN *sql.Stmt  // insertRows rows at once, on wconn; nil when read-only
+	begin   *sql.Stmt  // BEGIN IMMEDIATE, on wconn: prepared once, not per commit
+	commit  *sql.Stmt  // COMMIT, on wconn
 
 	smu     sync.Mutex // guards wal and syncErr; held across Sync's fdatasync
 	wal     *os.File   // the write-ahead log, opened by the first Sync
@@ -330,6 +332,12 @@ func (d *DB) prepare() error {
 	if d.insertN, err = d.wconn.PrepareContext(ctx, head+rows); err != nil {
 		return fmt.Errorf("store: %w", classify(err))
 	}
+	if d.begin, err = d.wconn.PrepareContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("store: %w", classify(err))
+	}
+	if d.commit, err = d.wconn.PrepareContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("store: %w", classify(err))
+	}
 	return nil
 }
 
@@ -469,7 +477,7 @@ func (d *DB) Write(ctx context.Context, batch []Entry) error {
 	}
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
-	if _, err := d.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if _, err := d.begin.ExecContext(ctx); err != nil {
 		return fmt.Errorf("store: append: %w", classify(err))
 	}
 	if err := d.insertAll(ctx, batch); err != nil {
@@ -477,7 +485,7 @@ func (d *DB) Write(ctx context.Context, batch []Entry) error {
 		d.wconn.ExecContext(context.Background(), "ROLLBACK")
 		return err
 	}
-	if _, err := d.wconn.ExecContext(ctx, "COMMIT"); err != nil {
+	if _, err := d.commit.ExecContext(ctx); err != nil {
 		d.wconn.ExecContext(context.Background(), "ROLLBACK")
 		return fmt.Errorf("store: commit: %w", classify(err))
 	}
@@ -646,9 +654,10 @@ func (d *DB) Close() error {
 		if err := d.index(context.Background()); err != nil {
 			d.log.Error("updating the search index failed", "err", err)
 		}
-		if d.insert != nil {
-			d.insert.Close()
-			d.insertN.Close()
+		for _, st := range []*sql.Stmt{d.insert, d.insertN, d.begin, d.commit} {
+			if st != nil {
+				st.Close()
+			}
 		}
 		if d.wconn != nil {
 			d.wconn.Close()
