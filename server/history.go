@@ -209,6 +209,9 @@ type pending struct {
 type pipeline interface {
 	Write(ctx context.Context, batch []store.Entry) error
 	Sync(ctx context.Context) error
+	// SyncWaits reports whether Sync waits for the disk (store.SyncFull),
+	// so that syncs are worth gathering.
+	SyncWaits() bool
 }
 
 // committer commits messages to the store in groups: whatever arrived
@@ -234,8 +237,11 @@ type committer struct {
 	refuseUntil time.Time
 	stopped     bool // stopCommitter was called: nothing more is committed
 
-	lastWritten uint64 // owned by run: the id of the newest message written
-	failing     bool   // owned by syncLoop: the last group failed
+	lastWritten uint64    // owned by run: the id of the newest message written
+	held        []written // owned by run: written, not yet handed to the syncer
+	heldMsgs    int       // owned by run: the messages in held
+	gather      bool      // syncs are gathered (pipeline.SyncWaits)
+	failing     bool      // owned by syncLoop: the last group failed
 
 	stopOnce sync.Once
 }
@@ -247,6 +253,14 @@ type written struct {
 	dones []chan struct{} // closed once the group is settled
 	err   error
 }
+
+// syncBatch is how many written messages the writer holds back from the
+// syncer while more are queued. Every sync costs the server's core too
+// (about 60 µs of the kernel's time for one fdatasync on the machine of
+// docs/PERFORMANCE.md): when messages arrive faster than the writer
+// writes them, waiting until it catches up, or has this many, makes one
+// sync serve many groups. A lone message is handed over at once.
+const syncBatch = 64
 
 // syncAhead is how many written groups may wait for the syncer before the
 // writer waits too: enough to cover a slow sync, few enough that a disk
@@ -263,6 +277,9 @@ func newCommitter(s *Server) *committer {
 
 // start runs the writer and the syncer.
 func (c *committer) start() {
+	if pl, ok := c.s.store.(pipeline); ok {
+		c.gather = pl.SyncWaits()
+	}
 	go c.run()
 	go c.syncLoop()
 }
@@ -278,23 +295,37 @@ func (c *committer) add(e pending) <-chan struct{} {
 	return c.batchDone
 }
 
-// run writes until stopped, then writes what is left.
+// run writes until stopped, then writes what is left. Once the queue is
+// empty, whatever it holds goes to the syncer.
 func (c *committer) run() {
 	defer close(c.written)
 	for {
+		stop := false
 		select {
 		case <-c.wake:
 		case <-c.stop:
-			for c.writeNext() {
-			}
+			stop = true
+		}
+		for c.writeNext() {
+		}
+		c.handOff()
+		if stop {
 			return
 		}
-		c.writeNext()
 	}
 }
 
-// writeNext writes the queued group, if any, and hands it to the syncer;
-// it reports whether there was one.
+// handOff gives the held groups to the syncer, in order.
+func (c *committer) handOff() {
+	for _, w := range c.held {
+		c.written <- w
+	}
+	clear(c.held)
+	c.held, c.heldMsgs = c.held[:0], 0
+}
+
+// writeNext writes the queued group, if any, and holds it for the syncer
+// (see syncBatch); it reports whether there was one.
 func (c *committer) writeNext() bool {
 	s := c.s
 	var spare []pending
@@ -335,7 +366,11 @@ func (c *committer) writeNext() bool {
 		s.assigned = c.lastWritten
 		s.mu.Unlock()
 	}
-	c.written <- w
+	c.held = append(c.held, w)
+	c.heldMsgs += len(w.group)
+	if err != nil || !c.gather || c.heldMsgs >= syncBatch {
+		c.handOff()
+	}
 	return true
 }
 

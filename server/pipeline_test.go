@@ -59,6 +59,8 @@ func (p *piped) Sync(context.Context) error {
 	return fail
 }
 
+func (p *piped) SyncWaits() bool { return true }
+
 func (p *piped) set(hold chan struct{}, fail error) {
 	p.mu.Lock()
 	p.hold, p.fail = hold, fail

@@ -537,6 +537,10 @@ func (d *DB) insertAll(ctx context.Context, batch []Entry) error {
 	return nil
 }
 
+// SyncWaits reports whether Sync waits for the disk: with SyncFull on a
+// database opened read-write.
+func (d *DB) SyncWaits() bool { return !d.readOnly && d.opt.Sync == SyncFull }
+
 // Sync returns once everything written before it is on the disk (with
 // SyncNormal at once: the next checkpoint syncs it). The first failed
 // sync is final: the kernel may have dropped the pages it could not
