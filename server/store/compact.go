@@ -138,9 +138,20 @@ func (d *DB) Compact(ctx context.Context, now time.Time) (int, error) {
 	}
 	total := 0
 	if d.opt.Retain > 0 {
+		// Everything before the first message young enough goes, the
+		// newest always stays. There is no index on the time: the first
+		// young message is found walking from the oldest, once, and the
+		// chunks then go by id. A message stamped earlier than one before
+		// it (the clock was set back) waits for a later compaction.
 		cut := now.Add(-d.opt.Retain).UnixMilli()
+		var keep int64
+		if err := d.db.QueryRowContext(ctx, `SELECT coalesce(
+			(SELECT id FROM messages WHERE ts >= ? ORDER BY id LIMIT 1),
+			(SELECT max(id) FROM messages), 0)`, cut).Scan(&keep); err != nil {
+			return 0, fmt.Errorf("store: compact: %w", classify(err))
+		}
 		n, err := d.deleteChunks(ctx, `DELETE FROM messages WHERE id IN (
-			SELECT id FROM messages WHERE ts < ? AND id < (SELECT max(id) FROM messages) ORDER BY id LIMIT ?)`, cut)
+			SELECT id FROM messages WHERE id < ? ORDER BY id LIMIT ?)`, keep)
 		total += n
 		if err != nil {
 			return total, err

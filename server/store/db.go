@@ -405,11 +405,15 @@ func (d *DB) Load(ctx context.Context, recent int, since time.Time) (State, erro
 	if n := len(st.Recent); n > 0 {
 		st.LastID = max(st.LastID, st.Recent[n-1].ID)
 	}
+	// The rows since since: from the newest back to the first older one
+	// (there is no index on the time; ids grow with it).
 	rows, err := d.db.QueryContext(ctx, `
 		SELECT sess, cid, id FROM (
 			SELECT sess, cid, id, row_number() OVER (PARTITION BY sess ORDER BY id DESC) AS r
-			FROM messages WHERE sess IS NOT NULL AND cid IS NOT NULL AND ts >= ?)
-		WHERE r <= ? ORDER BY id`, since.UnixMilli(), SentPerSession)
+			FROM messages
+			WHERE id > coalesce((SELECT id FROM messages WHERE ts < ?1 ORDER BY id DESC LIMIT 1), 0)
+				AND sess IS NOT NULL AND cid IS NOT NULL AND ts >= ?1)
+		WHERE r <= ?2 ORDER BY id`, since.UnixMilli(), SentPerSession)
 	if err != nil {
 		return st, fmt.Errorf("store: loading sessions: %w", classify(err))
 	}
