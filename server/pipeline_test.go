@@ -178,3 +178,44 @@ func TestSyncFailure(t *testing.T) {
 		t.Fatalf("stats after the failed sync: %+v", st)
 	}
 }
+
+// Groups written while a sync is in flight wait for the next sync
+// together: one sync covers them all, however many there were.
+func TestOneSyncForManyWrites(t *testing.T) {
+	p := newPiped()
+	o := open(t, server.Config{}, p)
+	a, _ := rich(t, o.url, "alice")
+	hold := make(chan struct{})
+	release := sync.OnceFunc(func() { close(hold) })
+	t.Cleanup(release)
+	p.set(hold, nil)
+	a.send(wire.Send{CID: "c0", Text: "held"})
+	receive(t, p.wrote, "the first write")
+	if n := receive(t, p.syncedAt, "the first sync"); n != 1 {
+		t.Fatalf("the first sync began after %d writes, want 1", n)
+	}
+	// One message at a time, each written before the next is sent: five
+	// groups while the first sync is held.
+	const more = 5
+	for i := 1; i <= more; i++ {
+		a.send(wire.Send{CID: fmt.Sprint("c", i), Text: fmt.Sprint("queued ", i)})
+		receive(t, p.wrote, fmt.Sprint("write ", i+1))
+	}
+	p.set(nil, nil)
+	release()
+	for i := 0; i <= more; i++ {
+		if m := next[wire.Msg](a); m.ID != uint64(i+1) {
+			t.Fatalf("echo %+v, want id %d", m, i+1)
+		}
+	}
+	// The last group may reach the syncer just after the second sync
+	// began (the write is seen before it is handed over): then a third.
+	if n := receive(t, p.syncedAt, "the second sync"); n < more {
+		t.Fatalf("the second sync began after %d writes, want at least %d", n, more)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.syncs > 3 {
+		t.Fatalf("%d syncs for %d groups, want 2 or 3: one sync for all the groups written meanwhile", p.syncs, 1+more)
+	}
+}
