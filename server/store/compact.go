@@ -47,6 +47,28 @@ func (d *DB) indexLoop(compact bool) {
 	}
 }
 
+// checkpointLoop copies the log into the database file when Write says
+// it has grown, and every indexEvery: commits never do it themselves
+// (wal_autocheckpoint is off), so none waits for the copy and its syncs.
+// A passive checkpoint runs beside Write; it copies what no reader still
+// needs, and the next Write starts the log over once all of it is copied.
+func (d *DB) checkpointLoop() {
+	defer close(d.ckptDone)
+	tick := time.NewTicker(indexEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-d.ckpt:
+		case <-tick.C:
+		}
+		if _, err := d.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+			d.log.Error("checkpoint failed", "err", classify(err))
+		}
+	}
+}
+
 // index adds the messages stored since the last call to the search index,
 // in transactions of up to indexChunk: one segment for many messages costs
 // the index far less than one per commit.
@@ -116,9 +138,20 @@ func (d *DB) Compact(ctx context.Context, now time.Time) (int, error) {
 	}
 	total := 0
 	if d.opt.Retain > 0 {
+		// Everything before the first message young enough goes, the
+		// newest always stays. There is no index on the time: the first
+		// young message is found walking from the oldest, once, and the
+		// chunks then go by id. A message stamped earlier than one before
+		// it (the clock was set back) waits for a later compaction.
 		cut := now.Add(-d.opt.Retain).UnixMilli()
+		var keep int64
+		if err := d.db.QueryRowContext(ctx, `SELECT coalesce(
+			(SELECT id FROM messages WHERE ts >= ? ORDER BY id LIMIT 1),
+			(SELECT max(id) FROM messages), 0)`, cut).Scan(&keep); err != nil {
+			return 0, fmt.Errorf("store: compact: %w", classify(err))
+		}
 		n, err := d.deleteChunks(ctx, `DELETE FROM messages WHERE id IN (
-			SELECT id FROM messages WHERE ts < ? AND id < (SELECT max(id) FROM messages) ORDER BY id LIMIT ?)`, cut)
+			SELECT id FROM messages WHERE id < ? ORDER BY id LIMIT ?)`, keep)
 		total += n
 		if err != nil {
 			return total, err

@@ -80,12 +80,22 @@ type DB struct {
 
 	lock    *os.File   // the data folder's lock, held while open read-write
 	wmu     sync.Mutex // serialises write transactions
-	insert  *sql.Stmt  // one row; nil when read-only
-	insertN *sql.Stmt  // insertRows rows at once; nil when read-only
+	wconn   *sql.Conn  // Write's own connection, held open; nil when read-only
+	insert  *sql.Stmt  // one row, prepared on wconn; nil when read-only
+	insertN *sql.Stmt  // insertRows rows at once, on wconn; nil when read-only
+	begin   *sql.Stmt  // BEGIN IMMEDIATE, on wconn: prepared once, not per commit
+	commit  *sql.Stmt  // COMMIT, on wconn
 
-	stop chan struct{} // closed by Close: ends compaction
-	done chan struct{} // closed when compaction has ended
-	once sync.Once
+	smu     sync.Mutex // guards wal and syncErr; held across Sync's fdatasync
+	wal     *os.File   // the write-ahead log, opened by the first Sync
+	syncErr error      // the first failed sync: nothing is written after it
+
+	stop     chan struct{} // closed by Close: ends compaction and checkpoints
+	done     chan struct{} // closed when compaction has ended
+	ckpt     chan struct{} // wakes checkpointLoop; one pending wake-up is enough
+	ckptDone chan struct{} // closed when checkpointLoop has ended
+	unckpt   int           // guarded by wmu: bytes written to the log since the last wake-up
+	once     sync.Once
 }
 
 // sqliteMagic starts every SQLite database file.
@@ -159,10 +169,16 @@ func Open(dir string, opt Options) (*DB, error) {
 		q.Set("_busy_timeout", "10000")
 		q.Set("_auto_vacuum", "INCREMENTAL") // takes effect on a new file only
 		q.Set("_journal_mode", "WAL")
-		q.Set("_synchronous", "FULL") // a commit survives a power cut, not only a crash
-		if opt.Sync == SyncNormal {
-			q.Set("_synchronous", "NORMAL") // a commit survives a crash of the process
-		}
+		// NORMAL: SQLite's commit does not wait for the disk; Sync does,
+		// with SyncFull, so that the server can write the next group
+		// while the last one's sync is in flight. Checkpoints still sync
+		// the log and the file in this mode, so the database stays whole
+		// across a power cut.
+		q.Set("_synchronous", "NORMAL")
+		// Checkpoints run in the background (checkpointLoop), not inside the
+		// commit that crosses the log's size limit: that commit would wait
+		// for the copy and for two syncs.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 		if opt.MaxPages > 0 {
 			q.Add("_pragma", "max_page_count("+strconv.Itoa(opt.MaxPages)+")")
 		}
@@ -172,7 +188,8 @@ func Open(dir string, opt Options) (*DB, error) {
 		return fail(fmt.Errorf("store: opening %s: %w", path, err))
 	}
 	d := &DB{path: path, db: db, readOnly: readOnly, opt: opt, log: opt.Logger, lock: lock,
-		stop: make(chan struct{}), done: make(chan struct{})}
+		stop: make(chan struct{}), done: make(chan struct{}),
+		ckpt: make(chan struct{}, 1), ckptDone: make(chan struct{})}
 	if err := d.prepare(); err != nil {
 		db.Close()
 		return fail(err)
@@ -180,8 +197,10 @@ func Open(dir string, opt Options) (*DB, error) {
 	compact := !readOnly && (opt.Retain > 0 || opt.RetainMessages > 0) && opt.CompactEvery > 0
 	if !readOnly {
 		go d.indexLoop(compact)
+		go d.checkpointLoop()
 	} else {
 		close(d.done)
+		close(d.ckptDone)
 	}
 	return d, nil
 }
@@ -288,17 +307,35 @@ func (d *DB) prepare() error {
 		if err := migrate(ctx, d.db, version, len(migrations)); err != nil {
 			return err
 		}
+		// The migrations' commits did not wait for the disk (synchronous
+		// is NORMAL): they must be there before anything is written on
+		// top of them.
+		if err := d.Sync(ctx); err != nil {
+			return err
+		}
 	}
 	if d.readOnly {
 		return nil
 	}
+	// The writer keeps one connection for good: its statements stay
+	// prepared on it, and an open connection keeps SQLite from deleting
+	// the log that Sync holds open.
+	if d.wconn, err = d.db.Conn(ctx); err != nil {
+		return fmt.Errorf("store: %w", classify(err))
+	}
 	const head = "INSERT INTO messages(id, ts, nick, text, cid, sess) VALUES "
 	row := "(?, ?, ?, ?, ?, ?)"
-	if d.insert, err = d.db.PrepareContext(ctx, head+row); err != nil {
+	if d.insert, err = d.wconn.PrepareContext(ctx, head+row); err != nil {
 		return fmt.Errorf("store: %w", classify(err))
 	}
 	rows := strings.Repeat(row+", ", insertRows-1) + row
-	if d.insertN, err = d.db.PrepareContext(ctx, head+rows); err != nil {
+	if d.insertN, err = d.wconn.PrepareContext(ctx, head+rows); err != nil {
+		return fmt.Errorf("store: %w", classify(err))
+	}
+	if d.begin, err = d.wconn.PrepareContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("store: %w", classify(err))
+	}
+	if d.commit, err = d.wconn.PrepareContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("store: %w", classify(err))
 	}
 	return nil
@@ -343,12 +380,22 @@ func (d *DB) Load(ctx context.Context, recent int, since time.Time) (State, erro
 		return st, err
 	}
 	st.Epoch = meta["epoch"]
+	// Messages carry the last id: compaction always keeps the newest. A
+	// database of schema 3 or older also has it in meta.
 	st.LastID, _ = strconv.ParseUint(meta["last_id"], 10, 64)
+	var newest int64
+	if err := d.db.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM messages").Scan(&newest); err != nil {
+		return st, fmt.Errorf("store: reading the last id: %w", classify(err))
+	}
+	st.LastID = max(st.LastID, uint64(newest))
 	if st.Epoch == "" {
 		st.Epoch = NewEpoch()
 		if !d.readOnly {
 			if _, err := d.db.ExecContext(ctx, "INSERT INTO meta(key, value) VALUES ('epoch', ?)", st.Epoch); err != nil {
 				return st, fmt.Errorf("store: saving the epoch: %w", classify(err))
+			}
+			if err := d.Sync(ctx); err != nil {
+				return st, err
 			}
 		}
 	}
@@ -358,11 +405,15 @@ func (d *DB) Load(ctx context.Context, recent int, since time.Time) (State, erro
 	if n := len(st.Recent); n > 0 {
 		st.LastID = max(st.LastID, st.Recent[n-1].ID)
 	}
+	// The rows since since: from the newest back to the first older one
+	// (there is no index on the time; ids grow with it).
 	rows, err := d.db.QueryContext(ctx, `
 		SELECT sess, cid, id FROM (
 			SELECT sess, cid, id, row_number() OVER (PARTITION BY sess ORDER BY id DESC) AS r
-			FROM messages WHERE sess IS NOT NULL AND cid IS NOT NULL AND ts >= ?)
-		WHERE r <= ? ORDER BY id`, since.UnixMilli(), SentPerSession)
+			FROM messages
+			WHERE id > coalesce((SELECT id FROM messages WHERE ts < ?1 ORDER BY id DESC LIMIT 1), 0)
+				AND sess IS NOT NULL AND cid IS NOT NULL AND ts >= ?1)
+		WHERE r <= ?2 ORDER BY id`, since.UnixMilli(), SentPerSession)
 	if err != nil {
 		return st, fmt.Errorf("store: loading sessions: %w", classify(err))
 	}
@@ -400,22 +451,77 @@ func (d *DB) meta(ctx context.Context) (map[string]string, error) {
 	return m, nil
 }
 
-// Append stores the batch in one transaction: when it returns nil, every
-// message of it is on disk (synchronous=FULL), and none is if it fails.
+// Append stores the batch in one transaction and syncs it (Write, then
+// Sync): when it returns nil, every message of it is on disk, and none is
+// if it fails.
 func (d *DB) Append(ctx context.Context, batch []Entry) error {
+	if err := d.Write(ctx, batch); err != nil {
+		return err
+	}
+	return d.Sync(ctx)
+}
+
+// Write stores the batch in one transaction, all or nothing, without
+// waiting for the disk: the batch survives a crash of the process once
+// Write returns, and a power cut once a Sync that began after it has
+// returned. A caller that writes the next batch while the last one's Sync
+// is in flight pays for the disk once per Sync rather than per batch.
+func (d *DB) Write(ctx context.Context, batch []Entry) error {
 	if d.readOnly {
 		return fmt.Errorf("store: %s: %w", d.path, ErrReadOnly)
 	}
 	if len(batch) == 0 {
 		return nil
 	}
+	d.smu.Lock()
+	err := d.syncErr
+	d.smu.Unlock()
+	if err != nil {
+		return err
+	}
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
+	if _, err := d.begin.ExecContext(ctx); err != nil {
 		return fmt.Errorf("store: append: %w", classify(err))
 	}
-	defer tx.Rollback()
+	if err := d.insertAll(ctx, batch); err != nil {
+		// A failed statement may have ended the transaction already.
+		d.wconn.ExecContext(context.Background(), "ROLLBACK")
+		return err
+	}
+	if _, err := d.commit.ExecContext(ctx); err != nil {
+		d.wconn.ExecContext(context.Background(), "ROLLBACK")
+		return fmt.Errorf("store: commit: %w", classify(err))
+	}
+	d.unckpt += commitPages * pageSize
+	for _, e := range batch {
+		d.unckpt += rowOverhead + len(e.Msg.Text) + len(e.Msg.From) + len(e.Msg.CID) + len(e.Session)
+	}
+	if d.unckpt >= ckptAfter {
+		d.unckpt = 0
+		select {
+		case d.ckpt <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// A checkpoint is due once Write has added about ckptAfter bytes to the
+// log: 1,000 pages, SQLite's own default. The log's growth is estimated
+// from the rows' sizes, plus commitPages pages rewritten whole by every
+// commit (the last leaf of the table and of its index). A short log is
+// rewritten in place, and checkpoints copy less at a time.
+const (
+	pageSize    = 4096 // SQLite's default, which Open keeps
+	ckptAfter   = 1000 * pageSize
+	commitPages = 2
+	rowOverhead = 24 // the row's header, id and time
+)
+
+// insertAll inserts the batch insertRows at a time; the caller holds wmu
+// in a transaction on wconn.
+func (d *DB) insertAll(ctx context.Context, batch []Entry) error {
 	args := make([]any, 0, 6*insertRows)
 	for rest := batch; len(rest) > 0; {
 		n, ins := insertRows, d.insertN
@@ -427,18 +533,45 @@ func (d *DB) Append(ctx context.Context, batch []Entry) error {
 			m := e.Msg
 			args = append(args, int64(m.ID), m.Time, m.From, m.Text, nullable(m.CID), nullable(e.Session))
 		}
-		if _, err := tx.StmtContext(ctx, ins).ExecContext(ctx, args...); err != nil {
+		if _, err := ins.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("store: append messages from %d: %w", rest[0].Msg.ID, classify(err))
 		}
 		rest = rest[n:]
 	}
-	last := strconv.FormatUint(batch[len(batch)-1].Msg.ID, 10)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('last_id', ?)
-		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, last); err != nil {
-		return fmt.Errorf("store: append: %w", classify(err))
+	return nil
+}
+
+// SyncWaits reports whether Sync waits for the disk: with SyncFull on a
+// database opened read-write.
+func (d *DB) SyncWaits() bool { return !d.readOnly && d.opt.Sync == SyncFull }
+
+// Sync returns once everything written before it is on the disk (with
+// SyncNormal at once: the next checkpoint syncs it). The first failed
+// sync is final: the kernel may have dropped the pages it could not
+// write, so the store refuses every later Write and Sync with ErrSync,
+// and only a restart, which reads what reached the disk, writes again.
+func (d *DB) Sync(ctx context.Context) error {
+	if d.readOnly || d.opt.Sync == SyncNormal {
+		return nil
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", classify(err))
+	d.smu.Lock()
+	defer d.smu.Unlock()
+	if d.syncErr != nil {
+		return d.syncErr
+	}
+	if d.wal == nil {
+		f, err := os.OpenFile(d.path+"-wal", os.O_RDWR, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // nothing written yet: no log
+		}
+		if err != nil {
+			return fmt.Errorf("store: opening the log to sync it: %w", err)
+		}
+		d.wal = f
+	}
+	if err := datasync(d.wal); err != nil {
+		d.syncErr = fmt.Errorf("%w: %s: %w", ErrSync, d.wal.Name(), classify(err))
+		return d.syncErr
 	}
 	return nil
 }
@@ -525,14 +658,24 @@ func (d *DB) Close() error {
 	d.once.Do(func() {
 		close(d.stop)
 		<-d.done
+		<-d.ckptDone
 		if err := d.index(context.Background()); err != nil {
 			d.log.Error("updating the search index failed", "err", err)
 		}
-		if d.insert != nil {
-			d.insert.Close()
-			d.insertN.Close()
+		for _, st := range []*sql.Stmt{d.insert, d.insertN, d.begin, d.commit} {
+			if st != nil {
+				st.Close()
+			}
 		}
-		err = d.db.Close()
+		if d.wconn != nil {
+			d.wconn.Close()
+		}
+		err = d.db.Close() // the last connection checkpoints and syncs
+		d.smu.Lock()
+		if d.wal != nil {
+			d.wal.Close()
+		}
+		d.smu.Unlock()
 		if d.lock != nil {
 			d.lock.Close() // after the database: its last writes are done
 		}

@@ -34,6 +34,10 @@ var (
 	ErrFull = errors.New("store: disk full")
 	// ErrInUse: another server holds the data folder.
 	ErrInUse = errors.New("store: data folder in use")
+	// ErrSync: the disk did not confirm a write. What was written since
+	// the last good sync may or may not be there; the store writes
+	// nothing more until it is opened again.
+	ErrSync = errors.New("store: the disk did not confirm a write")
 )
 
 // Entry is one message to append, with the session that sent it.
