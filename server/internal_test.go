@@ -69,7 +69,7 @@ func drain(tb testing.TB, s *Server) {
 		busy := 0
 		for p := range s.conns {
 			p.mu.Lock()
-			if p.flushing || (len(p.q) > 0 && !p.dead) {
+			if p.flags&qFlushing != 0 || (len(p.q) > 0 && p.phase != phaseDead) {
 				busy++
 			}
 			p.mu.Unlock()

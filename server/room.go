@@ -108,7 +108,7 @@ func flushEach(idle *[]*peer, i, n int, left *atomic.Int32) {
 	iov := iovs.Get().(*iovScratch)
 	list := *idle
 	for j := i; j < len(list); j += n {
-		list[j].flushSoon(iov)
+		list[j].tryFlush(iov)
 	}
 	iovs.Put(iov)
 	if left != nil && left.Add(-1) > 0 {
@@ -287,13 +287,7 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 	}
 	w.Users = s.usersLocked(p)
 
-	p.mu.Lock()
-	p.hold = true // the welcome goes first, once encoded outside the lock
-	if p.helloWait != nil {
-		p.helloWait.Stop()
-		p.helloWait = nil // a stopped timer is garbage: drop it
-	}
-	p.mu.Unlock()
+	p.holdForWelcome() // the welcome goes first, once encoded outside the lock
 	s.addLocked(p)
 	if old == nil {
 		s.announceJoinLocked(p)
