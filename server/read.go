@@ -217,33 +217,11 @@ func (p *peer) finish(err error) {
 		p.s.log.Error("BUG: a connection finished twice", "conn", p.id, "state", state, "err", err)
 		return
 	}
-	var ce *websocket.CloseError
-	// gorilla reports a connection that ends without a close frame as a
-	// CloseError with code 1006, which no peer can send.
-	handshakeDone := errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure
-	switch {
-	case handshakeDone:
-		// gorilla queued the echo of the client's close frame already,
-		// before ReadMessage returned (TestGorillaControlFrameOneWrite).
-		p.end(ending{code: websocket.CloseNormalClosure, leave: leaveQuit})
-	case isTimeout(err):
-		p.end(endTimeout)
-	case errors.Is(err, errControlFlood), errors.Is(err, errFragments):
+	e, handshakeDone := endingFor(err)
+	if errors.Is(err, errControlFlood) || errors.Is(err, errFragments) {
 		p.s.log.Info("closing a flooding client", "conn", p.id, "addr", p.raw.RemoteAddr(), "why", err)
-		p.end(endFlood)
-	case errors.Is(err, websocket.ErrReadLimit):
-		// gorilla queued the 1009 close itself
-		// (TestGorillaControlFrameOneWrite).
-		p.end(ending{code: websocket.CloseMessageTooBig, text: "message too big", leave: leavePolicy})
-	case ce != nil, errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET):
-		// Nothing to say to a connection that is gone.
-		p.end(ending{code: websocket.CloseGoingAway, leave: leaveLost})
-	default:
-		// A protocol error: gorilla queued a 1002 close itself
-		// (TestGorillaControlFrameOneWrite), or the connection broke.
-		p.end(ending{code: websocket.CloseProtocolError, text: "protocol error", leave: leavePolicy})
 	}
+	p.end(e)
 	p.s.leave(p)
 
 	p.mu.Lock()
@@ -260,6 +238,40 @@ func (p *peer) finish(err error) {
 	p.s.unregister(p)
 	if err != nil && !handshakeDone {
 		p.s.log.Debug("connection ended", "conn", p.id, "addr", p.raw.RemoteAddr(), "err", err)
+	}
+}
+
+// endingFor maps the error a reader stopped with to how the peer ends,
+// and reports whether the close handshake is done: the client closed,
+// and gorilla queued the echo of its close frame already. It is the seam
+// between the reader and the errors gorilla/websocket returns, which
+// TestGorillaReadErrors pins.
+func endingFor(err error) (e ending, handshakeDone bool) {
+	var ce *websocket.CloseError
+	isClose := errors.As(err, &ce)
+	switch {
+	case isClose && ce.Code != websocket.CloseAbnormalClosure:
+		// gorilla reports a connection that ends without a close frame
+		// as a CloseError with code 1006, which no peer can send; any
+		// other code is the client's close frame, which gorilla echoed
+		// before ReadMessage returned (TestGorillaControlFrameOneWrite).
+		return ending{code: websocket.CloseNormalClosure, leave: leaveQuit}, true
+	case isTimeout(err):
+		return endTimeout, false
+	case errors.Is(err, errControlFlood), errors.Is(err, errFragments):
+		return endFlood, false
+	case errors.Is(err, websocket.ErrReadLimit):
+		// gorilla queued the 1009 close itself
+		// (TestGorillaControlFrameOneWrite).
+		return ending{code: websocket.CloseMessageTooBig, text: "message too big", leave: leavePolicy}, false
+	case isClose, errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET):
+		// Nothing to say to a connection that is gone.
+		return ending{code: websocket.CloseGoingAway, leave: leaveLost}, false
+	default:
+		// A protocol error: gorilla queued a 1002 close itself
+		// (TestGorillaControlFrameOneWrite), or the connection broke.
+		return ending{code: websocket.CloseProtocolError, text: "protocol error", leave: leavePolicy}, false
 	}
 }
 
