@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net"
+	"strconv"
 
 	"github.com/gorilla/websocket"
 
@@ -15,23 +16,48 @@ import (
 
 // ending describes how the server ends a connection on purpose.
 type ending struct {
-	code  int    // WebSocket close code
-	text  string // close frame reason, for people
-	leave string // the reason in the leave event others see
-	rich  []byte // frame sent to a rich client before the close, or nil
-	plain []byte // frame sent to a plain client before the close, or nil
+	code  int         // WebSocket close code
+	text  string      // close frame reason, for people
+	leave leaveReason // the reason in the leave event others see
+	rich  []byte      // frame sent to a rich client before the close, or nil
+	plain []byte      // frame sent to a plain client before the close, or nil
 }
 
-// Leave reasons, as sent in leave events.
+// leaveReason is why a peer left, as the leave event others see says it
+// (String). One byte, not a string: every connection holds one.
+type leaveReason uint8
+
+// Leave reasons.
 const (
-	leaveQuit     = "quit"     // the client closed the connection
-	leaveLost     = "lost"     // the connection dropped without a close frame
-	leaveTimeout  = "timeout"  // no pong or data within PongTimeout
-	leaveSlow     = "slow"     // the client did not read fast enough
-	leaveReplaced = "replaced" // the session connected again
-	leavePolicy   = "policy"   // the client broke a rule and was closed
-	leaveShutdown = "shutdown" // the server is stopping
+	leaveUnknown  leaveReason = iota // none recorded yet: the first cause recorded wins
+	leaveQuit                        // the client closed the connection
+	leaveLost                        // the connection dropped without a close frame
+	leaveTimeout                     // no pong or data within PongTimeout
+	leaveSlow                        // the client did not read fast enough
+	leaveReplaced                    // the session connected again
+	leavePolicy                      // the client broke a rule and was closed
+	leaveShutdown                    // the server is stopping
 )
+
+// leaveNames are the reasons as sent in leave events (docs/PROTOCOL.md).
+var leaveNames = [...]string{
+	leaveUnknown:  "",
+	leaveQuit:     "quit",
+	leaveLost:     "lost",
+	leaveTimeout:  "timeout",
+	leaveSlow:     "slow",
+	leaveReplaced: "replaced",
+	leavePolicy:   "policy",
+	leaveShutdown: "shutdown",
+}
+
+// String returns the reason as sent in leave events.
+func (r leaveReason) String() string {
+	if int(r) < len(leaveNames) {
+		return leaveNames[r]
+	}
+	return "leave(" + strconv.Itoa(int(r)) + ")"
+}
 
 // Endings the server uses often, built once.
 var (
@@ -77,7 +103,7 @@ func (p *peer) end(e ending) {
 // endLocked is end under p.mu. It reports whether the caller must start
 // a flusher.
 func (p *peer) endLocked(e ending) (start bool) {
-	if p.reason == "" {
+	if p.reason == leaveUnknown {
 		p.reason = e.leave
 	}
 	if p.phase != phaseOpen {
@@ -97,7 +123,7 @@ func (p *peer) writeFailed(err error) {
 	// qFlushing stays set: the flusher is done, but until cut makes the
 	// peer dead, clearing it would let a new flusher start and write on
 	// a broken connection, over the batch that failed.
-	if p.reason == "" {
+	if p.reason == leaveUnknown {
 		p.reason = leaveLost
 		if timeout {
 			p.reason = leaveSlow

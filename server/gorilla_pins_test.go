@@ -26,7 +26,7 @@ func TestGorillaReadErrors(t *testing.T) {
 		name  string
 		limit int64
 		act   func(c *pinConn)
-		leave string
+		leave leaveReason
 		code  int
 		done  bool
 	}{

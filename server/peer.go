@@ -50,7 +50,7 @@ type peer struct {
 	qbytes    int32         // bytes in q
 	inflight  int32         // bytes of the batch being written
 	writing   int64         // when the batch being written was started, in mono() nanoseconds; 0 when none
-	reason    string        // the leave reason; the first cause wins
+	reason    leaveReason   // the leave reason; the first cause wins
 	sent      chan struct{} // closed on entering phaseSent; made on entering phaseClosing
 	grace     *time.Timer   // phaseClosing: cuts the connection if the close frame is not written in time
 	helloWait *time.Timer   // a rich peer before its hello: ends it if no hello joins it in time
@@ -59,11 +59,6 @@ type peer struct {
 	// Guarded by s.wheel.mu.
 	wslot int32 // 1 + the ping wheel's slot holding the peer, 0 if none
 	widx  int32 // the peer's index in that slot
-
-	// Owned by the writer (the holder of qFlushing): its view of the batch
-	// being written, kept here so that the vectored write does not
-	// allocate.
-	bufs net.Buffers
 
 	// The read side: whether a reader runs is independent of the phase
 	// (a closing peer still reads, for the client's close frame).

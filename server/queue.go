@@ -1,6 +1,8 @@
 package server
 
 import (
+	"net"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -223,9 +225,11 @@ func (p *peer) flush() {
 		p.mu.Unlock()
 
 		p.raw.SetWriteDeadline(time.Now().Add(p.s.cfg.WriteTimeout))
-		p.bufs = batch
-		_, err := p.bufs.WriteTo(p.raw) // writev; consumes p.bufs, not batch
-		p.bufs = nil
+		bufs := vectors.Get().(*net.Buffers)
+		*bufs = batch
+		_, err := bufs.WriteTo(p.raw) // writev; consumes *bufs, not batch
+		*bufs = nil
+		vectors.Put(bufs)
 		clear(batch)
 		if err != nil {
 			p.writeFailed(err)
@@ -243,6 +247,11 @@ func (p *peer) flush() {
 		}
 	}
 }
+
+// vectors recycles the flushers' views of the batch being written: the
+// vectored write takes a pointer to one, which would otherwise be
+// allocated per batch, and idle peers keep none.
+var vectors = sync.Pool{New: func() any { return new(net.Buffers) }}
 
 // wroteLocked records that the batch in flight is written.
 func (p *peer) wroteLocked() {

@@ -204,11 +204,11 @@ func (s *Server) leave(p *peer) {
 		return
 	}
 	s.removeLocked(p)
-	s.log.Debug("left", "conn", p.id, "nick", p.nick, "reason", reason)
+	s.log.Debug("left", "conn", p.id, "nick", p.nick, "reason", reason.String())
 	if s.closing || len(s.rich) == 0 {
 		return
 	}
-	s.broadcastLocked(mustJSONFrame(wire.Leave{Time: nowMS(), Nick: p.nick, Reason: reason}), nil)
+	s.broadcastLocked(mustJSONFrame(wire.Leave{Time: nowMS(), Nick: p.nick, Reason: reason.String()}), nil)
 }
 
 // helloResult is what join decided, for the reader to send.
