@@ -110,9 +110,9 @@ func (p *peer) evictLocked() (start bool) {
 // goroutine as usual, so a slow client still delays nobody.
 func (p *peer) tryFlush(iov *iovScratch) {
 	p.mu.Lock()
-	if len(p.q) == 0 || p.phase != phaseOpen || !p.sock.pollable() {
+	if len(p.q) == 0 || p.phase != phaseOpen || p.flags&qHeld != 0 || !p.sock.pollable() {
 		p.mu.Unlock()
-		go p.flush()
+		go p.flush() // which writes what it may, or stops
 		return
 	}
 	batch := p.q

@@ -50,7 +50,7 @@ func (s *Server) broadcastLocked(rich, plain []byte) {
 // Deferring is what turns a burst into one write per peer, as
 // nats-server's deferred flush does: until the flush runs, every further
 // broadcast only appends its frame to the queues of the peers already
-// pending (their flushing flag is set), so each peer gets everything the
+// pending (they hold qFlushing), so each peer gets everything the
 // burst brought in one writev, one message per frame. A lone message is
 // not held back: the flush runs as soon as the reader that broadcast it
 // waits for input.
