@@ -17,16 +17,18 @@ import (
 // its state and every transition of it are in state.go.
 //
 // Three goroutines may touch a peer: its reader (the only caller of ws's
-// read methods), its flusher (the only writer to raw, started on demand and
-// gone when the queue is empty) and whoever enqueues (the hub under s.mu,
-// timers, the reader). Everything written to raw goes through the queue.
+// read methods), its writer (the only writer to raw, the holder of
+// qFlushing: a flusher goroutine started on demand and gone when the
+// queue is empty, or the deferred flush of a broadcast) and whoever
+// enqueues (the hub under s.mu, timers, the reader). Everything written
+// to raw goes through the queue.
 // Each field says who owns it: read-only, guarded by s.mu, p.mu or the
 // wheel's lock, atomic, or owned by one goroutine.
 type peer struct {
 	// Set before the reader starts, then read-only.
 	s    *Server
 	id   uint64          // set by register under s.mu
-	raw  net.Conn        // the hijacked connection: only a flusher writes to it
+	raw  net.Conn        // the hijacked connection: only the writer writes to it
 	ws   *websocket.Conn // read side only: its writes land in the queue (conn.Write)
 	br   *bufio.Reader   // ws's read buffer, nil if gorilla brought its own
 	sock socket          // raw as the poller sees it: waits for input, writes without blocking
