@@ -18,8 +18,9 @@ import (
 // bufio.Writer, and Hijack adds another 4 KiB writer; a hijacked
 // connection never gives them back. For a chat server whose connections
 // are nearly all WebSocket upgrades that is 12 KiB of garbage per
-// connection, and the heap the runtime keeps to absorb it was a third of
-// what an idle connection cost. So on the listeners it owns the server
+// connection, and the heap the runtime keeps to absorb it was a large
+// share of what an idle connection cost (docs/PERFORMANCE.md, "What
+// Parley's server does, and what each choice bought"). So on the listeners it owns the server
 // reads the request head itself, through the small reader the
 // connection keeps anyway, and upgrades the usual WebSocket requests
 // directly. Anything else (the page, a refusal, a malformed request) is
@@ -248,17 +249,21 @@ func (s *Server) serveConn(c net.Conn) {
 		return
 	}
 	h := &upgradeWriter{conn: &conn{Conn: c}, br: br}
-	ws, err := s.fast.Upgrade(h, r, s.plainHeader(c))
+	ws, err := s.serveUp.Upgrade(h, r, s.plainHeader(c))
 	if err != nil {
 		if !h.hijacked {
 			// gorilla refused the request (origin, version, key): the
 			// HTTP server refuses it again, with the answer and the log.
+			// gorilla refuses before it hijacks, and writes its refusal
+			// only through w (TestServeHandsOffHTTP: bad version, bad
+			// key, cross origin).
 			s.handOff(c, rec.bytes(), key)
 			return
 		}
 		s.unreserve(key)
 		// gorilla closed the connection: it sent data before the
-		// handshake was done, or the 101 could not be written.
+		// handshake was done, or the 101 could not be written
+		// (TestServeEarlyData).
 		s.log.Debug("upgrade failed", "addr", r.RemoteAddr, "err", err)
 		return
 	}

@@ -10,7 +10,7 @@ var errShortClose = errors.New("websocket: close frame with a 1-byte payload")
 
 // checkClose looks at the frame at the start of the read buffer, where
 // the reader is at a frame boundary (between messages, as for
-// skipPongs), and returns errShortClose if it is a close frame with a
+// skipPongs: TestGorillaSkipPongs pins it), and returns errShortClose if it is a close frame with a
 // one-byte payload, before gorilla reads it. The reader then ends the
 // peer as for any protocol error: close 1002. It waits for a second byte
 // only behind a close opcode, as gorilla would wait for it anyway.

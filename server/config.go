@@ -186,7 +186,8 @@ const (
 	// readBufferSize is the per-connection read buffer. Messages may be
 	// larger (they are read past it); a small buffer keeps idle
 	// connections cheap. gorilla/websocket adopts a hijacked reader only
-	// if it is over 256 bytes, and peeks at most 125 at once.
+	// if it is over 256 bytes, and peeks at most 125 at once
+	// (TestGorillaAdoptsReadBuffer).
 	readBufferSize = 320
 )
 

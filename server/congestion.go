@@ -36,28 +36,28 @@ type congestion struct {
 // checkCongestedLocked marks p congested if its backlog passed the
 // high-water mark, and reports whether it just became so.
 func (p *peer) checkCongestedLocked() bool {
-	if p.congested {
+	if p.flags&qCongested != 0 {
 		return false
 	}
 	cfg := &p.s.cfg
 	if 4*p.backlogLocked() < cfg.QueueBytes && 4*len(p.q) < cfg.QueueFrames {
 		return false
 	}
-	p.congested = true
+	p.flags |= qCongested
 	return true
 }
 
 // checkDrainedLocked clears p's congestion once its backlog is below half
 // the high-water mark, and reports whether it just did.
 func (p *peer) checkDrainedLocked() bool {
-	if !p.congested {
+	if p.flags&qCongested == 0 {
 		return false
 	}
 	cfg := &p.s.cfg
 	if 8*p.backlogLocked() >= cfg.QueueBytes || 8*len(p.q) >= cfg.QueueFrames {
 		return false
 	}
-	p.congested = false
+	p.flags &^= qCongested
 	return true
 }
 
@@ -137,7 +137,7 @@ func (s *Server) watchCongestion() {
 		draining := false
 		for p := range c.peers {
 			p.mu.Lock()
-			draining = p.congested && !p.dead && !p.stalledLocked(now)
+			draining = p.flags&qCongested != 0 && p.phase != phaseDead && !p.stalledLocked(now)
 			p.mu.Unlock()
 			if draining {
 				break

@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -71,7 +70,7 @@ func (s *Server) start(c *conn, ws *websocket.Conn, br *bufio.Reader, key string
 		raw:  c.Conn,
 		ws:   ws,
 		br:   br,
-		rw:   newReadWaiter(c.Conn),
+		sock: newSocket(c.Conn),
 		rich: ws.Subprotocol() == wire.Subprotocol,
 		ip:   key,
 	}
@@ -199,11 +198,7 @@ func (s *Server) register(p *peer) {
 	s.log.Debug("connected", "conn", p.id, "addr", p.raw.RemoteAddr(), "rich", p.rich)
 	p.startPings()
 	if p.rich {
-		p.mu.Lock()
-		if !p.closing {
-			p.helloWait = time.AfterFunc(s.cfg.HelloTimeout, func() { s.helloTimedOut(p) })
-		}
-		p.mu.Unlock()
+		p.awaitHello(s.cfg.HelloTimeout)
 	} else if p.gated() {
 		s.awaitPass(p)
 	}

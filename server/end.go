@@ -3,7 +3,7 @@ package server
 import (
 	"errors"
 	"net"
-	"time"
+	"strconv"
 
 	"github.com/gorilla/websocket"
 
@@ -11,28 +11,53 @@ import (
 )
 
 // Ending a peer: the farewells and close codes it is ended with
-// (ending), the close frame queued last, the grace timer that bounds its
-// sending, and cut, which closes the socket at once.
+// (ending), and what starts its closing (end) or cuts it (a failed
+// write). The transitions themselves are in state.go.
 
 // ending describes how the server ends a connection on purpose.
 type ending struct {
-	code  int    // WebSocket close code
-	text  string // close frame reason, for people
-	leave string // the reason in the leave event others see
-	rich  []byte // frame sent to a rich client before the close, or nil
-	plain []byte // frame sent to a plain client before the close, or nil
+	code  int         // WebSocket close code
+	text  string      // close frame reason, for people
+	leave leaveReason // the reason in the leave event others see
+	rich  []byte      // frame sent to a rich client before the close, or nil
+	plain []byte      // frame sent to a plain client before the close, or nil
 }
 
-// Leave reasons, as sent in leave events.
+// leaveReason is why a peer left, as the leave event others see says it
+// (String). One byte, not a string: every connection holds one.
+type leaveReason uint8
+
+// Leave reasons.
 const (
-	leaveQuit     = "quit"     // the client closed the connection
-	leaveLost     = "lost"     // the connection dropped without a close frame
-	leaveTimeout  = "timeout"  // no pong or data within PongTimeout
-	leaveSlow     = "slow"     // the client did not read fast enough
-	leaveReplaced = "replaced" // the session connected again
-	leavePolicy   = "policy"   // the client broke a rule and was closed
-	leaveShutdown = "shutdown" // the server is stopping
+	leaveUnknown  leaveReason = iota // none recorded yet: the first cause recorded wins
+	leaveQuit                        // the client closed the connection
+	leaveLost                        // the connection dropped without a close frame
+	leaveTimeout                     // no pong or data within PongTimeout
+	leaveSlow                        // the client did not read fast enough
+	leaveReplaced                    // the session connected again
+	leavePolicy                      // the client broke a rule and was closed
+	leaveShutdown                    // the server is stopping
 )
+
+// leaveNames are the reasons as sent in leave events (docs/PROTOCOL.md).
+var leaveNames = [...]string{
+	leaveUnknown:  "",
+	leaveQuit:     "quit",
+	leaveLost:     "lost",
+	leaveTimeout:  "timeout",
+	leaveSlow:     "slow",
+	leaveReplaced: "replaced",
+	leavePolicy:   "policy",
+	leaveShutdown: "shutdown",
+}
+
+// String returns the reason as sent in leave events.
+func (r leaveReason) String() string {
+	if int(r) < len(leaveNames) {
+		return leaveNames[r]
+	}
+	return "leave(" + strconv.Itoa(int(r)) + ")"
+}
 
 // Endings the server uses often, built once.
 var (
@@ -65,8 +90,8 @@ var (
 )
 
 // end queues e's farewell frame and close frame unless the peer is
-// already closing, and arms the timer that cuts the connection if it does
-// not go in time.
+// already closing (beginClosingLocked), and records e's leave reason
+// unless one is recorded.
 func (p *peer) end(e ending) {
 	p.mu.Lock()
 	start := p.endLocked(e)
@@ -76,63 +101,30 @@ func (p *peer) end(e ending) {
 	}
 }
 
+// endLocked is end under p.mu. It reports whether the caller must start
+// a flusher.
 func (p *peer) endLocked(e ending) (start bool) {
-	if p.reason == "" {
+	if p.reason == leaveUnknown {
 		p.reason = e.leave
 	}
-	if p.closing {
+	if p.phase != phaseOpen {
 		return false
 	}
-	p.closing = true
-	p.hold = false
 	f := e.plain
 	if p.rich {
 		f = e.rich
 	}
-	if f != nil {
-		p.q = append(p.q, f)
-		p.addQueuedLocked(len(f))
-	}
-	cf := closeFrame(e.code, e.text)
-	p.q = append(p.q, cf)
-	p.addQueuedLocked(len(cf))
-	p.closingLocked()
-	return p.startLocked()
-}
-
-// closingLocked sets up what follows the queueing of a close frame.
-func (p *peer) closingLocked() {
-	p.closing = true
-	if p.sent == nil {
-		p.sent = make(chan struct{})
-	}
-	p.s.wheel.remove(p)
-	if p.grace == nil && !p.dead {
-		p.grace = time.AfterFunc(closeGrace, p.cut)
-	}
-}
-
-// markSentLocked records that the close frame is written or never will be.
-func (p *peer) markSentLocked() {
-	if p.sent == nil {
-		p.sent = closedChan
-		p.sentDone = true
-	}
-	if !p.sentDone {
-		close(p.sent)
-		p.sentDone = true
-	}
+	return p.beginClosingLocked(f, closeFrame(e.code, e.text))
 }
 
 // writeFailed handles a failed write: the connection is useless.
 func (p *peer) writeFailed(err error) {
-	var ne net.Error
-	timeout := errors.As(err, &ne) && ne.Timeout()
+	timeout := isTimeout(err)
 	p.mu.Lock()
-	// flushing stays set: the flusher is done, but until cut marks the
+	// qFlushing stays set: the flusher is done, but until cut makes the
 	// peer dead, clearing it would let a new flusher start and write on
 	// a broken connection, over the batch that failed.
-	if p.reason == "" {
+	if p.reason == leaveUnknown {
 		p.reason = leaveLost
 		if timeout {
 			p.reason = leaveSlow
@@ -148,30 +140,8 @@ func (p *peer) writeFailed(err error) {
 	p.cut()
 }
 
-// cut closes the connection at once. The reader then fails and finishes.
-func (p *peer) cut() {
-	p.mu.Lock()
-	if p.dead {
-		p.mu.Unlock()
-		return
-	}
-	p.dead = true
-	p.closing = true
-	p.dropQueuedLocked()
-	p.spare = nil
-	p.markSentLocked()
-	p.s.wheel.remove(p)
-	if p.grace != nil {
-		p.grace.Stop()
-	}
-	if p.helloWait != nil {
-		p.helloWait.Stop()
-	}
-	if p.expiry != nil {
-		p.expiry.Stop()
-	}
-	p.mu.Unlock()
-	p.s.uncongest(p)
-	p.raw.Close()
-	p.wake() // a parked peer's reader finds the connection closed and finishes
+// isTimeout reports whether err is a passed deadline.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -21,7 +21,7 @@ func tcpPeer(t *testing.T, s *Server) (*peer, net.Conn) {
 	cli, srvEnd := tcpPair(t)
 	cli.(*net.TCPConn).SetReadBuffer(64 << 10)
 	srvEnd.(*net.TCPConn).SetWriteBuffer(64 << 10)
-	p := &peer{s: s, raw: srvEnd, rw: newReadWaiter(srvEnd)}
+	p := &peer{s: s, raw: srvEnd, sock: newSocket(srvEnd)}
 	s.mu.Lock()
 	s.pending++
 	s.mu.Unlock()
@@ -33,7 +33,7 @@ func tcpPeer(t *testing.T, s *Server) (*peer, net.Conn) {
 // own; a write that the socket takes only in part is finished by a
 // flusher, before anything queued meanwhile, so a client that reads
 // slowly gets every frame whole and in order, and delays nobody.
-func TestFlushSoonPartialWrites(t *testing.T) {
+func TestTryFlushPartialWrites(t *testing.T) {
 	s := New(Config{Rate: -1, MaxConns: -1, QueueBytes: 64 << 20})
 	defer release(s)
 	slow, slowCli := tcpPeer(t, s)
@@ -82,7 +82,7 @@ func TestFlushSoonPartialWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	slow.mu.Lock()
-	stuck := slow.flushing || len(slow.q) > 0
+	stuck := slow.flags&qFlushing != 0 || len(slow.q) > 0
 	slow.mu.Unlock()
 	if !stuck {
 		t.Fatal("everything was written to the slow client unread: the test proves nothing")
@@ -93,9 +93,9 @@ func TestFlushSoonPartialWrites(t *testing.T) {
 	drain(t, s)
 }
 
-// Frames queued while flushSoon writes go after what is left of its frame,
+// Frames queued while tryFlush writes go after what is left of its frame,
 // however the write and the queueing interleave.
-func TestFlushSoonKeepsOrder(t *testing.T) {
+func TestTryFlushKeepsOrder(t *testing.T) {
 	s := New(Config{Rate: -1, MaxConns: -1, QueueBytes: 64 << 20})
 	defer release(s)
 	big := textFrame("A" + strings.Repeat("a", 200<<10)) // more than the socket buffers hold
@@ -117,7 +117,7 @@ func TestFlushSoonKeepsOrder(t *testing.T) {
 				p.enqueue(small(i))
 			}
 		}()
-		p.flushSoon(new(iovScratch))
+		p.tryFlush(new(iovScratch))
 		br := bufio.NewReader(cli)
 		var h [10]byte
 		io.ReadFull(br, h[:10])

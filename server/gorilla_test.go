@@ -11,7 +11,11 @@ package server
 //     makes after the handshake as one whole frame (peer.control);
 //   - skipping pongs: between messages gorilla's buffer is at a frame
 //     boundary, pongs consumed there are never seen by gorilla, and what
-//     peer.skipPongs leaves is still checked by gorilla.
+//     peer.skipPongs leaves is still checked by gorilla (also checkClose);
+//   - the errors ReadMessage returns, which endingFor maps to how a peer
+//     ends (TestGorillaReadErrors, gorilla_pins_test.go);
+//   - no write buffer: with noWriteBuffers as its pool gorilla holds none
+//     (TestGorillaNoWriteBuffer, gorilla_pins_test.go).
 
 import (
 	"bufio"

@@ -195,7 +195,7 @@ func (s *Server) hello(p *peer, h wire.Hello, first []byte) {
 	s.log.Debug("joined", "conn", p.id, "addr", p.raw.RemoteAddr(), "nick", r.welcome.Nick,
 		"resumed", r.welcome.Resumed, "gap", r.welcome.Gap, "agent", h.Agent)
 	sortUsers(r.welcome.Users)
-	p.release(append(first, mustJSONFrame(*r.welcome)...))
+	p.releaseWelcome(append(first, mustJSONFrame(*r.welcome)...))
 }
 
 // plainHelp is the answer to /help.

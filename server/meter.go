@@ -13,8 +13,9 @@ import (
 // busy without ever finishing a message: a flood of pings or pongs, or a
 // message of endless empty continuation frames, each a few bytes that the
 // read limit never sees. So the server watches the frame headers in the
-// bytes as they pass from the socket to gorilla (conn.Read), before gorilla
-// parses them, and stops a client that sends more control frames than any
+// bytes as they pass from the socket to gorilla (conn.Read: gorilla reads
+// only through the reader the hijacker hands it, pinned by
+// TestGorillaAdoptsReadBuffer), before gorilla parses them, and stops a client that sends more control frames than any
 // client needs, or more frames in one message than any client makes.
 // Payloads are skipped by arithmetic: the meter costs a few comparisons a
 // frame.

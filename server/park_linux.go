@@ -115,7 +115,7 @@ func (p *peer) park() bool {
 	}
 	var armed error
 	ran := false
-	err := p.rw.rc.Control(func(sysfd uintptr) {
+	err := p.sock.rc.Control(func(sysfd uintptr) {
 		ran = true
 		fd := int(sysfd)
 		parking.mu.Lock()

@@ -415,10 +415,4 @@ func (s *Server) HasPassword() bool { return s.gate != nil }
 // awaitPass gives a gated plain client passTimeout to send the right
 // /pass (a person is typing it), as a rich one has HelloTimeout for its
 // hello; helloTimedOut ends it if it has not joined by then.
-func (s *Server) awaitPass(p *peer) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.closing {
-		p.helloWait = time.AfterFunc(passTimeout, func() { s.helloTimedOut(p) })
-	}
-}
+func (s *Server) awaitPass(p *peer) { p.awaitHello(passTimeout) }

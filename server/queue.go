@@ -1,13 +1,16 @@
 package server
 
 import (
+	"net"
+	"sync"
 	"syscall"
 	"time"
 )
 
 // A peer's outbound queue and its flushing: every byte written to a
-// peer's socket passes through the queue and is written by one flusher at
-// a time.
+// peer's socket passes through the queue and is written by one writer at
+// a time, the holder of qFlushing (state.go): a flusher goroutine (flush)
+// or the deferred flush of a broadcast (tryFlush).
 
 // enqueue appends frame f to the queue and starts the flusher if none is
 // running. A peer whose queue would overflow is closed as a slow consumer;
@@ -26,7 +29,7 @@ func (p *peer) push(f []byte, traffic bool) {
 // would overflow. It reports whether the caller must start a flusher.
 func (p *peer) queue(f []byte, traffic bool) (start bool) {
 	p.mu.Lock()
-	if p.closing {
+	if p.phase != phaseOpen {
 		p.mu.Unlock()
 		return false
 	}
@@ -52,18 +55,23 @@ func (p *peer) queue(f []byte, traffic bool) (start bool) {
 			"queued_frames", frames, "queued_bytes", n, "server_queued_bytes", s.queued.Load())
 		return start
 	}
-	p.q = append(p.q, f)
-	p.addQueuedLocked(len(f))
+	p.appendLocked(f)
 	if traffic {
-		p.busy = true
+		p.flags |= qTraffic
 	}
 	congests := p.checkCongestedLocked()
-	start = p.startLocked()
+	start = p.startFlusherLocked()
 	p.mu.Unlock()
 	if congests {
 		s.congest(p)
 	}
 	return start
+}
+
+// appendLocked appends f to the queue and counts it.
+func (p *peer) appendLocked(f []byte) {
+	p.q = append(p.q, f)
+	p.addQueuedLocked(len(f))
 }
 
 // addQueuedLocked counts n bytes more in q, in the peer's and the server's
@@ -94,17 +102,17 @@ func (p *peer) evictLocked() (start bool) {
 	return p.endLocked(endSlow)
 }
 
-// flushSoon is a flusher's first step without a goroutine of its own:
-// everything queued, usually the frames of one broadcast or of a burst of
-// them, is written with one non-blocking writev(2) on the caller's
-// goroutine (iov is that goroutine's scratch vector). Whatever that does
-// not finish (a full socket buffer, a close) goes to a flusher as usual,
-// so a slow client still delays nobody.
-func (p *peer) flushSoon(iov *iovScratch) {
+// tryFlush is the deferred flush's turn at one peer (flushPending), as
+// its writer: everything queued, usually the frames of one broadcast or of
+// a burst of them, is written with one non-blocking writev(2) on the
+// caller's goroutine (iov is that goroutine's scratch vector). Whatever
+// that does not finish (a full socket buffer, a close) goes to a flusher
+// goroutine as usual, so a slow client still delays nobody.
+func (p *peer) tryFlush(iov *iovScratch) {
 	p.mu.Lock()
-	if len(p.q) == 0 || p.closing || p.dead || !p.rw.pollable() {
+	if len(p.q) == 0 || p.phase != phaseOpen || p.flags&qHeld != 0 || !p.sock.pollable() {
 		p.mu.Unlock()
-		go p.flush()
+		go p.flush() // which writes what it may, or stops
 		return
 	}
 	batch := p.q
@@ -112,7 +120,7 @@ func (p *peer) flushSoon(iov *iovScratch) {
 	size := int(p.qbytes)
 	p.qbytes, p.inflight = 0, p.qbytes
 	p.mu.Unlock()
-	n, err := p.rw.tryWritev(batch, iov)
+	n, err := p.sock.tryWritev(batch, iov)
 	if err != nil && err != syscall.EAGAIN {
 		clear(batch)
 		p.writeFailed(err)
@@ -120,29 +128,25 @@ func (p *peer) flushSoon(iov *iovScratch) {
 	}
 	p.mu.Lock()
 	p.wroteLocked()
-	if n < size && !p.dead {
+	dead := p.phase == phaseDead
+	if n < size && !dead {
 		// The rest goes first, before anything queued meanwhile.
 		p.requeueRestLocked(batch, n)
 	} else {
 		clear(batch)
-		if !p.dead && p.spare == nil {
+		if !dead && p.spare == nil {
 			p.spare = batch[:0]
 		}
 	}
 	drained := p.checkDrainedLocked()
-	if len(p.q) == 0 || p.dead {
-		p.flushing = false
-		p.mu.Unlock()
-		if drained {
-			p.s.uncongest(p)
-		}
-		return
-	}
+	stop := p.stopFlusherLocked()
 	p.mu.Unlock()
 	if drained {
 		p.s.uncongest(p)
 	}
-	go p.flush()
+	if !stop {
+		go p.flush()
+	}
 }
 
 // requeueRestLocked puts what a short write of batch left unwritten (all
@@ -172,56 +176,28 @@ func (p *peer) requeueRestLocked(batch [][]byte, n int) {
 	p.addQueuedLocked(left)
 }
 
-// startLocked reports whether the caller must start a flusher.
-func (p *peer) startLocked() bool {
-	if p.flushing || p.hold || p.dead || len(p.q) == 0 {
-		return false
-	}
-	p.flushing = true
-	return true
-}
-
 // control takes a frame gorilla/websocket wrote itself: a pong, the echo
 // of the client's close frame, or the close frame of a protocol error or
-// of a message over the read limit.
+// of a message over the read limit. A close frame starts the peer's
+// closing, as end does but with gorilla's frame. Telling them apart by
+// the first byte relies on each Write from gorilla being one whole frame
+// (conn.Write; pinned by TestGorillaControlFrameOneWrite).
 func (p *peer) control(f []byte) {
 	if len(f) == 0 || f[0]&0x0f != opClose {
 		p.enqueue(f)
 		return
 	}
 	p.mu.Lock()
-	if p.closing {
-		p.mu.Unlock()
-		return
-	}
-	p.hold = false
-	p.q = append(p.q, f)
-	p.addQueuedLocked(len(f))
-	p.closingLocked()
-	start := p.startLocked()
+	start := p.beginClosingLocked(nil, f)
 	p.mu.Unlock()
 	if start {
 		go p.flush()
 	}
 }
 
-// release ends the hold a join put on the queue: the welcome goes first,
-// before every frame broadcast while it was being encoded.
-func (p *peer) release(welcome []byte) {
-	p.mu.Lock()
-	if !p.closing {
-		p.requeueFirstLocked(welcome)
-	}
-	p.hold = false
-	start := p.startLocked()
-	p.mu.Unlock()
-	if start {
-		go p.flush()
-	}
-}
-
-// flush writes the queue until it is empty, one vectored write per batch,
-// then exits: an idle peer has no writer goroutine.
+// flush is a flusher goroutine, the queue's writer: it writes the queue
+// one vectored write per batch until there is nothing it may write
+// (stopFlusherLocked), then exits: an idle peer has no writer goroutine.
 func (p *peer) flush() {
 	p.mu.Lock()
 	batch := p.spare
@@ -229,13 +205,14 @@ func (p *peer) flush() {
 	p.mu.Unlock()
 	for {
 		p.mu.Lock()
-		if len(p.q) == 0 || p.dead {
-			p.flushing = false
+		if p.stopFlusherLocked() {
 			// Keep both slices for the next burst, however large this
-			// one was: regrowing them burst after burst was a tenth of
-			// the server's CPU under load, and most of its garbage. The
-			// ping tick lets go of them once the peer has been quiet.
-			if !p.dead {
+			// one was: regrowing them burst after burst cost a large
+			// share of the server's CPU under load, and most of its
+			// garbage (docs/PERFORMANCE.md, "What Parley's server does,
+			// and what each choice bought"). The ping tick lets go of
+			// them once the peer has been quiet.
+			if p.phase != phaseDead {
 				p.spare = batch[:0]
 			}
 			p.mu.Unlock()
@@ -243,14 +220,16 @@ func (p *peer) flush() {
 		}
 		batch, p.q = p.q, batch[:0]
 		p.qbytes, p.inflight = 0, p.qbytes
-		last := p.closing // the close frame is queued last, so it is in this batch
+		last := p.phase >= phaseClosing // the close frame is queued last, so it is in this batch
 		p.writing = mono()
 		p.mu.Unlock()
 
 		p.raw.SetWriteDeadline(time.Now().Add(p.s.cfg.WriteTimeout))
-		p.bufs = batch
-		_, err := p.bufs.WriteTo(p.raw) // writev; consumes p.bufs, not batch
-		p.bufs = nil
+		bufs := vectors.Get().(*net.Buffers)
+		*bufs = batch
+		_, err := bufs.WriteTo(p.raw) // writev; consumes *bufs, not batch
+		*bufs = nil
+		vectors.Put(bufs)
 		clear(batch)
 		if err != nil {
 			p.writeFailed(err)
@@ -269,6 +248,11 @@ func (p *peer) flush() {
 	}
 }
 
+// vectors recycles the flushers' views of the batch being written: the
+// vectored write takes a pointer to one, which would otherwise be
+// allocated per batch, and idle peers keep none.
+var vectors = sync.Pool{New: func() any { return new(net.Buffers) }}
+
 // wroteLocked records that the batch in flight is written.
 func (p *peer) wroteLocked() {
 	p.s.queued.Add(-int64(p.inflight))
@@ -276,9 +260,8 @@ func (p *peer) wroteLocked() {
 	p.writing = 0
 }
 
-// requeueFirstLocked puts f at the front of the queue: the rest of a
-// frame a short write left, or a welcome that must go before what was
-// broadcast while it was encoded.
+// requeueFirstLocked puts f at the front of the queue: a welcome that
+// must go before what was broadcast while it was encoded.
 func (p *peer) requeueFirstLocked(f []byte) {
 	p.q = append(p.q, nil)
 	copy(p.q[1:], p.q)
@@ -294,7 +277,7 @@ const idleQueueCap = 4
 // does not hold its peak (up to twice QueueFrames slice headers) while
 // idle.
 func (p *peer) trimLocked() {
-	if p.busy || p.flushing || len(p.q) > 0 {
+	if p.flags&(qTraffic|qFlushing) != 0 || len(p.q) > 0 {
 		return
 	}
 	if cap(p.q) > idleQueueCap {

@@ -20,14 +20,14 @@ func TestQueueSlicesKeptThenTrimmed(t *testing.T) {
 	burst := func() {
 		bursts++
 		p.mu.Lock()
-		p.hold = true
+		p.flags |= qHeld
 		p.mu.Unlock()
 		for range 500 {
 			p.enqueue(frame)
 		}
 		p.mu.Lock()
-		p.hold = false
-		start := p.startLocked()
+		p.flags &^= qHeld
+		start := p.startFlusherLocked()
 		p.mu.Unlock()
 		if start {
 			go p.flush()

@@ -18,7 +18,7 @@ import (
 func (p *peer) startPings() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.closing {
+	if p.phase == phaseOpen {
 		p.s.wheel.add(p)
 	}
 }
@@ -28,7 +28,7 @@ func (p *peer) startPings() {
 func (p *peer) pingTick() {
 	p.mu.Lock()
 	p.trimLocked()
-	p.busy = false
+	p.flags &^= qTraffic
 	p.mu.Unlock()
 	p.push(pingFrame, false)
 	p.watchDeadline()
@@ -102,21 +102,20 @@ const parkAfter = 20 * time.Millisecond
 
 // await returns once the connection has input or an error to report, or
 // errParked once it parked the peer. It waits on a shallow stack (see
-// readWaiter).
+// socket).
 func (p *peer) await() error {
-	if !canPark || !p.rw.pollable() {
-		return p.rw.wait()
+	if !canPark || !p.sock.pollable() {
+		return p.sock.wait()
 	}
-	if ready, err := p.rw.ready(); ready || err != nil {
+	if ready, err := p.sock.ready(); ready || err != nil {
 		return err
 	}
 	d := p.deadline.Load()
 	if short := mono() + int64(parkAfter); short < d {
 		p.raw.SetReadDeadline(clockBase.Add(time.Duration(short)))
-		err := p.rw.wait()
+		err := p.sock.wait()
 		p.raw.SetReadDeadline(clockBase.Add(time.Duration(d)))
-		var ne net.Error
-		if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
+		if err == nil || !isTimeout(err) {
 			return err
 		}
 	}
@@ -124,7 +123,7 @@ func (p *peer) await() error {
 		p.watchDeadline()
 		return errParked
 	}
-	return p.rw.wait()
+	return p.sock.wait()
 }
 
 // extend moves the read deadline PongTimeout ahead: the client showed it
@@ -196,7 +195,7 @@ func (p *peer) watchDeadline() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.dead {
+	if p.phase == phaseDead {
 		return
 	}
 	if p.expiry == nil {
@@ -212,39 +211,21 @@ func (p *peer) watchDeadline() {
 func (p *peer) finish(err error) {
 	if p.finished.Swap(true) {
 		p.s.bugs.Add(1)
-		p.s.log.Error("BUG: a connection finished twice", "conn", p.id, "err", err)
+		p.mu.Lock()
+		state := p.stateLocked()
+		p.mu.Unlock()
+		p.s.log.Error("BUG: a connection finished twice", "conn", p.id, "state", state, "err", err)
 		return
 	}
-	var ce *websocket.CloseError
-	var ne net.Error
-	// gorilla reports a connection that ends without a close frame as a
-	// CloseError with code 1006, which no peer can send.
-	handshakeDone := errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure
-	switch {
-	case handshakeDone:
-		// gorilla queued the echo of the client's close frame already.
-		p.end(ending{code: websocket.CloseNormalClosure, leave: leaveQuit})
-	case errors.As(err, &ne) && ne.Timeout():
-		p.end(endTimeout)
-	case errors.Is(err, errControlFlood), errors.Is(err, errFragments):
+	e, handshakeDone := endingFor(err)
+	if errors.Is(err, errControlFlood) || errors.Is(err, errFragments) {
 		p.s.log.Info("closing a flooding client", "conn", p.id, "addr", p.raw.RemoteAddr(), "why", err)
-		p.end(endFlood)
-	case errors.Is(err, websocket.ErrReadLimit):
-		// gorilla queued the 1009 close itself.
-		p.end(ending{code: websocket.CloseMessageTooBig, text: "message too big", leave: leavePolicy})
-	case ce != nil, errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET):
-		// Nothing to say to a connection that is gone.
-		p.end(ending{code: websocket.CloseGoingAway, leave: leaveLost})
-	default:
-		// A protocol error: gorilla queued a 1002 close itself, or the
-		// connection broke.
-		p.end(ending{code: websocket.CloseProtocolError, text: "protocol error", leave: leavePolicy})
 	}
+	p.end(e)
 	p.s.leave(p)
 
 	p.mu.Lock()
-	sent, dead := p.sent, p.dead
+	sent, dead := p.sent, p.phase == phaseDead
 	if sent == nil {
 		sent = closedChan
 	}
@@ -260,13 +241,47 @@ func (p *peer) finish(err error) {
 	}
 }
 
+// endingFor maps the error a reader stopped with to how the peer ends,
+// and reports whether the close handshake is done: the client closed,
+// and gorilla queued the echo of its close frame already. It is the seam
+// between the reader and the errors gorilla/websocket returns, which
+// TestGorillaReadErrors pins.
+func endingFor(err error) (e ending, handshakeDone bool) {
+	var ce *websocket.CloseError
+	isClose := errors.As(err, &ce)
+	switch {
+	case isClose && ce.Code != websocket.CloseAbnormalClosure:
+		// gorilla reports a connection that ends without a close frame
+		// as a CloseError with code 1006, which no peer can send; any
+		// other code is the client's close frame, which gorilla echoed
+		// before ReadMessage returned (TestGorillaControlFrameOneWrite).
+		return ending{code: websocket.CloseNormalClosure, leave: leaveQuit}, true
+	case isTimeout(err):
+		return endTimeout, false
+	case errors.Is(err, errControlFlood), errors.Is(err, errFragments):
+		return endFlood, false
+	case errors.Is(err, websocket.ErrReadLimit):
+		// gorilla queued the 1009 close itself
+		// (TestGorillaControlFrameOneWrite).
+		return ending{code: websocket.CloseMessageTooBig, text: "message too big", leave: leavePolicy}, false
+	case isClose, errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET):
+		// Nothing to say to a connection that is gone.
+		return ending{code: websocket.CloseGoingAway, leave: leaveLost}, false
+	default:
+		// A protocol error: gorilla queued a 1002 close itself
+		// (TestGorillaControlFrameOneWrite), or the connection broke.
+		return ending{code: websocket.CloseProtocolError, text: "protocol error", leave: leavePolicy}, false
+	}
+}
+
 // linger half-closes the connection after our close frame and reads what
 // the client still sends until it closes too, briefly. Closing a socket
 // with unread input makes the kernel reset it, and a reset can destroy our
 // close frame before the client reads it.
 func (p *peer) linger() {
 	p.mu.Lock()
-	dead := p.dead
+	dead := p.phase == phaseDead
 	p.mu.Unlock()
 	if dead {
 		return

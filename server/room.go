@@ -50,7 +50,7 @@ func (s *Server) broadcastLocked(rich, plain []byte) {
 // Deferring is what turns a burst into one write per peer, as
 // nats-server's deferred flush does: until the flush runs, every further
 // broadcast only appends its frame to the queues of the peers already
-// pending (their flushing flag is set), so each peer gets everything the
+// pending (they hold qFlushing), so each peer gets everything the
 // burst brought in one writev, one message per frame. A lone message is
 // not held back: the flush runs as soon as the reader that broadcast it
 // waits for input.
@@ -108,7 +108,7 @@ func flushEach(idle *[]*peer, i, n int, left *atomic.Int32) {
 	iov := iovs.Get().(*iovScratch)
 	list := *idle
 	for j := i; j < len(list); j += n {
-		list[j].flushSoon(iov)
+		list[j].tryFlush(iov)
 	}
 	iovs.Put(iov)
 	if left != nil && left.Add(-1) > 0 {
@@ -204,11 +204,11 @@ func (s *Server) leave(p *peer) {
 		return
 	}
 	s.removeLocked(p)
-	s.log.Debug("left", "conn", p.id, "nick", p.nick, "reason", reason)
+	s.log.Debug("left", "conn", p.id, "nick", p.nick, "reason", reason.String())
 	if s.closing || len(s.rich) == 0 {
 		return
 	}
-	s.broadcastLocked(mustJSONFrame(wire.Leave{Time: nowMS(), Nick: p.nick, Reason: reason}), nil)
+	s.broadcastLocked(mustJSONFrame(wire.Leave{Time: nowMS(), Nick: p.nick, Reason: reason.String()}), nil)
 }
 
 // helloResult is what join decided, for the reader to send.
@@ -287,13 +287,7 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 	}
 	w.Users = s.usersLocked(p)
 
-	p.mu.Lock()
-	p.hold = true // the welcome goes first, once encoded outside the lock
-	if p.helloWait != nil {
-		p.helloWait.Stop()
-		p.helloWait = nil // a stopped timer is garbage: drop it
-	}
-	p.mu.Unlock()
+	p.holdForWelcome() // the welcome goes first, once encoded outside the lock
 	s.addLocked(p)
 	if old == nil {
 		s.announceJoinLocked(p)

@@ -45,8 +45,8 @@ const shutdownTimeout = 5 * time.Second
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
-	up       websocket.Upgrader
-	fast     websocket.Upgrader // Serve's own upgrades: refusals are left to hs
+	up       websocket.Upgrader // ServeHTTP's upgrades
+	serveUp  websocket.Upgrader // Serve's own upgrades (serveConn): refusals are left to hs
 	hs       *http.Server       // answers everything but Serve's upgrades
 	hsOnce   sync.Once
 	wheel    wheel
@@ -148,9 +148,9 @@ func newServer(cfg Config) *Server {
 	s.up = websocket.Upgrader{
 		HandshakeTimeout: cfg.HandshakeTimeout,
 		// ReadBufferSize 0 makes gorilla adopt the small read buffer the
-		// hijacker hands it; the pool keeps gorilla from allocating a
-		// write buffer it would never use, as the server frames its own
-		// writes.
+		// hijacker hands it (TestGorillaAdoptsReadBuffer); the pool keeps
+		// gorilla from allocating a write buffer it would never use, as
+		// the server frames its own writes (TestGorillaNoWriteBuffer).
 		WriteBufferPool:   noWriteBuffers{},
 		Subprotocols:      []string{wire.Subprotocol},
 		CheckOrigin:       s.checkOrigin,
@@ -174,15 +174,16 @@ func newServer(cfg Config) *Server {
 	s.gate = newGatekeeper(cfg)
 	s.handoff.init()
 	s.wheel.init(s)
-	s.fast = s.up
-	s.fast.CheckOrigin = s.originAllowed
-	s.fast.Error = func(http.ResponseWriter, *http.Request, int, error) {}
+	s.serveUp = s.up
+	s.serveUp.CheckOrigin = s.originAllowed
+	s.serveUp.Error = func(http.ResponseWriter, *http.Request, int, error) {}
 	return s
 }
 
 // noWriteBuffers is a write buffer pool that is never used: setting one
 // keeps gorilla from allocating a write buffer per connection, and the
-// server never calls gorilla's writers.
+// server never calls gorilla's writers. That gorilla then holds none is
+// its internals, pinned by TestGorillaNoWriteBuffer.
 type noWriteBuffers struct{}
 
 func (noWriteBuffers) Get() any  { return nil }

@@ -13,8 +13,8 @@ import (
 //
 // Serve's accept loop reads request heads with http.ReadRequest, which
 // leaves to the server what net/http's own server checks before calling
-// a handler: the HTTP version and the Host header. Without them the fast
-// path upgraded what the other path refused (no Host, HTTP/0.9, HTTP/9.9)
+// a handler: the HTTP version and the Host header. Without them Serve's
+// own path upgraded what the other path refused (no Host, HTTP/0.9, HTTP/9.9)
 // and both paths upgraded what RFC 6455 forbids (HTTP/1.0, an empty Host).
 // upgradeStatus is the one decision: ServeHTTP answers by it, and the
 // accept loop upgrades a request itself only when it says so, handing

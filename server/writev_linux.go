@@ -17,7 +17,7 @@ const maxIovecs = 1024
 // is syscall.EAGAIN if the socket buffer is full. iov is the caller's
 // scratch space for the vector, kept across calls so that a write does
 // not allocate. Like tryWrite it needs no write deadline.
-func (w readWaiter) tryWritev(fs [][]byte, iov *iovScratch) (n int, err error) {
+func (w socket) tryWritev(fs [][]byte, iov *iovScratch) (n int, err error) {
 	if len(fs) == 1 {
 		// One frame, as a lone message brings: write(2) is the shorter
 		// path through the kernel.

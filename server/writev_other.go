@@ -8,7 +8,7 @@ type iovScratch struct{}
 // tryWritev writes the first of the frames fs with one non-blocking write
 // (see tryWrite): the others are left, as after a short write, for the
 // peer's flusher. Only Linux has the vectored version.
-func (w readWaiter) tryWritev(fs [][]byte, _ *iovScratch) (int, error) {
+func (w socket) tryWritev(fs [][]byte, _ *iovScratch) (int, error) {
 	if len(fs) == 0 {
 		return 0, nil
 	}

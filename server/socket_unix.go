@@ -7,32 +7,37 @@ import (
 	"syscall"
 )
 
-// readWaiter waits until a connection has input, without reading it.
+// socket is a peer's connection as Go's poller sees it, for the two
+// things the server does below net.Conn: waiting until there is input
+// without reading it (the reader), and writing without blocking (the
+// deferred flush, tryFlush).
 //
 // An idle connection's reader spends its life waiting for input. Waiting
 // inside gorilla/websocket's read path takes a deep call stack that the
 // runtime cannot shrink; waiting here first takes a shallow one that the
 // garbage collector shrinks to the minimum, which is most of what an idle
 // connection costs.
-type readWaiter struct {
+type socket struct {
 	rc syscall.RawConn
 }
 
-func newReadWaiter(c net.Conn) readWaiter {
+// newSocket returns c's socket; one that is not pollable (pollable
+// false) if c is not a socket, as in tests.
+func newSocket(c net.Conn) socket {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
-		return readWaiter{}
+		return socket{}
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return readWaiter{}
+		return socket{}
 	}
-	return readWaiter{rc: rc}
+	return socket{rc: rc}
 }
 
 // wait returns when the connection has input or an error to report, or
 // with the error of its read deadline or of its closing.
-func (w readWaiter) wait() error {
+func (w socket) wait() error {
 	if w.rc == nil {
 		return nil
 	}
@@ -41,12 +46,12 @@ func (w readWaiter) wait() error {
 
 // pollable reports whether the connection is a socket waited for by Go's
 // poller, as parking needs.
-func (w readWaiter) pollable() bool { return w.rc != nil }
+func (w socket) pollable() bool { return w.rc != nil }
 
 // ready reports whether the connection has input or an error to report,
 // without waiting; it returns the error of a passed read deadline or of
 // the connection's closing.
-func (w readWaiter) ready() (bool, error) {
+func (w socket) ready() (bool, error) {
 	ready := false
 	err := w.rc.Read(func(fd uintptr) bool {
 		ready = hasInput(fd)
@@ -71,7 +76,7 @@ func hasInput(fd uintptr) bool {
 // connection's write deadline has passed, and the deadline a flusher set
 // for its last batch (or the handshake's) is long gone when an idle peer
 // gets its next message. A write that cannot block needs no deadline.
-func (w readWaiter) tryWrite(b []byte) (n int, err error) {
+func (w socket) tryWrite(b []byte) (n int, err error) {
 	cerr := w.rc.Control(func(fd uintptr) {
 		for {
 			n, err = syscall.Write(int(fd), b)
