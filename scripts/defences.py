@@ -369,6 +369,9 @@ DEFENCES = [
      "\tif err != nil {\n\t\treturn err\n\t}\n\td.wmu.Lock()", "\t_ = err\n\td.wmu.Lock()",
      "Write's refusal after a failed sync",
      r"Write after a failed sync: <nil>, want ErrSync"),
+    ("welcome first: a writer stops at a hold", "TestWelcomeFirstPastRunningFlusher", "./server", "server/state.go",
+     "if len(p.q) > 0 && p.phase != phaseDead && p.flags&qHeld == 0 {", "if len(p.q) > 0 && p.phase != phaseDead {",
+     "the hold on a running writer", r'written before the welcome'),
 ]
 
 
