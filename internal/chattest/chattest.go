@@ -2,7 +2,7 @@
 // (server, net/client, ui and the main package): a real server on a
 // loopback listener over the production Serve path (or, on request, the
 // http.Handler path), a listener that can be killed like a process, a
-// dialer that counts and cuts its connections, a recorder of a client's
+// dialer that counts and resets its connections, a recorder of a client's
 // events, WaitFor with a deadline, and the count and filter helpers of
 // the message lists tests compare.
 //

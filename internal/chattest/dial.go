@@ -60,15 +60,34 @@ func reset(c net.Conn) {
 	c.Close()
 }
 
-// Dialer is a client's NetDial that counts its dials, for tests of how
-// often a client tries to reconnect. The zero value is ready.
+// Dialer is a client's NetDial that counts its dials and keeps the
+// connections, so that a test can see how often a client reconnects and
+// reset its link as a crashed network would. The zero value is ready.
 type Dialer struct {
 	// N counts the dials, failed ones too.
-	N atomic.Int64
+	N     atomic.Int64
+	mu    sync.Mutex
+	conns []net.Conn
 }
 
 // Dial dials as net.Dialer does; it fits client.Config.NetDial.
 func (d *Dialer) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	d.N.Add(1)
-	return (&net.Dialer{}).DialContext(ctx, network, addr)
+	nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	if err == nil {
+		d.mu.Lock()
+		d.conns = append(d.conns, nc)
+		d.mu.Unlock()
+	}
+	return nc, err
+}
+
+// Reset closes every connection dialled so far with a TCP reset.
+func (d *Dialer) Reset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, nc := range d.conns {
+		reset(nc)
+	}
+	d.conns = nil
 }

@@ -135,3 +135,17 @@ func Find[E client.Event](r *Recorder, d time.Duration, match func(E) bool) (E, 
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Say sends text from the recorded client, failing the test if the client
+// refuses it.
+func (r *Recorder) Say(t testing.TB, text string) {
+	t.Helper()
+	if _, err := r.Client.Send(text); err != nil {
+		t.Fatalf("Send %q: %v", text, err)
+	}
+}
+
+// Count returns how many Message events so far have text.
+func (r *Recorder) Count(text string) int {
+	return Count(r.Texts(nil), text)
+}

@@ -22,25 +22,10 @@ import (
 	"parley/server"
 )
 
-// The tests here run parts of themselves in network namespaces: the test
-// binary runs again inside one (ip netns exec … /proc/self/exe) with
-// PARLEY_ROLE naming the part, which prints what it sees, one line each,
-// and ends when its stdin closes.
-
-const roleEnv = "PARLEY_ROLE"
-
+// The tests here run parts of themselves in network namespaces (see
+// netnstest.Main).
 func TestMain(m *testing.M) {
-	switch os.Getenv(roleEnv) {
-	case "":
-		os.Exit(m.Run())
-	case "host":
-		os.Exit(roleHost())
-	case "browse":
-		os.Exit(roleBrowse())
-	default:
-		fmt.Fprintln(os.Stderr, "unknown role", os.Getenv(roleEnv))
-		os.Exit(2)
-	}
+	netnstest.Main(m, map[string]func() int{"host": roleHost, "browse": roleBrowse})
 }
 
 // roleHost hosts a chat, announced, with alice in it, and prints the
@@ -160,14 +145,6 @@ func roleBrowse() int {
 	return 0
 }
 
-func self(t *testing.T) string {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return exe
-}
-
 // TestFindJoinAcrossNamespaces: a chat announced in one namespace is
 // listed in another with its room and people count, joined from the
 // listing, and a message crosses; the count follows bob in, and the
@@ -182,7 +159,7 @@ func TestFindJoinAcrossNamespaces(t *testing.T) {
 	netnstest.AddStandIn(t, p.A, "wg0", "10.99.0.1/24")
 	room := "Café " + p.A[3:]
 	env := []string{"PARLEY_ROOM=" + room}
-	host := netnstest.Start(t, p.A, append(env, roleEnv+"=host"), self(t), "-test.run=^$")
+	host := netnstest.StartRole(t, p.A, "host", env)
 	host.Expect(`^HOSTING \d+`, 15*time.Second)
 	out := host.Output()
 	for _, want := range []string{
@@ -197,7 +174,7 @@ func TestFindJoinAcrossNamespaces(t *testing.T) {
 	if !strings.Contains(out, "ifaces="+p.IfA+","+second) && !strings.Contains(out, "ifaces="+second+","+p.IfA) {
 		t.Errorf("the host does not say it announces on %s and %s:\n%s", p.IfA, second, out)
 	}
-	browse := netnstest.Start(t, p.B, append(env, roleEnv+"=browse"), self(t), "-test.run=^$")
+	browse := netnstest.StartRole(t, p.B, "browse", env)
 
 	// Listed with room, version and at first 1 person (alice).
 	defer func() {
