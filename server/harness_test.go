@@ -15,7 +15,6 @@ package server_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -35,6 +34,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"parley/internal/chattest"
 	"parley/net/wire"
 	"parley/server"
 )
@@ -76,36 +76,18 @@ func secConfig(t testing.TB) server.Config {
 // serve runs a server for cfg on its own loopback listener, as Run and
 // the app's Host do, so that the HTTP server's handshake timeouts apply
 // (an httptest.Server has none). It returns the server and its ws:// URL.
+// When the test ends the server must be empty (checkEmpty) and Serve must
+// return ErrClosed after the shutdown.
 func serve(t testing.TB, cfg server.Config) (*server.Server, string) {
 	t.Helper()
 	srv := server.New(cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		checkEmpty(t, srv)
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		srv.Shutdown(ctx, wire.ByeShutdown, "test over")
-		if err := <-served; !errors.Is(err, server.ErrClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return srv, "ws://" + ln.Addr().String()
+	l := chattest.Serve(t, srv, chattest.Options{Check: emptyCheck(srv), Closed: server.ErrClosed})
+	return srv, l.URL
 }
 
 // quietLogger logs warnings and errors to the test's log.
 func quietLogger(t testing.TB) *slog.Logger {
-	w := &testWriter{t: t}
-	t.Cleanup(func() {
-		w.mu.Lock()
-		w.done = true
-		w.mu.Unlock()
-	})
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return chattest.Logger(t, slog.LevelWarn)
 }
 
 // received is one frame a harness client got. Large frames are cut, so
