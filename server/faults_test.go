@@ -30,16 +30,10 @@ import (
 
 // clientConfig is a net/client configuration with short timeouts.
 func clientConfig(t testing.TB, addr, nick string) netclient.Config {
-	return netclient.Config{
-		Addr:         addr,
-		Nick:         nick,
-		Logger:       quietLogger(t),
-		DialTimeout:  2 * time.Second,
-		MinBackoff:   20 * time.Millisecond,
-		MaxBackoff:   200 * time.Millisecond,
-		PingInterval: 500 * time.Millisecond,
-		PongTimeout:  1500 * time.Millisecond,
-	}
+	cfg := chattest.ClientConfig(t, addr, nick)
+	cfg.Logger = quietLogger(t)
+	cfg.PingInterval, cfg.PongTimeout = 500*time.Millisecond, 1500*time.Millisecond
+	return cfg
 }
 
 // serveKillable runs a new server on addr until the test ends or Kill.
@@ -61,8 +55,8 @@ func TestFaultServerKilled(t *testing.T) {
 	cfg := secConfig(t)
 	srv1, k1 := serveKillable(t, "127.0.0.1:0", cfg)
 	addr := k1.Addr
-	rl := newRelay(t, addr)
-	alice, ra := chattest.Dial(t, clientConfig(t, rl.addr(), "alice"))
+	rl := chattest.NewRelay(t, addr)
+	alice, ra := chattest.Dial(t, clientConfig(t, rl.Addr(), "alice"))
 	bob, rb := chattest.Dial(t, clientConfig(t, addr, "bob"))
 
 	const n = 40
@@ -99,7 +93,7 @@ func TestFaultServerKilled(t *testing.T) {
 		return len(chattest.Filter(ra.Texts(nil), "bob ")) >= len(chattest.Filter(rb.Texts(nil), "bob ")) &&
 			len(bob.Pending()) == 0
 	})
-	rl.deaf.Store(true)
+	rl.MuteDown.Store(true)
 	echoless := func() int {
 		n := 0
 		for _, s := range chattest.Filter(rb.Texts(nil), "alice ") {
@@ -111,7 +105,7 @@ func TestFaultServerKilled(t *testing.T) {
 	}
 	waitFor(t, "alice's messages that only bob saw", func() bool { return echoless() >= 3 })
 	k1.Kill()
-	rl.deaf.Store(false)
+	rl.MuteDown.Store(false)
 	bobTurn.Unlock()
 	killedAt := sent[0].Load()
 	time.Sleep(300 * time.Millisecond) // the outage; they keep typing
@@ -286,8 +280,8 @@ func TestFaultClientVanishes(t *testing.T) {
 	addr := k.Addr
 	_, ra := chattest.Dial(t, clientConfig(t, addr, "alice"))
 
-	rl := newRelay(t, addr)
-	_, rc := chattest.Dial(t, clientConfig(t, rl.addr(), "carol"))
+	rl := chattest.NewRelay(t, addr)
+	_, rc := chattest.Dial(t, clientConfig(t, rl.Addr(), "carol"))
 	var dd chattest.Dialer
 	dc := clientConfig(t, addr, "dave")
 	dc.NetDial = dd.Dial
@@ -298,7 +292,7 @@ func TestFaultClientVanishes(t *testing.T) {
 		}
 	}
 
-	rl.silent.Store(true)
+	rl.Silence(true)
 	silentAt := time.Now()
 	if l, ok := chattest.Find(ra, wait, func(l netclient.Left) bool { return l.Nick == "carol" }); !ok || l.Reason != "timeout" {
 		t.Errorf("carol's leave: %+v, want reason timeout", l)
@@ -318,7 +312,7 @@ func TestFaultClientVanishes(t *testing.T) {
 	if _, ok := chattest.Find(rd, wait, func(c netclient.Connected) bool { return c.Resumed }); !ok {
 		t.Error("dave did not come back")
 	}
-	rl.silent.Store(false)
+	rl.Silence(false)
 	if _, ok := chattest.Find(rc, 2*wait, func(c netclient.Connected) bool { return c.Resumed }); !ok {
 		t.Error("carol did not come back")
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"parley/internal/chattest"
 	"parley/net/wire"
 )
 
@@ -869,15 +870,15 @@ func TestSecDeadPeer(t *testing.T) {
 	sec := openCase(t, cfg)
 	addr, w := sec.addr, sec.w
 
-	rl := newRelay(t, addr)
-	ghostURL := "ws://" + rl.addr() + "/"
+	rl := chattest.NewRelay(t, addr)
+	ghostURL := "ws://" + rl.Addr() + "/"
 	dialPeer(t, nil, ghostURL, "ghost", true)
 	dialPeer(t, nil, ghostURL, "ghost2", false)
 
 	// Healthy, the relayed clients outlive the pong timeout many times.
 	time.Sleep(3 * pong)
 	mark := w.rich.in.len()
-	rl.silent.Store(true)
+	rl.Silence(true)
 	cutAt := time.Now()
 	mute := mustRaw(t, addr, false) // reads nothing from here on
 	var muteNick string

@@ -3,6 +3,7 @@ package chattest
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -148,4 +149,19 @@ func (r *Recorder) Say(t testing.TB, text string) {
 // Count returns how many Message events so far have text.
 func (r *Recorder) Count(text string) int {
 	return Count(r.Texts(nil), text)
+}
+
+// ClientConfig is a client configuration for loopback tests: dial and
+// backoff times short enough that a reconnect happens well within a
+// test's deadlines, and the client's log in the test's log. Tests set
+// their own ping and pong times on top.
+func ClientConfig(t testing.TB, addr, nick string) client.Config {
+	return client.Config{
+		Addr:        addr,
+		Nick:        nick,
+		Logger:      Logger(t, slog.LevelDebug),
+		DialTimeout: 2 * time.Second,
+		MinBackoff:  20 * time.Millisecond,
+		MaxBackoff:  200 * time.Millisecond,
+	}
 }

@@ -18,24 +18,24 @@ import (
 // sees it twice.
 func TestRichDuplicateBeyondBacklog(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{Backlog: 3})
-	px := newProxy(t, srv.Addr)
-	alice, ra := chattest.Dial(t, fastConfig(t, px.addr(), "alice"))
+	px := chattest.NewRelay(t, srv.Addr)
+	alice, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
 	bob, rb := chattest.Dial(t, fastConfig(t, srv.Addr, "bob"))
 	chattest.Next[client.Connected](t, ra, nil)
 	chattest.Next[client.Connected](t, rb, nil)
 
-	px.muteDown.Store(true)
+	px.MuteDown.Store(true)
 	cid, _ := alice.Send("echo lost")
 	orig := chattest.Next(t, rb, isMsg("echo lost"))
 	for i := range 4 {
 		bob.Send(fmt.Sprint("meanwhile ", i))
 	}
 	chattest.Next(t, rb, isMsg("meanwhile 3"))
-	px.reject.Store(true)
-	px.cut()
+	px.Reject.Store(true)
+	px.Cut()
 	chattest.Next[client.Disconnected](t, ra, nil)
-	px.muteDown.Store(false)
-	px.reject.Store(false)
+	px.MuteDown.Store(false)
+	px.Reject.Store(false)
 
 	c := chattest.Next(t, ra, func(c client.Connected) bool { return true })
 	if !c.Resumed || !c.Gap {

@@ -58,16 +58,8 @@ func testLogger(t *testing.T) *slog.Logger {
 
 // fastConfig is a Config with short timeouts for loopback tests.
 func fastConfig(t *testing.T, addr, nick string) client.Config {
-	return client.Config{
-		Addr:          addr,
-		Nick:          nick,
-		Logger:        testLogger(t),
-		DialTimeout:   2 * time.Second,
-		MinBackoff:    20 * time.Millisecond,
-		MaxBackoff:    200 * time.Millisecond,
-		PingInterval:  time.Second,
-		PongTimeout:   3 * time.Second,
-		GreetingWait:  200 * time.Millisecond,
-		PlainEchoWait: 500 * time.Millisecond,
-	}
+	cfg := chattest.ClientConfig(t, addr, nick)
+	cfg.PingInterval, cfg.PongTimeout = time.Second, 3*time.Second
+	cfg.GreetingWait, cfg.PlainEchoWait = 200*time.Millisecond, 500*time.Millisecond
+	return cfg
 }

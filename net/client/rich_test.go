@@ -260,8 +260,8 @@ func checkIDs(t *testing.T, name string, r *chattest.Recorder) {
 // resumes from the last id it saw, and gets exactly what it missed.
 func TestRichResumeAfterDrop(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := newProxy(t, srv.Addr)
-	alice, ra := chattest.Dial(t, fastConfig(t, px.addr(), "alice"))
+	px := chattest.NewRelay(t, srv.Addr)
+	alice, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
 	bob, rb := chattest.Dial(t, fastConfig(t, srv.Addr, "bob"))
 	ca := chattest.Next[client.Connected](t, ra, nil)
 	chattest.Next[client.Connected](t, rb, nil)
@@ -269,8 +269,8 @@ func TestRichResumeAfterDrop(t *testing.T) {
 	alice.Send("two")
 	chattest.Next(t, ra, isMsg("two"))
 
-	px.reject.Store(true)
-	px.cut()
+	px.Reject.Store(true)
+	px.Cut()
 	d := chattest.Next[client.Disconnected](t, ra, nil)
 	if !errors.Is(d.Err, client.ErrConnLost) || d.Retry <= 0 || d.Bye != nil {
 		t.Errorf("Disconnected = %+v, want ErrConnLost and a retry", d)
@@ -280,7 +280,7 @@ func TestRichResumeAfterDrop(t *testing.T) {
 	}
 	alice.Send("typed offline")
 	chattest.Next(t, rb, isMsg("missed 4"))
-	px.reject.Store(false)
+	px.Reject.Store(false)
 
 	c := chattest.Next(t, ra, func(c client.Connected) bool { return true })
 	if !c.Resumed || c.Reset || c.Gap || c.Welcome.Session != ca.Welcome.Session || c.Welcome.Nick != "alice" {
@@ -311,23 +311,23 @@ func TestRichResumeAfterDrop(t *testing.T) {
 // sender finds it in the backlog: it is delivered, and not sent again.
 func TestRichEchoLostInDrop(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := newProxy(t, srv.Addr)
-	alice, ra := chattest.Dial(t, fastConfig(t, px.addr(), "alice"))
+	px := chattest.NewRelay(t, srv.Addr)
+	alice, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
 	_, rb := chattest.Dial(t, fastConfig(t, srv.Addr, "bob"))
 	chattest.Next[client.Connected](t, ra, nil)
 	chattest.Next[client.Connected](t, rb, nil)
 
-	px.muteDown.Store(true)
+	px.MuteDown.Store(true)
 	cid, _ := alice.Send("did it arrive?")
 	chattest.Next(t, rb, isMsg("did it arrive?"))
-	px.reject.Store(true)
-	px.cut()
-	px.muteDown.Store(false)
+	px.Reject.Store(true)
+	px.Cut()
+	px.MuteDown.Store(false)
 	chattest.Next[client.Disconnected](t, ra, nil)
 	if p := alice.Pending(); len(p) != 1 || p[0].CID != cid {
 		t.Fatalf("Pending while away = %+v, want the unacknowledged message", p)
 	}
-	px.reject.Store(false)
+	px.Reject.Store(false)
 
 	c := chattest.Next(t, ra, func(c client.Connected) bool { return true })
 	m := chattest.Next(t, ra, isMsg("did it arrive?"))
@@ -353,8 +353,8 @@ func TestRichEchoLostInDrop(t *testing.T) {
 // the client's pings go unanswered and it notices within PongTimeout.
 func TestRichDeadServerNoticed(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := newProxy(t, srv.Addr)
-	cfg := fastConfig(t, px.addr(), "alice")
+	px := chattest.NewRelay(t, srv.Addr)
+	cfg := fastConfig(t, px.Addr(), "alice")
 	// Seven pings go in each PongTimeout, so that a busy machine that
 	// holds up a pong or two does not drop a healthy connection.
 	cfg.PingInterval = 200 * time.Millisecond
@@ -371,8 +371,8 @@ func TestRichDeadServerNoticed(t *testing.T) {
 		}
 	}
 
-	px.muteDown.Store(true)
-	px.muteUp.Store(true)
+	px.MuteDown.Store(true)
+	px.MuteUp.Store(true)
 	start := time.Now()
 	d := chattest.Next[client.Disconnected](t, ra, nil)
 	took := time.Since(start)
@@ -385,8 +385,8 @@ func TestRichDeadServerNoticed(t *testing.T) {
 		t.Errorf("a dead server was noticed after %s, PongTimeout is %s", took, cfg.PongTimeout)
 	}
 	t.Logf("dead server noticed after %s: %v", took.Round(time.Millisecond), d.Err)
-	px.muteDown.Store(false)
-	px.muteUp.Store(false)
+	px.MuteDown.Store(false)
+	px.MuteUp.Store(false)
 	c := chattest.Next(t, ra, func(c client.Connected) bool { return true })
 	if !c.Resumed {
 		t.Errorf("Connected = %+v, want a resume", c)
@@ -580,16 +580,16 @@ func TestClose(t *testing.T) {
 // client waits out its backoff: both return at once.
 func TestCloseWhileReconnecting(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := newProxy(t, srv.Addr)
-	cfg := fastConfig(t, px.addr(), "alice")
+	px := chattest.NewRelay(t, srv.Addr)
+	cfg := fastConfig(t, px.Addr(), "alice")
 	cfg.DialTimeout = 30 * time.Second
 	c, ra := chattest.Dial(t, cfg)
 	chattest.Next[client.Connected](t, ra, nil)
 
-	px.silent.Store(true)
-	px.cut()
+	px.Hold.Store(true)
+	px.Cut()
 	chattest.Next[client.Disconnected](t, ra, nil)
-	chattest.WaitFor(t, "a reconnect attempt", 5*time.Second, func() bool { return px.accepted.Load() >= 2 })
+	chattest.WaitFor(t, "a reconnect attempt", 5*time.Second, func() bool { return px.Accepted.Load() >= 2 })
 	time.Sleep(50 * time.Millisecond)
 	start := time.Now()
 	c.Close()
@@ -597,12 +597,12 @@ func TestCloseWhileReconnecting(t *testing.T) {
 		t.Errorf("Close during a hanging handshake took %s", took)
 	}
 
-	cfg = fastConfig(t, px.addr(), "bob")
+	cfg = fastConfig(t, px.Addr(), "bob")
 	cfg.MinBackoff, cfg.MaxBackoff = time.Minute, time.Minute
-	px.silent.Store(false)
+	px.Hold.Store(false)
 	c, rb := chattest.Dial(t, cfg)
 	chattest.Next[client.Connected](t, rb, nil)
-	px.cut()
+	px.Cut()
 	chattest.Next[client.Disconnected](t, rb, nil)
 	start = time.Now()
 	c.Close()
@@ -617,19 +617,19 @@ func TestCloseWhileReconnecting(t *testing.T) {
 func TestRichResendAfterRestartNotDuplicated(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
 	addr := srv.Addr
-	px := newProxy(t, addr)
-	alice, ra := chattest.Dial(t, fastConfig(t, px.addr(), "alice"))
+	px := chattest.NewRelay(t, addr)
+	alice, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
 	_, rb := chattest.Dial(t, fastConfig(t, addr, "bob"))
 	chattest.Next[client.Connected](t, ra, nil)
 	chattest.Next[client.Connected](t, rb, nil)
 
-	px.muteDown.Store(true)
+	px.MuteDown.Store(true)
 	cid, _ := alice.Send("last words")
 	chattest.Next(t, rb, isMsg("last words"))
 	srv.Stop(t, wire.ByeShutdown)
 	chattest.Next[client.Disconnected](t, ra, nil)
 	chattest.Next[client.Disconnected](t, rb, nil)
-	px.muteDown.Store(false)
+	px.MuteDown.Store(false)
 
 	srv2 := startServer(t, addr, server.Config{})
 	m := chattest.Next(t, ra, isMsg("last words"))
@@ -693,14 +693,14 @@ func TestRichRateLimitedRetried(t *testing.T) {
 // variant, says so, and still resumes its session.
 func TestRichNickTakenOnReconnect(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := newProxy(t, srv.Addr)
-	alice, ra := chattest.Dial(t, fastConfig(t, px.addr(), "alice"))
+	px := chattest.NewRelay(t, srv.Addr)
+	alice, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
 	chattest.Next[client.Connected](t, ra, nil)
 	_, rb := chattest.Dial(t, fastConfig(t, srv.Addr, "bob"))
 	chattest.Next[client.Connected](t, rb, nil)
 
-	px.reject.Store(true)
-	px.cut()
+	px.Reject.Store(true)
+	px.Cut()
 	chattest.Next[client.Disconnected](t, ra, nil)
 	if l := chattest.Next[client.Left](t, rb, nil); l.Nick != "alice" {
 		t.Fatalf("bob saw %+v", l)
@@ -709,7 +709,7 @@ func TestRichNickTakenOnReconnect(t *testing.T) {
 	hello, _ := wire.Encode(wire.Hello{V: wire.Version, Nick: "alice"})
 	impostor.WriteMessage(websocket.TextMessage, hello)
 	chattest.Next(t, rb, func(j client.Joined) bool { return j.Nick == "alice" })
-	px.reject.Store(false)
+	px.Reject.Store(false)
 
 	c := chattest.Next(t, ra, func(c client.Connected) bool { return true })
 	if !c.Renamed || c.Welcome.Nick != "alice_" || !c.Resumed {
@@ -728,11 +728,11 @@ func TestRichNickTakenOnReconnect(t *testing.T) {
 // returns promptly: the goodbye is bounded.
 func TestCloseOnDeadLink(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := newProxy(t, srv.Addr)
-	c, ra := chattest.Dial(t, fastConfig(t, px.addr(), "alice"))
+	px := chattest.NewRelay(t, srv.Addr)
+	c, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
 	chattest.Next[client.Connected](t, ra, nil)
-	px.muteUp.Store(true)
-	px.muteDown.Store(true)
+	px.MuteUp.Store(true)
+	px.MuteDown.Store(true)
 	start := time.Now()
 	c.Close()
 	if took := time.Since(start); took > 2500*time.Millisecond {
@@ -747,16 +747,16 @@ func TestCloseOnDeadLink(t *testing.T) {
 // delivered exactly once.
 func TestRichServerKilled(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := newProxy(t, srv.Addr)
-	alice, ra := chattest.Dial(t, fastConfig(t, px.addr(), "alice"))
-	bob, rb := chattest.Dial(t, fastConfig(t, px.addr(), "bob"))
+	px := chattest.NewRelay(t, srv.Addr)
+	alice, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
+	bob, rb := chattest.Dial(t, fastConfig(t, px.Addr(), "bob"))
 	chattest.Next[client.Connected](t, ra, nil)
 	chattest.Next[client.Connected](t, rb, nil)
 	bob.Send("before")
 	chattest.Next(t, ra, isMsg("before"))
 
-	px.reject.Store(true)
-	px.cut()
+	px.Reject.Store(true)
+	px.Cut()
 	for _, r := range []*chattest.Recorder{ra, rb} {
 		if d := chattest.Next[client.Disconnected](t, r, nil); !errors.Is(d.Err, client.ErrConnLost) || d.Bye != nil {
 			t.Errorf("Disconnected = %+v, want a lost connection without goodbye", d)
@@ -768,8 +768,8 @@ func TestRichServerKilled(t *testing.T) {
 	alice.Send("and this")
 
 	srv2 := startServer(t, "127.0.0.1:0", server.Config{})
-	px.target.Store(srv2.Addr)
-	px.reject.Store(false)
+	px.SetTarget(srv2.Addr)
+	px.Reject.Store(false)
 	want := []string{"alice typed this while the server was down", "bob typed this while the server was down", "and this"}
 	for name, r := range map[string]*chattest.Recorder{"alice": ra, "bob": rb} {
 		if c := chattest.Next(t, r, func(c client.Connected) bool { return true }); !c.Reset {

@@ -158,14 +158,14 @@ func TestPinnedRefusesMITM(t *testing.T) {
 func TestTOFU(t *testing.T) {
 	real, fpReal := tlsServer(t, "127.0.0.1:0", false)
 	other, fpOther := tlsServer(t, "127.0.0.1:0", false)
-	p := newProxy(t, real.Addr) // the address people use
+	p := chattest.NewRelay(t, real.Addr) // the address people use
 	pins := &pin.Memory{}
 
-	cfg := fastConfig(t, p.addr(), "ann")
+	cfg := fastConfig(t, p.Addr(), "ann")
 	cfg.Pins = pins
 	ann, ra := chattest.Dial(t, cfg)
 	chattest.Next[client.Connected](t, ra, nil)
-	if got, ok := pins.Lookup(p.addr()); !ok || got != fpReal {
+	if got, ok := pins.Lookup(p.Addr()); !ok || got != fpReal {
 		t.Fatalf("first contact pinned %s (%v), want %s", got.Code(), ok, fpReal.Code())
 	}
 	if enc, fp := ann.Security(); !enc || fp != fpReal {
@@ -173,16 +173,16 @@ func TestTOFU(t *testing.T) {
 	}
 
 	// Someone else answers at that address now.
-	p.target.Store(other.Addr)
+	p.SetTarget(other.Addr)
 	cfg.Nick = "bob"
 	_, err := tryDial(t, cfg)
 	wantMismatch(t, err, fpReal, fpOther)
-	if got, _ := pins.Lookup(p.addr()); got != fpReal {
+	if got, _ := pins.Lookup(p.Addr()); got != fpReal {
 		t.Errorf("the mismatch changed the pin to %s", got.Code())
 	}
 
 	// ann's connection drops; her reconnect meets the other key.
-	p.cut()
+	p.Cut()
 	d := chattest.Next[client.Disconnected](t, ra, func(d client.Disconnected) bool { return errors.Is(d.Err, client.ErrPinMismatch) })
 	if d.Retry != 0 {
 		t.Errorf("after a mismatch the client retries in %v; want it to stop", d.Retry)
