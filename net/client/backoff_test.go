@@ -32,8 +32,7 @@ func TestBackoffResetAfterStable(t *testing.T) {
 	addr := srv.Addr
 	cfg := fastConfig(t, addr, "alice")
 	cfg.MinBackoff, cfg.MaxBackoff = minBackoff, 2*time.Second
-	_, r := chattest.Dial(t, client.WithStableAfter(cfg, stable))
-	chattest.Next[client.Connected](t, r, nil)
+	_, r := joined(t, client.WithStableAfter(cfg, stable))
 
 	// outage stops the server and returns the wait after the drop and when
 	// the drop was seen, once the client's next refusals attempts were

@@ -17,12 +17,9 @@ import (
 // message as delivered instead of keeping it pending for ever, and nobody
 // sees it twice.
 func TestRichDuplicateBeyondBacklog(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{Backlog: 3})
-	px := chattest.NewRelay(t, srv.Addr)
-	alice, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
-	bob, rb := chattest.Dial(t, fastConfig(t, srv.Addr, "bob"))
-	chattest.Next[client.Connected](t, ra, nil)
-	chattest.Next[client.Connected](t, rb, nil)
+	srv, px := relayed(t, server.Config{Backlog: 3})
+	alice, ra := joined(t, fastConfig(t, px.Addr(), "alice"))
+	bob, rb := joined(t, fastConfig(t, srv.Addr, "bob"))
 
 	px.MuteDown.Store(true)
 	cid, _ := alice.Send("echo lost")

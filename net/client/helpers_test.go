@@ -11,6 +11,7 @@ import (
 
 	"parley/internal/chattest"
 	"parley/net/client"
+	"parley/server"
 )
 
 // TestMain fails the run if any client goroutine outlives the tests: every
@@ -62,4 +63,20 @@ func fastConfig(t *testing.T, addr, nick string) client.Config {
 	cfg.PingInterval, cfg.PongTimeout = time.Second, 3*time.Second
 	cfg.GreetingWait, cfg.PlainEchoWait = 200*time.Millisecond, 500*time.Millisecond
 	return cfg
+}
+
+// relayed starts a server for cfg with a relay in front of it: the link a
+// test breaks.
+func relayed(t *testing.T, cfg server.Config) (*testServer, *chattest.Relay) {
+	t.Helper()
+	srv := startServer(t, "127.0.0.1:0", cfg)
+	return srv, chattest.NewRelay(t, srv.Addr)
+}
+
+// joined dials and waits for the client's Connected event.
+func joined(t *testing.T, cfg client.Config) (*client.Client, *chattest.Recorder) {
+	t.Helper()
+	c, r := chattest.Dial(t, cfg)
+	chattest.Next[client.Connected](t, r, nil)
+	return c, r
 }

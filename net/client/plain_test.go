@@ -121,8 +121,7 @@ func TestPlainGorillaJoinsFrames(t *testing.T) {
 func TestPlainServerWithoutEcho(t *testing.T) {
 	srv := newPlainServer(t, false)
 	srv.noEcho = true
-	c, rec := chattest.Dial(t, fastConfig(t, srv.addr(), "alice"))
-	chattest.Next[client.Connected](t, rec, nil)
+	c, rec := joined(t, fastConfig(t, srv.addr(), "alice"))
 
 	start := time.Now()
 	cid, _ := c.Send("anyone there?")
@@ -149,8 +148,7 @@ func TestPlainServerWithoutEcho(t *testing.T) {
 // sends what was typed meanwhile.
 func TestPlainReconnect(t *testing.T) {
 	srv := newPlainServer(t, false)
-	c, rec := chattest.Dial(t, fastConfig(t, srv.addr(), "alice"))
-	chattest.Next[client.Connected](t, rec, nil)
+	c, rec := joined(t, fastConfig(t, srv.addr(), "alice"))
 
 	srv.dropAll()
 	d := chattest.Next[client.Disconnected](t, rec, nil)

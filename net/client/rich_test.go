@@ -58,8 +58,7 @@ func TestRichConversation(t *testing.T) {
 		t.Errorf("Plain() = %v, Nick() = %q", alice.Plain(), alice.Nick())
 	}
 
-	bob, rb := chattest.Dial(t, fastConfig(t, srv.Addr, "bob"))
-	chattest.Next[client.Connected](t, rb, nil)
+	bob, rb := joined(t, fastConfig(t, srv.Addr, "bob"))
 	if j := chattest.Next[client.Joined](t, ra, nil); j.Nick != "bob" {
 		t.Errorf("alice saw %+v join, want bob", j)
 	}
@@ -167,10 +166,8 @@ func TestRichConversation(t *testing.T) {
 func TestRichServerRestart(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
 	addr := srv.Addr
-	alice, ra := chattest.Dial(t, fastConfig(t, addr, "alice"))
-	bob, rb := chattest.Dial(t, fastConfig(t, addr, "bob"))
-	chattest.Next[client.Connected](t, ra, nil)
-	chattest.Next[client.Connected](t, rb, nil)
+	alice, ra := joined(t, fastConfig(t, addr, "alice"))
+	bob, rb := joined(t, fastConfig(t, addr, "bob"))
 	alice.Send("before")
 	chattest.Next(t, rb, isMsg("before"))
 	chattest.Next(t, ra, isMsg("before"))
@@ -259,8 +256,7 @@ func checkIDs(t *testing.T, name string, r *chattest.Recorder) {
 // The link to the server breaks (the server stays up): the client
 // resumes from the last id it saw, and gets exactly what it missed.
 func TestRichResumeAfterDrop(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := chattest.NewRelay(t, srv.Addr)
+	srv, px := relayed(t, server.Config{})
 	alice, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
 	bob, rb := chattest.Dial(t, fastConfig(t, srv.Addr, "bob"))
 	ca := chattest.Next[client.Connected](t, ra, nil)
@@ -310,12 +306,9 @@ func TestRichResumeAfterDrop(t *testing.T) {
 // the server and everyone else, but not its sender. After the resume the
 // sender finds it in the backlog: it is delivered, and not sent again.
 func TestRichEchoLostInDrop(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := chattest.NewRelay(t, srv.Addr)
-	alice, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
-	_, rb := chattest.Dial(t, fastConfig(t, srv.Addr, "bob"))
-	chattest.Next[client.Connected](t, ra, nil)
-	chattest.Next[client.Connected](t, rb, nil)
+	srv, px := relayed(t, server.Config{})
+	alice, ra := joined(t, fastConfig(t, px.Addr(), "alice"))
+	_, rb := joined(t, fastConfig(t, srv.Addr, "bob"))
 
 	px.MuteDown.Store(true)
 	cid, _ := alice.Send("did it arrive?")
@@ -352,15 +345,13 @@ func TestRichEchoLostInDrop(t *testing.T) {
 // The server vanishes without a FIN (the host's laptop went to sleep):
 // the client's pings go unanswered and it notices within PongTimeout.
 func TestRichDeadServerNoticed(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := chattest.NewRelay(t, srv.Addr)
+	_, px := relayed(t, server.Config{})
 	cfg := fastConfig(t, px.Addr(), "alice")
 	// Seven pings go in each PongTimeout, so that a busy machine that
 	// holds up a pong or two does not drop a healthy connection.
 	cfg.PingInterval = 200 * time.Millisecond
 	cfg.PongTimeout = 1500 * time.Millisecond
-	alice, ra := chattest.Dial(t, cfg)
-	chattest.Next[client.Connected](t, ra, nil)
+	alice, ra := joined(t, cfg)
 
 	// A live server answers pings: the connection outlives PongTimeout
 	// several times over, although the server itself pings only every 10s.
@@ -371,8 +362,7 @@ func TestRichDeadServerNoticed(t *testing.T) {
 		}
 	}
 
-	px.MuteDown.Store(true)
-	px.MuteUp.Store(true)
+	px.Silence(true)
 	start := time.Now()
 	d := chattest.Next[client.Disconnected](t, ra, nil)
 	took := time.Since(start)
@@ -385,8 +375,7 @@ func TestRichDeadServerNoticed(t *testing.T) {
 		t.Errorf("a dead server was noticed after %s, PongTimeout is %s", took, cfg.PongTimeout)
 	}
 	t.Logf("dead server noticed after %s: %v", took.Round(time.Millisecond), d.Err)
-	px.MuteDown.Store(false)
-	px.MuteUp.Store(false)
+	px.Silence(false)
 	c := chattest.Next(t, ra, func(c client.Connected) bool { return true })
 	if !c.Resumed {
 		t.Errorf("Connected = %+v, want a resume", c)
@@ -402,8 +391,7 @@ func TestRichByeEndedNoReconnect(t *testing.T) {
 	var dials chattest.Dialer
 	cfg := fastConfig(t, srv.Addr, "alice")
 	cfg.NetDial = dials.Dial
-	alice, ra := chattest.Dial(t, cfg)
-	chattest.Next[client.Connected](t, ra, nil)
+	alice, ra := joined(t, cfg)
 
 	srv.Stop(t, wire.ByeEnded)
 	d := chattest.Next[client.Disconnected](t, ra, nil)
@@ -431,8 +419,7 @@ func TestRichReconnectBackoff(t *testing.T) {
 	cfg.NetDial = dials.Dial
 	cfg.MinBackoff = 50 * time.Millisecond
 	cfg.MaxBackoff = 400 * time.Millisecond
-	_, ra := chattest.Dial(t, cfg)
-	chattest.Next[client.Connected](t, ra, nil)
+	_, ra := joined(t, cfg)
 
 	srv.Stop(t, wire.ByeShutdown)
 	chattest.Next[client.Disconnected](t, ra, nil)
@@ -486,8 +473,7 @@ func TestRichReplaced(t *testing.T) {
 // under the server's rate, so none is refused and all arrive in order.
 func TestRichPacing(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{Rate: 40, Burst: 5})
-	alice, ra := chattest.Dial(t, fastConfig(t, srv.Addr, "alice"))
-	chattest.Next[client.Connected](t, ra, nil)
+	alice, ra := joined(t, fastConfig(t, srv.Addr, "alice"))
 	var want []string
 	for i := range 30 {
 		s := fmt.Sprintf("line %02d", i)
@@ -515,8 +501,7 @@ func TestOutboxFull(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
 	cfg := fastConfig(t, srv.Addr, "alice")
 	cfg.OutboxLimit = 3
-	alice, ra := chattest.Dial(t, cfg)
-	chattest.Next[client.Connected](t, ra, nil)
+	alice, ra := joined(t, cfg)
 	srv.Stop(t, wire.ByeShutdown)
 	chattest.Next[client.Disconnected](t, ra, nil)
 	for i := range 3 {
@@ -579,12 +564,10 @@ func TestClose(t *testing.T) {
 // Close while a reconnect attempt hangs in its handshake, and while the
 // client waits out its backoff: both return at once.
 func TestCloseWhileReconnecting(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := chattest.NewRelay(t, srv.Addr)
+	_, px := relayed(t, server.Config{})
 	cfg := fastConfig(t, px.Addr(), "alice")
 	cfg.DialTimeout = 30 * time.Second
-	c, ra := chattest.Dial(t, cfg)
-	chattest.Next[client.Connected](t, ra, nil)
+	c, ra := joined(t, cfg)
 
 	px.Hold.Store(true)
 	px.Cut()
@@ -600,8 +583,7 @@ func TestCloseWhileReconnecting(t *testing.T) {
 	cfg = fastConfig(t, px.Addr(), "bob")
 	cfg.MinBackoff, cfg.MaxBackoff = time.Minute, time.Minute
 	px.Hold.Store(false)
-	c, rb := chattest.Dial(t, cfg)
-	chattest.Next[client.Connected](t, rb, nil)
+	c, rb := joined(t, cfg)
 	px.Cut()
 	chattest.Next[client.Disconnected](t, rb, nil)
 	start = time.Now()
@@ -618,10 +600,8 @@ func TestRichResendAfterRestartNotDuplicated(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
 	addr := srv.Addr
 	px := chattest.NewRelay(t, addr)
-	alice, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
-	_, rb := chattest.Dial(t, fastConfig(t, addr, "bob"))
-	chattest.Next[client.Connected](t, ra, nil)
-	chattest.Next[client.Connected](t, rb, nil)
+	alice, ra := joined(t, fastConfig(t, px.Addr(), "alice"))
+	_, rb := joined(t, fastConfig(t, addr, "bob"))
 
 	px.MuteDown.Store(true)
 	cid, _ := alice.Send("last words")
@@ -653,8 +633,7 @@ func TestRichResendAfterRestartNotDuplicated(t *testing.T) {
 // doubled.
 func TestRichRateLimitedRetried(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{Rate: 10, Burst: 3})
-	alice, ra := chattest.Dial(t, fastConfig(t, srv.Addr, "alice"))
-	chattest.Next[client.Connected](t, ra, nil)
+	alice, ra := joined(t, fastConfig(t, srv.Addr, "alice"))
 	for i := range 4 {
 		alice.SetStatus([]wire.Presence{wire.Away, wire.Active}[i%2])
 	}
@@ -692,12 +671,9 @@ func TestRichRateLimitedRetried(t *testing.T) {
 // had noticed the drop and freed it): the client comes back under a
 // variant, says so, and still resumes its session.
 func TestRichNickTakenOnReconnect(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := chattest.NewRelay(t, srv.Addr)
-	alice, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
-	chattest.Next[client.Connected](t, ra, nil)
-	_, rb := chattest.Dial(t, fastConfig(t, srv.Addr, "bob"))
-	chattest.Next[client.Connected](t, rb, nil)
+	srv, px := relayed(t, server.Config{})
+	alice, ra := joined(t, fastConfig(t, px.Addr(), "alice"))
+	_, rb := joined(t, fastConfig(t, srv.Addr, "bob"))
 
 	px.Reject.Store(true)
 	px.Cut()
@@ -727,12 +703,9 @@ func TestRichNickTakenOnReconnect(t *testing.T) {
 // Close on a link that went silent (no FIN, nothing answers) still
 // returns promptly: the goodbye is bounded.
 func TestCloseOnDeadLink(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := chattest.NewRelay(t, srv.Addr)
-	c, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
-	chattest.Next[client.Connected](t, ra, nil)
-	px.MuteUp.Store(true)
-	px.MuteDown.Store(true)
+	_, px := relayed(t, server.Config{})
+	c, _ := joined(t, fastConfig(t, px.Addr(), "alice"))
+	px.Silence(true)
 	start := time.Now()
 	c.Close()
 	if took := time.Since(start); took > 2500*time.Millisecond {
@@ -746,12 +719,9 @@ func TestCloseOnDeadLink(t *testing.T) {
 // goodbye. A new server instance comes up; everything typed meanwhile is
 // delivered exactly once.
 func TestRichServerKilled(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := chattest.NewRelay(t, srv.Addr)
-	alice, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
-	bob, rb := chattest.Dial(t, fastConfig(t, px.Addr(), "bob"))
-	chattest.Next[client.Connected](t, ra, nil)
-	chattest.Next[client.Connected](t, rb, nil)
+	srv, px := relayed(t, server.Config{})
+	alice, ra := joined(t, fastConfig(t, px.Addr(), "alice"))
+	bob, rb := joined(t, fastConfig(t, px.Addr(), "bob"))
 	bob.Send("before")
 	chattest.Next(t, ra, isMsg("before"))
 
@@ -801,8 +771,7 @@ func TestRichServerKilled(t *testing.T) {
 // message; the client takes it whole.
 func TestRichLargeBacklog(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{Rate: -1})
-	bob, rb := chattest.Dial(t, fastConfig(t, srv.Addr, "bob"))
-	chattest.Next[client.Connected](t, rb, nil)
+	bob, rb := joined(t, fastConfig(t, srv.Addr, "bob"))
 	pad := strings.Repeat("x", 696)
 	for i := range 500 {
 		if _, err := bob.Send(fmt.Sprintf("%03d %s", i, pad)); err != nil {
@@ -831,8 +800,7 @@ func TestRichReconnectNow(t *testing.T) {
 	addr := srv.Addr
 	cfg := fastConfig(t, addr, "alice")
 	cfg.MinBackoff, cfg.MaxBackoff = time.Minute, time.Minute
-	c, r := chattest.Dial(t, cfg)
-	chattest.Next[client.Connected](t, r, nil)
+	c, r := joined(t, cfg)
 
 	srv.Stop(t, wire.ByeShutdown)
 	d := chattest.Next[client.Disconnected](t, r, nil)

@@ -163,8 +163,7 @@ func TestTOFU(t *testing.T) {
 
 	cfg := fastConfig(t, p.Addr(), "ann")
 	cfg.Pins = pins
-	ann, ra := chattest.Dial(t, cfg)
-	chattest.Next[client.Connected](t, ra, nil)
+	ann, ra := joined(t, cfg)
 	if got, ok := pins.Lookup(p.Addr()); !ok || got != fpReal {
 		t.Fatalf("first contact pinned %s (%v), want %s", got.Code(), ok, fpReal.Code())
 	}
@@ -235,8 +234,7 @@ func TestAutoTLS(t *testing.T) {
 		pins := &pin.Memory{}
 		cfg := fastConfig(t, srv.Addr, "auto")
 		cfg.Pins = pins
-		c, r := chattest.Dial(t, cfg)
-		chattest.Next[client.Connected](t, r, nil)
+		c, r := joined(t, cfg)
 		if enc, got := c.Security(); !enc || got != fp {
 			t.Errorf("allowPlain=%v: Security() = %v, %s; want encrypted with %s", allowPlain, enc, got.Code(), fp.Code())
 		}
