@@ -32,10 +32,14 @@ func openCase(t testing.TB, cfg server.Config) *secCase {
 }
 
 // close takes the closing steps of a case, with the default memory
-// bounds (closeWithin).
-func (c *secCase) close(t testing.TB, conns int) {
+// bounds (closeWithin), and then fails the test if either witness ever
+// received one of the markers: what an offender sent must not be relayed.
+func (c *secCase) close(t testing.TB, conns int, markers ...string) {
 	t.Helper()
 	c.closeWithin(t, conns, peakGrowth, retainedGrowth, queuedBound)
+	for _, m := range markers {
+		c.w.never(t, m)
+	}
 }
 
 // closeWithin takes the closing steps of a case: every witness exchange

@@ -43,8 +43,7 @@ func TestSecInputFloods(t *testing.T) {
 		}
 	})
 
-	sec.close(t, 2)
-	w.never(t, "FLOOD")
+	sec.close(t, 2, "FLOOD")
 }
 
 // What a healthy client sends is far from the flood limits: a long message

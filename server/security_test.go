@@ -94,8 +94,7 @@ func TestSecOversized(t *testing.T) {
 		})
 	})
 
-	sec.close(t, 2)
-	w.never(t, "OVERSIZE")
+	sec.close(t, 2, "OVERSIZE")
 }
 
 // Invalid UTF-8 in a text frame: close 1007, never relayed, in either
@@ -145,8 +144,7 @@ func TestSecInvalidUTF8(t *testing.T) {
 		})
 	})
 
-	sec.close(t, 2)
-	w.never(t, "BADUTF8")
+	sec.close(t, 2, "BADUTF8")
 }
 
 // Binary frames: a plain client is closed with 1003; a rich client gets
@@ -201,8 +199,7 @@ func TestSecBinaryFrames(t *testing.T) {
 		})
 	})
 
-	sec.close(t, 2)
-	w.never(t, "BINARY")
+	sec.close(t, 2, "BINARY")
 }
 
 // Malformed JSON and wrong types in rich mode: each frame gets a typed
@@ -297,8 +294,7 @@ func TestSecMalformedJSON(t *testing.T) {
 		}
 	})
 
-	sec.close(t, 2)
-	w.never(t, "MALFORMED")
+	sec.close(t, 2, "MALFORMED")
 }
 
 // WebSocket protocol violations written as raw bytes after a real
@@ -418,8 +414,7 @@ func TestSecProtocolViolations(t *testing.T) {
 		}
 	})
 
-	sec.close(t, 2)
-	w.never(t, "VIOLATION")
+	sec.close(t, 2, "VIOLATION")
 }
 
 // unsafeRune reports a character that no client may ever be shown from
