@@ -14,8 +14,6 @@ import (
 
 	"parley/internal/netnstest"
 	"parley/net/discovery"
-	"parley/net/wire"
-	"parley/server"
 	"parley/ui"
 )
 
@@ -25,31 +23,9 @@ func TestMain(m *testing.M) {
 	netnstest.Main(m, map[string]func() int{"host": uiRoleHost, "window": uiRoleWindow})
 }
 
-// uiRoleHost serves a chat and announces it until stdin closes.
-func uiRoleHost() int {
-	ln, err := net.Listen("tcp", ":0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	srv := server.New(server.Config{Room: os.Getenv("PARLEY_ROOM")})
-	go srv.Serve(ln)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := discovery.Announce(ctx, discovery.AnnounceConfig{
-		Port: ln.Addr().(*net.TCPAddr).Port,
-		Info: discovery.Info{Room: srv.Room(), Version: wire.Version},
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Println("HOSTING", ln.Addr().(*net.TCPAddr).Port)
-	netnstest.WaitStdin(ctx)
-	a.Close()
-	srv.Shutdown(ctx, wire.ByeEnded, "bye")
-	return 0
-}
+// uiRoleHost serves a chat and announces it until stdin closes (see
+// netnstest.Host).
+func uiRoleHost() int { return netnstest.Host(nil, nil) }
 
 // uiRoleWindow opens the connect dialog with the real browser, waits for
 // PARLEY_ROOM to be listed, taps it, and prints "JOINED addr" once in.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +18,6 @@ import (
 	"parley/net/client"
 	"parley/net/discovery"
 	"parley/net/wire"
-	"parley/server"
 )
 
 // The tests here run parts of themselves in network namespaces (see
@@ -29,53 +27,24 @@ func TestMain(m *testing.M) {
 }
 
 // roleHost hosts a chat, announced, with alice in it, and prints the
-// messages alice receives from others as "GOT text".
+// messages alice receives from others as "GOT text" (see netnstest.Host).
 func roleHost() int {
 	// The log goes to stdout, in order with the lines the test waits for.
 	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ln, err := net.Listen("tcp", ":0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	srv := server.New(server.Config{Room: os.Getenv("PARLEY_ROOM")})
-	go srv.Serve(ln)
-	port := ln.Addr().(*net.TCPAddr).Port
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	c, err := client.Dial(ctx, client.Config{Addr: "127.0.0.1:" + strconv.Itoa(port), Nick: "alice"})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	go func() {
-		for ev := range c.Events() {
-			if m, ok := ev.(client.Message); ok && !m.Own && !m.Backlog {
-				fmt.Printf("GOT %s from %s\n", m.Msg.Text, m.Msg.From)
-			}
+	return netnstest.Host(log, func(port int) (func(), error) {
+		c, err := client.Dial(context.Background(), client.Config{Addr: "127.0.0.1:" + strconv.Itoa(port), Nick: "alice"})
+		if err != nil {
+			return nil, err
 		}
-	}()
-	a, err := discovery.Announce(ctx, discovery.AnnounceConfig{
-		Port:        port,
-		Info:        discovery.Info{Room: srv.Room(), Version: wire.Version, People: srv.People()},
-		People:      srv.People,
-		MinInterval: time.Second,
-		Logger:      log,
+		go func() {
+			for ev := range c.Events() {
+				if m, ok := ev.(client.Message); ok && !m.Own && !m.Backlog {
+					fmt.Printf("GOT %s from %s\n", m.Msg.Text, m.Msg.From)
+				}
+			}
+		}()
+		return func() { c.Close() }, nil
 	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Printf("HOSTING %d\n", port)
-	netnstest.WaitStdin(ctx)
-	if err := a.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Println("CLOSED")
-	c.Close()
-	srv.Shutdown(ctx, wire.ByeEnded, "bye")
-	return 0
 }
 
 // listing is how roleBrowse prints a listing.
