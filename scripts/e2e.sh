@@ -59,11 +59,7 @@ echo "e2e: each window received the other's message"
 # Quitting the host ends the chat for bob, who is told so and stays put.
 quit "$alice" alice
 wait "$alice" || fail "alice exited with status $?"
-for _ in $(seq 1 100); do
-  grep -q 'the host ended the chat' "$tmp/bob.log" && break
-  sleep 0.1
-done
-grep -q 'the host ended the chat' "$tmp/bob.log" || fail "bob was not told the host ended the chat"
+wait_log "$tmp/bob.log" 'the host ended the chat' 10 || fail "bob was not told the host ended the chat"
 kill -0 "$bob" 2>/dev/null || fail "bob's window closed when the host left"
 quit "$bob" bob
 wait "$bob" || fail "bob exited with status $?"

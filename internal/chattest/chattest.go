@@ -2,9 +2,10 @@
 // (server, net/client, ui and the main package): a real server on a
 // loopback listener over the production Serve path (or, on request, the
 // http.Handler path), a listener that can be killed like a process, a
-// dialer that counts and resets its connections, a recorder of a client's
-// events, WaitFor with a deadline, and the count and filter helpers of
-// the message lists tests compare.
+// dialer that counts and resets its connections, a TCP relay that breaks
+// links the ways networks do, a recorder of a client's events, WaitFor
+// with a deadline, and the count and filter helpers of the message lists
+// tests compare.
 //
 // It does not import package server: a server comes in through the small
 // Server interface, so that package server's own tests can use this
@@ -81,7 +82,7 @@ func Serve(t testing.TB, srv Server, o Options) *Loopback {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	ln, err := Listen(addr)
+	ln, err := listen(addr)
 	if err != nil {
 		t.Fatalf("listen %s: %v", addr, err)
 	}
@@ -108,9 +109,9 @@ func Serve(t testing.TB, srv Server, o Options) *Loopback {
 	return l
 }
 
-// Listen listens on addr, retrying for up to a second while the address
+// listen listens on addr, retrying for up to a second while the address
 // is in use: the port of a server a test just killed may take a moment.
-func Listen(addr string) (net.Listener, error) {
+func listen(addr string) (net.Listener, error) {
 	var err error
 	deadline := time.Now().Add(time.Second)
 	for {
