@@ -15,60 +15,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test >/dev/null
-if [ -z "${E2E_BOUNDED:-}" ]; then
-  E2E_BOUNDED=1 exec timeout --kill-after=15 "${E2E_TIMEOUT:-120}" "$0" "$@"
-fi
+# shellcheck source=scripts/e2e-lib.sh
+. scripts/e2e-lib.sh
+e2e_begin e2e-discovery 120 "$@"
 if [ "$(id -u)" -ne 0 ]; then
   echo "e2e-discovery: needs root for network namespaces" >&2
   exit 1
 fi
 
-tmp=$(mktemp -d)
 id=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 nsA=plA$id nsB=plB$id ifA=pla$id ifB=plb$id
 net=10.$((16 + 0x${id:0:2} % 200)).$((0x${id:2:2}))
-# shellcheck source=scripts/xvfb.sh
-. scripts/xvfb.sh
-cleanup() {
-  local status=$?
-  stop_all
-  stop_xvfb
+e2e_extra_cleanup() {
   ip netns del "$nsA" 2>/dev/null || true
   ip netns del "$nsB" 2>/dev/null || true
-  if [ $status -ne 0 ]; then
-    for f in "$tmp"/*.log; do
-      [ -e "$f" ] || continue
-      echo "---- $(basename "$f")" >&2
-      tail -n 30 "$f" >&2
-    done
-  fi
-  rm -rf "$tmp"
-  exit $status
 }
-trap cleanup EXIT
-trap 'echo "e2e-discovery: timed out or interrupted" >&2; exit 1' TERM INT
-
-fail() {
-  echo "e2e-discovery: FAIL: $*" >&2
-  exit 1
-}
-
-wait_log() { # LOG PATTERN SECONDS
-  local i
-  for i in $(seq 1 $(($3 * 10))); do
-    grep -q -- "$2" "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-bin=${PARLEY_BIN:-}
-if [ -z "$bin" ]; then
-  echo "e2e-discovery: building"
-  go build -o "$tmp/parley" .
-  bin=$tmp/parley
-fi
-bin=$(realpath "$bin")
+e2e_app
 
 ip netns add "$nsA"
 ip netns add "$nsB"
@@ -120,15 +82,7 @@ from_alice="welcome, bob $RANDOM"
 sleep 0.5
 type_into "$bob_win" "$from_bob"
 type_into "$alice_win" "$from_alice"
-seen() { # LOG FROM BYTES
-  grep 'msg="message received"' "$1" | grep "from=$2 " | grep "own=false" | grep -q "bytes=$3\$"
-}
-for _ in $(seq 1 100); do
-  seen "$tmp/alice.log" bob ${#from_bob} && seen "$tmp/bob.log" alice ${#from_alice} && break
-  sleep 0.1
-done
-seen "$tmp/alice.log" bob ${#from_bob} || fail "alice's window did not receive bob's message"
-seen "$tmp/bob.log" alice ${#from_alice} || fail "bob's window did not receive alice's message"
+crossed "$tmp/alice.log" alice "$tmp/bob.log" bob "$from_alice" "$from_bob"
 echo "e2e-discovery: typed messages crossed both ways"
 
 # A join link on the command line, as a desktop's URL handler passes it,
@@ -139,8 +93,7 @@ HOME=$tmp/carl ip netns exec "$nsB" "$bin" -nick carl -log-level debug "parley:/
 carl=$!
 pids+=($carl)
 wait_log "$tmp/carl.log" "msg=connected addr=$net.1:2000" 30 || fail "parley parley://$net.1:2000 did not join"
-kill -TERM "$carl"
-for _ in $(seq 1 100); do kill -0 "$carl" 2>/dev/null || break; sleep 0.1; done
+quit "$carl" carl
 echo "e2e-discovery: parley parley://$net.1:2000 joined directly"
 
 if [ -n "${OUT:-}" ]; then
@@ -161,11 +114,7 @@ sleep 0.5
 import -window "$alice_win" "$tmp/quit.png"
 echo "e2e-discovery: Ctrl+Q with a guest in the chat asked first"
 
-kill -TERM "$alice"
-for _ in $(seq 1 100); do kill -0 "$alice" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$alice" 2>/dev/null && fail "alice did not quit within 10 s of SIGTERM"
-kill -TERM "$bob"
-for _ in $(seq 1 100); do kill -0 "$bob" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$bob" 2>/dev/null && fail "bob did not quit within 10 s of SIGTERM"
+quit "$alice" alice
+quit "$bob" bob
 pids=()
 echo "e2e-discovery: PASS"

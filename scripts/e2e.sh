@@ -13,41 +13,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test >/dev/null
-if [ -z "${E2E_BOUNDED:-}" ]; then
-  E2E_BOUNDED=1 exec timeout --kill-after=15 "${E2E_TIMEOUT:-180}" "$0" "$@"
-fi
-
-tmp=$(mktemp -d)
-# shellcheck source=scripts/xvfb.sh
-. scripts/xvfb.sh
-cleanup() {
-  local status=$?
-  stop_all
-  stop_xvfb
-  if [ $status -ne 0 ]; then
-    for f in "$tmp"/*.log; do
-      [ -e "$f" ] || continue
-      echo "---- $(basename "$f")" >&2
-      tail -n 30 "$f" >&2
-    done
-  fi
-  rm -rf "$tmp"
-  exit $status
-}
-trap cleanup EXIT
-trap 'echo "e2e: timed out or interrupted" >&2; exit 1' TERM INT
-
-fail() {
-  echo "e2e: FAIL: $*" >&2
-  exit 1
-}
-
-bin=${PARLEY_BIN:-}
-if [ -z "$bin" ]; then
-  echo "e2e: building"
-  go build -o "$tmp/parley" .
-  bin=$tmp/parley
-fi
+# shellcheck source=scripts/e2e-lib.sh
+. scripts/e2e-lib.sh
+e2e_begin e2e 180 "$@"
+e2e_app
 go build -o "$tmp/chatpeer" ./tools/chatpeer
 start_xvfb
 port=$(free_port)
@@ -84,22 +53,11 @@ type_into "$alice_win" "$from_alice"
 wait "$carol" || fail "carol did not receive both typed messages"
 echo "e2e: carol received both: $(grep -c '^got' "$tmp/carol.log") messages"
 
-# Each window saw the other's message (the log holds sizes, not text).
-seen() { # LOG FROM BYTES
-  grep 'msg="message received"' "$1" | grep "from=$2 " | grep "own=false" | grep -q "bytes=$3\$"
-}
-for _ in $(seq 1 100); do
-  seen "$tmp/alice.log" bob ${#from_bob} && seen "$tmp/bob.log" alice ${#from_alice} && break
-  sleep 0.1
-done
-seen "$tmp/alice.log" bob ${#from_bob} || fail "alice's window did not receive bob's message"
-seen "$tmp/bob.log" alice ${#from_alice} || fail "bob's window did not receive alice's message"
+crossed "$tmp/alice.log" alice "$tmp/bob.log" bob "$from_alice" "$from_bob"
 echo "e2e: each window received the other's message"
 
 # Quitting the host ends the chat for bob, who is told so and stays put.
-kill -TERM "$alice"
-for _ in $(seq 1 100); do kill -0 "$alice" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$alice" 2>/dev/null && fail "alice did not quit within 10 s of SIGTERM"
+quit "$alice" alice
 wait "$alice" || fail "alice exited with status $?"
 # A signal quits the window through Fyne's main loop (gui.go): Fyne says
 # so on stderr when a window call comes from the wrong goroutine.
@@ -110,15 +68,9 @@ clean_quit() { # LOG NAME
   fi
 }
 clean_quit "$tmp/alice.log" alice
-for _ in $(seq 1 100); do
-  grep -q 'the host ended the chat' "$tmp/bob.log" && break
-  sleep 0.1
-done
-grep -q 'the host ended the chat' "$tmp/bob.log" || fail "bob was not told the host ended the chat"
+wait_log "$tmp/bob.log" 'the host ended the chat' 10 || fail "bob was not told the host ended the chat"
 kill -0 "$bob" 2>/dev/null || fail "bob's window closed when the host left"
-kill -TERM "$bob"
-for _ in $(seq 1 100); do kill -0 "$bob" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$bob" 2>/dev/null && fail "bob did not quit within 10 s of SIGTERM"
+quit "$bob" bob
 wait "$bob" || fail "bob exited with status $?"
 clean_quit "$tmp/bob.log" bob
 pids=()
@@ -135,14 +87,6 @@ HOME=$tmp/dan "$bin" -connect "127.0.0.1:$port" -no-discovery -nick dan -log-lev
 dan=$!
 pids+=($dan)
 dan_win=$(window_of "$dan" 30) || fail "dan has no window"
-wait_log() { # LOG PATTERN SECONDS
-  local i
-  for i in $(seq 1 $(($3 * 10))); do
-    grep -q -- "$2" "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
 wait_log "$tmp/dan.log" 'msg=connected addr=' 30 || fail "dan's window did not join"
 kill -TERM "$srv"
 wait "$srv" || fail "the server did not stop cleanly"

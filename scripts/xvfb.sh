@@ -1,6 +1,6 @@
 # Helpers for running the real app in a virtual X display, sourced by
-# scripts/screenshot.sh and scripts/e2e.sh. They expect `set -euo pipefail`
-# and a $tmp directory, and record every process they start in $pids so
+# scripts/screenshot.sh, scripts/gui-perf.sh and scripts/e2e-lib.sh. They
+# expect `set -euo pipefail` and a $tmp directory, and record every process they start in $pids so
 # that the caller's trap can stop them (by process id, never by name).
 
 pids=()

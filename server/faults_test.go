@@ -15,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,151 +22,25 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"parley/internal/chattest"
 	netclient "parley/net/client"
 	"parley/net/wire"
 	"parley/server"
 )
 
-// recorder drains a net/client Client's events into a list.
-type recorder struct {
-	mu   sync.Mutex
-	evs  []netclient.Event
-	done chan struct{}
-}
-
-func record(t testing.TB, c *netclient.Client) *recorder {
-	r := &recorder{done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
-		for ev := range c.Events() {
-			r.mu.Lock()
-			r.evs = append(r.evs, ev)
-			r.mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		c.Close()
-		<-r.done
-	})
-	return r
-}
-
-func (r *recorder) events() []netclient.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.evs)
-}
-
-// texts returns the text of every chat message, live or from a
-// welcome's backlog, in order.
-func (r *recorder) texts() []string {
-	var out []string
-	for _, ev := range r.events() {
-		if m, ok := ev.(netclient.Message); ok {
-			out = append(out, m.Msg.Text)
-		}
-	}
-	return out
-}
-
-// find waits up to d for an event that match accepts.
-func find[E netclient.Event](t testing.TB, r *recorder, d time.Duration, match func(E) bool) (E, bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		for _, ev := range r.events() {
-			if e, ok := ev.(E); ok && (match == nil || match(e)) {
-				return e, true
-			}
-		}
-		if time.Now().After(deadline) {
-			var zero E
-			return zero, false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // clientConfig is a net/client configuration with short timeouts.
 func clientConfig(t testing.TB, addr, nick string) netclient.Config {
-	return netclient.Config{
-		Addr:         addr,
-		Nick:         nick,
-		Logger:       quietLogger(t),
-		DialTimeout:  2 * time.Second,
-		MinBackoff:   20 * time.Millisecond,
-		MaxBackoff:   200 * time.Millisecond,
-		PingInterval: 500 * time.Millisecond,
-		PongTimeout:  1500 * time.Millisecond,
-	}
+	cfg := chattest.ClientConfig(t, addr, nick)
+	cfg.Logger = quietLogger(t)
+	cfg.PingInterval, cfg.PongTimeout = 500*time.Millisecond, 1500*time.Millisecond
+	return cfg
 }
 
-func dialClient(t testing.TB, cfg netclient.Config) (*netclient.Client, *recorder) {
+// serveKillable runs a new server on addr until the test ends or Kill.
+func serveKillable(t testing.TB, addr string, cfg server.Config) (*server.Server, *chattest.Loopback) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	c, err := netclient.Dial(ctx, cfg)
-	if err != nil {
-		t.Fatalf("Dial %s as %s: %v", cfg.Addr, cfg.Nick, err)
-	}
-	return c, record(t, c)
-}
-
-// killable is a listener whose server can be killed like a process: the
-// listener closes and every connection it accepted is reset, with no
-// close frame and no FIN.
-type killable struct {
-	net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-func (k *killable) Accept() (net.Conn, error) {
-	c, err := k.Listener.Accept()
-	if err == nil {
-		k.mu.Lock()
-		k.conns = append(k.conns, c)
-		k.mu.Unlock()
-	}
-	return c, err
-}
-
-func (k *killable) kill() {
-	k.Listener.Close()
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	for _, c := range k.conns {
-		if tc, ok := c.(*net.TCPConn); ok {
-			tc.SetLinger(0) // close with a reset
-		}
-		c.Close()
-	}
-}
-
-// serveKillable runs a new server on addr until the test ends or kill.
-func serveKillable(t testing.TB, addr string, cfg server.Config) (*server.Server, *killable) {
-	t.Helper()
-	var ln net.Listener
-	var err error
-	for range 50 { // the port of a killed server may take a moment
-		if ln, err = net.Listen("tcp", addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := &killable{Listener: ln}
 	srv := server.New(cfg)
-	go srv.Serve(k)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		srv.Shutdown(ctx, wire.ByeShutdown, "")
-		k.kill()
-	})
-	return srv, k
+	return srv, chattest.Serve(t, srv, chattest.Options{Addr: addr})
 }
 
 // The server is killed mid-chat (no close frames: the listener closes and
@@ -181,10 +54,10 @@ func serveKillable(t testing.TB, addr string, cfg server.Config) (*server.Server
 func TestFaultServerKilled(t *testing.T) {
 	cfg := secConfig(t)
 	srv1, k1 := serveKillable(t, "127.0.0.1:0", cfg)
-	addr := k1.Addr().String()
-	rl := newRelay(t, addr)
-	alice, ra := dialClient(t, clientConfig(t, rl.addr(), "alice"))
-	bob, rb := dialClient(t, clientConfig(t, addr, "bob"))
+	addr := k1.Addr
+	rl := chattest.NewRelay(t, addr)
+	alice, ra := chattest.Dial(t, clientConfig(t, rl.Addr(), "alice"))
+	bob, rb := chattest.Dial(t, clientConfig(t, addr, "bob"))
 
 	const n = 40
 	var typed sync.WaitGroup
@@ -217,22 +90,22 @@ func TestFaultServerKilled(t *testing.T) {
 	waitFor(t, "some messages before the kill", func() bool { return srv1.Stats().LastID >= 10 })
 	bobTurn.Lock()
 	waitFor(t, "bob's messages so far to reach alice", func() bool {
-		return len(filter(ra.texts(), "bob ")) >= len(filter(rb.texts(), "bob ")) &&
+		return len(chattest.Filter(ra.Texts(nil), "bob ")) >= len(chattest.Filter(rb.Texts(nil), "bob ")) &&
 			len(bob.Pending()) == 0
 	})
-	rl.deaf.Store(true)
+	rl.MuteDown.Store(true)
 	echoless := func() int {
 		n := 0
-		for _, s := range filter(rb.texts(), "alice ") {
-			if count(ra.texts(), s) == 0 {
+		for _, s := range chattest.Filter(rb.Texts(nil), "alice ") {
+			if chattest.Count(ra.Texts(nil), s) == 0 {
 				n++
 			}
 		}
 		return n
 	}
 	waitFor(t, "alice's messages that only bob saw", func() bool { return echoless() >= 3 })
-	k1.kill()
-	rl.deaf.Store(false)
+	k1.Kill()
+	rl.MuteDown.Store(false)
 	bobTurn.Unlock()
 	killedAt := sent[0].Load()
 	time.Sleep(300 * time.Millisecond) // the outage; they keep typing
@@ -244,28 +117,28 @@ func TestFaultServerKilled(t *testing.T) {
 	for j := range n {
 		want = append(want, fmt.Sprintf("alice %02d", j), fmt.Sprintf("bob %02d", j))
 	}
-	for name, r := range map[string]*recorder{"alice": ra, "bob": rb} {
+	for name, r := range map[string]*chattest.Recorder{"alice": ra, "bob": rb} {
 		deadline := time.Now().Add(4 * wait)
-		for len(r.texts()) < len(want) && time.Now().Before(deadline) {
+		for len(r.Texts(nil)) < len(want) && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		time.Sleep(100 * time.Millisecond) // room for a duplicate to show
-		got := r.texts()
+		got := r.Texts(nil)
 		for _, s := range want {
-			if c := count(got, s); c != 1 {
+			if c := chattest.Count(got, s); c != 1 {
 				t.Errorf("%s saw %q %d times", name, s, c)
 			}
 		}
 		for _, who := range []string{"alice ", "bob "} {
-			if seq := filter(got, who); !slices.IsSorted(seq) {
+			if seq := chattest.Filter(got, who); !slices.IsSorted(seq) {
 				t.Errorf("%s saw %s's messages out of order: %q", name, who, seq)
 			}
 		}
-		d, ok := find(t, r, 0, func(d netclient.Disconnected) bool { return true })
+		d, ok := chattest.Find(r, 0, func(d netclient.Disconnected) bool { return true })
 		if !ok || !errors.Is(d.Err, netclient.ErrConnLost) || d.Bye != nil || d.Retry <= 0 {
 			t.Errorf("%s: Disconnected = %+v, want a lost connection, no goodbye, a retry", name, d)
 		}
-		if c, ok := find(t, r, 0, func(c netclient.Connected) bool { return c.Reset }); !ok || c.Welcome.Epoch != srv2.Epoch() {
+		if c, ok := chattest.Find(r, 0, func(c netclient.Connected) bool { return c.Reset }); !ok || c.Welcome.Epoch != srv2.Epoch() {
 			t.Errorf("%s: no reconnect to the new server (%+v)", name, c)
 		}
 	}
@@ -287,34 +160,6 @@ func TestFaultServerKilled(t *testing.T) {
 	waitFor(t, "the killed server to let go of its connections", func() bool { return srv1.Stats().Conns == 0 })
 }
 
-func count(list []string, s string) int {
-	n := 0
-	for _, x := range list {
-		if x == s {
-			n++
-		}
-	}
-	return n
-}
-
-func filter(list []string, prefix string) []string {
-	var out []string
-	for _, x := range list {
-		if strings.HasPrefix(x, prefix) {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-// countDials returns a NetDial that counts its calls.
-func countDials(n *atomic.Int64) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		n.Add(1)
-		return (&net.Dialer{}).DialContext(ctx, network, addr)
-	}
-}
-
 // The host ends the chat: rich clients are told (bye ended), report it
 // once and never dial again; a plain WebSocket client gets the host's
 // words and close 1001; a Parley client in plain mode, which cannot be
@@ -322,15 +167,15 @@ func countDials(n *atomic.Int64) func(ctx context.Context, network, addr string)
 func TestFaultHostEnded(t *testing.T) {
 	cfg := secConfig(t)
 	srv, k := serveKillable(t, "127.0.0.1:0", cfg)
-	addr := k.Addr().String()
+	addr := k.Addr
 
-	var dials [2]atomic.Int64
-	var recs [2]*recorder
+	var dials [2]chattest.Dialer
+	var recs [2]*chattest.Recorder
 	var clients [2]*netclient.Client
 	for i, nick := range []string{"alice", "bob"} {
 		cc := clientConfig(t, addr, nick)
-		cc.NetDial = countDials(&dials[i])
-		clients[i], recs[i] = dialClient(t, cc)
+		cc.NetDial = dials[i].Dial
+		clients[i], recs[i] = chattest.Dial(t, cc)
 	}
 	plainWS := dialPeer(t, nil, "ws://"+addr, "", false)
 
@@ -344,7 +189,7 @@ func TestFaultHostEnded(t *testing.T) {
 		t.Errorf("Shutdown took %v", d)
 	}
 	for i, r := range recs {
-		d, ok := find(t, r, wait, func(d netclient.Disconnected) bool { return true })
+		d, ok := chattest.Find(r, wait, func(d netclient.Disconnected) bool { return true })
 		if !ok || !errors.Is(d.Err, netclient.ErrEnded) || d.Retry != 0 || d.Bye == nil || d.Bye.Reason != wire.ByeEnded {
 			t.Errorf("client %d: Disconnected = %+v, want ErrEnded, bye ended, no retry", i, d)
 		}
@@ -356,17 +201,17 @@ func TestFaultHostEnded(t *testing.T) {
 	}
 
 	// A plain-mode Parley client cannot tell an end from a restart.
-	var plainDials atomic.Int64
+	var plainDials chattest.Dialer
 	plainSrv := newPlainEcho(t)
 	pc := clientConfig(t, plainSrv.addr(), "carol")
-	pc.NetDial = countDials(&plainDials)
+	pc.NetDial = plainDials.Dial
 	pc.MinBackoff, pc.MaxBackoff = 50*time.Millisecond, 400*time.Millisecond
-	_, rp := dialClient(t, pc)
+	_, rp := chattest.Dial(t, pc)
 	plainSrv.close()
 
 	time.Sleep(1500 * time.Millisecond)
 	for i := range dials {
-		if n := dials[i].Load(); n != 1 {
+		if n := dials[i].N.Load(); n != 1 {
 			t.Errorf("client %d dialed %d times; after the end it must not dial again", i, n)
 		}
 		if _, err := clients[i].Send("anyone?"); !errors.Is(err, netclient.ErrEnded) {
@@ -375,10 +220,10 @@ func TestFaultHostEnded(t *testing.T) {
 	}
 	// Backoff 50ms doubling to 400ms, with jitter: about 5 attempts in
 	// 1.5s, never dozens.
-	if n := plainDials.Load() - 1; n < 2 || n > 15 {
+	if n := plainDials.N.Load() - 1; n < 2 || n > 15 {
 		t.Errorf("the plain-mode client redialed %d times in 1.5s (backoff 50..400ms)", n)
 	}
-	if _, ok := find(t, rp, 0, func(d netclient.Disconnected) bool { return d.Retry > 0 }); !ok {
+	if _, ok := chattest.Find(rp, 0, func(d netclient.Disconnected) bool { return d.Retry > 0 }); !ok {
 		t.Error("the plain-mode client reported no retry")
 	}
 }
@@ -387,7 +232,7 @@ func TestFaultHostEnded(t *testing.T) {
 // subprotocol, a greeting, every text frame echoed. Killing it ends its
 // clients without a word, as the teaching server's exit would.
 type plainEcho struct {
-	k  *killable
+	k  *chattest.Killable
 	hs *http.Server
 }
 
@@ -396,7 +241,7 @@ func newPlainEcho(t testing.TB) *plainEcho {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &plainEcho{k: &killable{Listener: ln}}
+	p := &plainEcho{k: chattest.NewKillable(ln)}
 	up := websocket.Upgrader{}
 	p.hs = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := up.Upgrade(w, r, nil)
@@ -413,71 +258,62 @@ func newPlainEcho(t testing.TB) *plainEcho {
 		}
 	})}
 	go p.hs.Serve(p.k)
-	t.Cleanup(func() { p.k.kill(); p.hs.Close() })
+	t.Cleanup(func() { p.k.Kill(); p.hs.Close() })
 	return p
 }
 
 func (p *plainEcho) addr() string { return "ws://" + p.k.Addr().String() + "/" }
-func (p *plainEcho) close()       { p.k.kill() }
+func (p *plainEcho) close()       { p.k.Kill() }
 
 // A client vanishes: behind a link that falls silent (no FIN), the others
 // see it leave within the server's pong timeout; with a reset, at once.
 // Its client comes back by itself in both cases.
 func TestFaultClientVanishes(t *testing.T) {
-	const ping, pong = 100 * time.Millisecond, 600 * time.Millisecond
+	// The timeout spans several pings, and each bound below leaves a
+	// busy machine a margin, yet stays under Find's wait: without the
+	// pong timeout, carol never leaves.
+	const ping, pong = 200 * time.Millisecond, 1500 * time.Millisecond
+	const margin = 1500 * time.Millisecond
 	cfg := secConfig(t)
 	cfg.PingInterval, cfg.PongTimeout = ping, pong
 	srv, k := serveKillable(t, "127.0.0.1:0", cfg)
-	addr := k.Addr().String()
-	_, ra := dialClient(t, clientConfig(t, addr, "alice"))
+	addr := k.Addr
+	_, ra := chattest.Dial(t, clientConfig(t, addr, "alice"))
 
-	rl := newRelay(t, addr)
-	_, rc := dialClient(t, clientConfig(t, rl.addr(), "carol"))
-	var dconns []net.Conn
-	var mu sync.Mutex
+	rl := chattest.NewRelay(t, addr)
+	_, rc := chattest.Dial(t, clientConfig(t, rl.Addr(), "carol"))
+	var dd chattest.Dialer
 	dc := clientConfig(t, addr, "dave")
-	dc.NetDial = func(ctx context.Context, network, a string) (net.Conn, error) {
-		c, err := (&net.Dialer{}).DialContext(ctx, network, a)
-		if err == nil {
-			mu.Lock()
-			dconns = append(dconns, c)
-			mu.Unlock()
-		}
-		return c, err
-	}
-	_, rd := dialClient(t, dc)
+	dc.NetDial = dd.Dial
+	_, rd := chattest.Dial(t, dc)
 	for _, nick := range []string{"carol", "dave"} {
-		if _, ok := find(t, ra, wait, func(j netclient.Joined) bool { return j.Nick == nick }); !ok {
+		if _, ok := chattest.Find(ra, wait, func(j netclient.Joined) bool { return j.Nick == nick }); !ok {
 			t.Fatalf("alice did not see %s join", nick)
 		}
 	}
 
-	rl.silent.Store(true)
+	rl.Silence(true)
 	silentAt := time.Now()
-	if l, ok := find(t, ra, wait, func(l netclient.Left) bool { return l.Nick == "carol" }); !ok || l.Reason != "timeout" {
+	if l, ok := chattest.Find(ra, wait, func(l netclient.Left) bool { return l.Nick == "carol" }); !ok || l.Reason != "timeout" {
 		t.Errorf("carol's leave: %+v, want reason timeout", l)
-	} else if d := time.Since(silentAt); d > pong+500*time.Millisecond {
+	} else if d := time.Since(silentAt); d > pong+margin {
 		t.Errorf("carol left %v after her link fell silent; pong timeout %v", d, pong)
 	}
 
-	mu.Lock()
-	victim := dconns[0].(*net.TCPConn)
-	mu.Unlock()
-	victim.SetLinger(0)
-	victim.Close()
+	dd.Reset()
 	resetAt := time.Now()
-	if l, ok := find(t, ra, wait, func(l netclient.Left) bool { return l.Nick == "dave" }); !ok || l.Reason != "lost" {
+	if l, ok := chattest.Find(ra, wait, func(l netclient.Left) bool { return l.Nick == "dave" }); !ok || l.Reason != "lost" {
 		t.Errorf("dave's leave: %+v, want reason lost", l)
-	} else if d := time.Since(resetAt); d > 500*time.Millisecond {
+	} else if d := time.Since(resetAt); d > margin {
 		t.Errorf("dave left %v after his connection was reset", d)
 	}
 	// Dave's client notices and comes back; carol's too, once her link
 	// works again.
-	if _, ok := find(t, rd, wait, func(c netclient.Connected) bool { return c.Resumed }); !ok {
+	if _, ok := chattest.Find(rd, wait, func(c netclient.Connected) bool { return c.Resumed }); !ok {
 		t.Error("dave did not come back")
 	}
-	rl.silent.Store(false)
-	if _, ok := find(t, rc, 2*wait, func(c netclient.Connected) bool { return c.Resumed }); !ok {
+	rl.Silence(false)
+	if _, ok := chattest.Find(rc, 2*wait, func(c netclient.Connected) bool { return c.Resumed }); !ok {
 		t.Error("carol did not come back")
 	}
 	waitFor(t, "all three back", func() bool { return srv.Stats().Conns == 3 })

@@ -13,11 +13,8 @@ import (
 // finishing a message, so no message limit sees it. Each is closed with
 // 1008 "flooding", and nobody else notices.
 func TestSecInputFloods(t *testing.T) {
-	srv, url := serve(t, secConfig(t))
-	addr := url[len("ws://"):]
-	w := newWitnesses(t, url)
-	mem := watchMemory(t, srv)
-	w.talk()
+	sec := openCase(t, secConfig(t))
+	addr, w := sec.addr, sec.w
 
 	cases := []struct {
 		name  string
@@ -46,11 +43,7 @@ func TestSecInputFloods(t *testing.T) {
 		}
 	})
 
-	w.checkTalk(t)
-	w.checkAfter(t)
-	w.never(t, "FLOOD")
-	settle(t, srv, 2)
-	mem.check(t, peakGrowth, retainedGrowth, queuedBound)
+	sec.close(t, 2, "FLOOD")
 }
 
 // What a healthy client sends is far from the flood limits: a long message

@@ -3,7 +3,6 @@ package server
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/tls"
 	"net"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"parley/internal/chattest"
 	"parley/net/pin"
 	"parley/net/wire"
 )
@@ -39,20 +39,7 @@ func FuzzHandshakeTLS(f *testing.F) {
 	}
 	fp, _ := pin.CertFingerprint(cert)
 	s := New(Config{MaxConnsPerIP: -1, HandshakeTimeout: 2 * time.Second, PingInterval: time.Hour, TLS: NewTLSConfig(cert)})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		f.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ln) }()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Shutdown(ctx, wire.ByeShutdown, "")
-		ln.Close()
-		<-served
-	}()
-	addr := ln.Addr().String()
+	addr := chattest.Serve(f, s, chattest.Options{Closed: ErrClosed}).Addr
 
 	f.Fuzz(func(t *testing.T, input []byte) {
 		out, err := sendRaw(addr, input)

@@ -1,16 +1,15 @@
 package server
 
 import (
-	"context"
 	"io"
 	"log/slog"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"parley/internal/chattest"
 	"parley/net/wire"
 )
 
@@ -29,22 +28,11 @@ func TestCutWhileParkingLeavesNoGhost(t *testing.T) {
 			close(cut)
 		})
 	}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ln) }()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx, wire.ByeShutdown, "test over"); err != nil {
-			t.Errorf("Shutdown: %v (a ghost holds the server open)", err)
-		}
-		<-served
-	}()
+	// A ghost would hold the server open: the shutdown when the test ends
+	// fails then.
+	l := chattest.Serve(t, s, chattest.Options{Closed: ErrClosed})
 
-	ws, _, err := websocket.DefaultDialer.Dial("ws://"+ln.Addr().String()+"/", nil)
+	ws, _, err := websocket.DefaultDialer.Dial(l.URL+"/", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,13 +9,12 @@ package server_test
 //  3. the server's memory stays bounded (memWatch).
 //
 // It also has a raw WebSocket client (rawConn) that writes frames byte by
-// byte, for what no well-behaved library would send, and a TCP relay
-// (relay) that can fall silent without a FIN.
+// byte, for what no well-behaved library would send. The TCP relay that
+// can fall silent without a FIN is chattest.Relay.
 
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -35,6 +34,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"parley/internal/chattest"
 	"parley/net/wire"
 	"parley/server"
 )
@@ -76,36 +76,18 @@ func secConfig(t testing.TB) server.Config {
 // serve runs a server for cfg on its own loopback listener, as Run and
 // the app's Host do, so that the HTTP server's handshake timeouts apply
 // (an httptest.Server has none). It returns the server and its ws:// URL.
+// When the test ends the server must be empty (checkEmpty) and Serve must
+// return ErrClosed after the shutdown.
 func serve(t testing.TB, cfg server.Config) (*server.Server, string) {
 	t.Helper()
 	srv := server.New(cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		checkEmpty(t, srv)
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		srv.Shutdown(ctx, wire.ByeShutdown, "test over")
-		if err := <-served; !errors.Is(err, server.ErrClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return srv, "ws://" + ln.Addr().String()
+	l := chattest.Serve(t, srv, chattest.Options{Check: emptyCheck(srv), Closed: server.ErrClosed})
+	return srv, l.URL
 }
 
 // quietLogger logs warnings and errors to the test's log.
 func quietLogger(t testing.TB) *slog.Logger {
-	w := &testWriter{t: t}
-	t.Cleanup(func() {
-		w.mu.Lock()
-		w.done = true
-		w.mu.Unlock()
-	})
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return chattest.Logger(t, slog.LevelWarn)
 }
 
 // received is one frame a harness client got. Large frames are cut, so
@@ -872,89 +854,3 @@ func (r *rawConn) end(d time.Duration) (rawEnd, error) {
 
 // isReset reports a connection reset by the server.
 func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
-
-// relay is a TCP relay on loopback that can fall silent: from then on it
-// forwards nothing either way and sends no FIN, as a peer that lost power
-// or network would. It can also drop only what the server sends (deaf).
-type relay struct {
-	ln     net.Listener
-	target string
-	silent atomic.Bool // forward nothing
-	deaf   atomic.Bool // forward nothing from the server
-	mu     sync.Mutex
-	conns  []net.Conn
-	wg     sync.WaitGroup
-}
-
-func newRelay(t testing.TB, target string) *relay {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &relay{ln: ln, target: target}
-	r.wg.Add(1)
-	go r.accept()
-	t.Cleanup(r.close)
-	return r
-}
-
-func (r *relay) addr() string { return r.ln.Addr().String() }
-
-func (r *relay) accept() {
-	defer r.wg.Done()
-	for {
-		c, err := r.ln.Accept()
-		if err != nil {
-			return
-		}
-		s, err := net.Dial("tcp", r.target)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		r.mu.Lock()
-		r.conns = append(r.conns, c, s)
-		r.mu.Unlock()
-		r.wg.Add(2)
-		go r.pipe(s, c, nil)
-		go r.pipe(c, s, &r.deaf)
-	}
-}
-
-// pipe copies src to dst until either ends, dropping everything once the
-// relay is silent, or mute is set; a silent relay closes nothing until the
-// test ends.
-func (r *relay) pipe(dst, src net.Conn, mute *atomic.Bool) {
-	defer r.wg.Done()
-	buf := make([]byte, 16<<10)
-	for {
-		n, err := src.Read(buf)
-		if r.silent.Load() || mute != nil && mute.Load() {
-			if err != nil {
-				return
-			}
-			continue
-		}
-		if n > 0 {
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			if cw, ok := dst.(interface{ CloseWrite() error }); ok {
-				cw.CloseWrite()
-			}
-			return
-		}
-	}
-}
-
-func (r *relay) close() {
-	r.ln.Close()
-	r.mu.Lock()
-	for _, c := range r.conns {
-		c.Close()
-	}
-	r.mu.Unlock()
-	r.wg.Wait()
-}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"parley/internal/chattest"
 	"parley/net/wire"
 	"parley/server"
 )
@@ -44,15 +44,13 @@ func startHandler(t testing.TB, cfg server.Config) (*server.Server, string) {
 		cfg.Logger = testLogger(t)
 	}
 	srv := server.New(cfg)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		checkEmpty(t, srv)
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		srv.Shutdown(ctx, wire.ByeShutdown, "test over")
-		ts.Close()
-	})
-	return srv, "ws" + strings.TrimPrefix(ts.URL, "http")
+	l := chattest.Serve(t, srv, chattest.Options{Handler: true, Check: emptyCheck(srv)})
+	return srv, l.URL
+}
+
+// emptyCheck is checkEmpty for srv, as chattest.Options.Check.
+func emptyCheck(srv *server.Server) func(testing.TB) {
+	return func(t testing.TB) { checkEmpty(t, srv) }
 }
 
 // checkEmpty waits until every client of srv has gone and the server
@@ -266,16 +264,10 @@ func (c *client) expectClose(code int) []string {
 	return nil
 }
 
-// waitFor polls cond until it holds, failing after wait.
+// waitFor is chattest.WaitFor with this package's bound, wait.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	chattest.WaitFor(t, what, wait, cond)
 }
 
 // sink is a net.Conn-free stand-in used where a test needs to count what
@@ -338,28 +330,7 @@ func dialStuck(t testing.TB, url string) *client {
 // testLogger logs to the test's log, shown when it fails or with -v, and
 // drops lines once the test is over.
 func testLogger(t testing.TB) *slog.Logger {
-	w := &testWriter{t: t}
-	t.Cleanup(func() {
-		w.mu.Lock()
-		w.done = true
-		w.mu.Unlock()
-	})
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type testWriter struct {
-	mu   sync.Mutex
-	t    testing.TB
-	done bool
-}
-
-func (w *testWriter) Write(b []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.done {
-		w.t.Log(strings.TrimSuffix(string(b), "\n"))
-	}
-	return len(b), nil
+	return chattest.Logger(t, slog.LevelDebug)
 }
 
 // captureAddr returns a logger that sends the address of the server's

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"parley/internal/chattest"
 	"parley/net/wire"
 )
 
@@ -56,11 +57,8 @@ func TestSecOversized(t *testing.T) {
 	const maxFrame = 4096
 	cfg := secConfig(t)
 	cfg.MaxFrame = maxFrame
-	srv, url := serve(t, cfg)
-	addr := strings.TrimPrefix(url, "ws://")
-	w := newWitnesses(t, url)
-	mem := watchMemory(t, srv)
-	w.talk()
+	sec := openCase(t, cfg)
+	url, addr, w := sec.url, sec.addr, sec.w
 
 	big := "OVERSIZE " + strings.Repeat("x", maxFrame)
 	w.repeat(t, func(t *testing.T, round int) {
@@ -96,21 +94,14 @@ func TestSecOversized(t *testing.T) {
 		})
 	})
 
-	w.checkTalk(t)
-	w.checkAfter(t)
-	w.never(t, "OVERSIZE")
-	settle(t, srv, 2)
-	mem.check(t, peakGrowth, retainedGrowth, queuedBound)
+	sec.close(t, 2, "OVERSIZE")
 }
 
 // Invalid UTF-8 in a text frame: close 1007, never relayed, in either
 // mode, joined or not, in one frame or split across fragments.
 func TestSecInvalidUTF8(t *testing.T) {
-	srv, url := serve(t, secConfig(t))
-	addr := strings.TrimPrefix(url, "ws://")
-	w := newWitnesses(t, url)
-	mem := watchMemory(t, srv)
-	w.talk()
+	sec := openCase(t, secConfig(t))
+	url, addr, w := sec.url, sec.addr, sec.w
 
 	w.repeat(t, func(t *testing.T, round int) {
 		for _, tc := range []struct {
@@ -153,21 +144,15 @@ func TestSecInvalidUTF8(t *testing.T) {
 		})
 	})
 
-	w.checkTalk(t)
-	w.checkAfter(t)
-	w.never(t, "BADUTF8")
-	settle(t, srv, 2)
-	mem.check(t, peakGrowth, retainedGrowth, queuedBound)
+	sec.close(t, 2, "BADUTF8")
 }
 
 // Binary frames: a plain client is closed with 1003; a rich client gets
 // error unsupported and stays connected, and ten bad frames in a row
 // (binary ones count) close it with bye policy and 1008.
 func TestSecBinaryFrames(t *testing.T) {
-	srv, url := serve(t, secConfig(t))
-	w := newWitnesses(t, url)
-	mem := watchMemory(t, srv)
-	w.talk()
+	sec := openCase(t, secConfig(t))
+	url, w := sec.url, sec.w
 
 	w.repeat(t, func(t *testing.T, round int) {
 		t.Run("plain", func(t *testing.T) {
@@ -214,21 +199,15 @@ func TestSecBinaryFrames(t *testing.T) {
 		})
 	})
 
-	w.checkTalk(t)
-	w.checkAfter(t)
-	w.never(t, "BINARY")
-	settle(t, srv, 2)
-	mem.check(t, peakGrowth, retainedGrowth, queuedBound)
+	sec.close(t, 2, "BINARY")
 }
 
 // Malformed JSON and wrong types in rich mode: each frame gets a typed
 // error and the connection stays; a good frame resets the count; the
 // tenth bad frame in a row closes with bye policy and 1008.
 func TestSecMalformedJSON(t *testing.T) {
-	srv, url := serve(t, secConfig(t))
-	w := newWitnesses(t, url)
-	mem := watchMemory(t, srv)
-	w.talk()
+	sec := openCase(t, secConfig(t))
+	url, w := sec.url, sec.w
 
 	w.repeat(t, func(t *testing.T, round int) {
 		p := dialPeer(t, nil, url, fmt.Sprint("garbler", round), true)
@@ -315,11 +294,7 @@ func TestSecMalformedJSON(t *testing.T) {
 		}
 	})
 
-	w.checkTalk(t)
-	w.checkAfter(t)
-	w.never(t, "MALFORMED")
-	settle(t, srv, 2)
-	mem.check(t, peakGrowth, retainedGrowth, queuedBound)
+	sec.close(t, 2, "MALFORMED")
 }
 
 // WebSocket protocol violations written as raw bytes after a real
@@ -327,11 +302,8 @@ func TestSecMalformedJSON(t *testing.T) {
 // counts as oversized: 1009). Valid fragmentation, with a ping between the
 // fragments and a character split across them, works in both modes.
 func TestSecProtocolViolations(t *testing.T) {
-	srv, url := serve(t, secConfig(t))
-	addr := strings.TrimPrefix(url, "ws://")
-	w := newWitnesses(t, url)
-	mem := watchMemory(t, srv)
-	w.talk()
+	sec := openCase(t, secConfig(t))
+	addr, w := sec.addr, sec.w
 
 	text := func(fin bool, op byte, s string) []byte {
 		b0 := op
@@ -442,11 +414,7 @@ func TestSecProtocolViolations(t *testing.T) {
 		}
 	})
 
-	w.checkTalk(t)
-	w.checkAfter(t)
-	w.never(t, "VIOLATION")
-	settle(t, srv, 2)
-	mem.check(t, peakGrowth, retainedGrowth, queuedBound)
+	sec.close(t, 2, "VIOLATION")
 }
 
 // unsafeRune reports a character that no client may ever be shown from
@@ -471,10 +439,8 @@ func unsafeRune(r rune) bool {
 // nicknames are refused, messages are cleaned. What the witnesses receive
 // has no escape byte and no line that could pass for someone else's.
 func TestSecSanitise(t *testing.T) {
-	srv, url := serve(t, secConfig(t))
-	w := newWitnesses(t, url)
-	mem := watchMemory(t, srv)
-	w.talk()
+	sec := openCase(t, secConfig(t))
+	url, w := sec.url, sec.w
 
 	t.Run("nicknames", func(t *testing.T) {
 		bad := []string{
@@ -600,8 +566,7 @@ func TestSecSanitise(t *testing.T) {
 		}
 	})
 
-	w.checkTalk(t)
-	w.checkAfter(t)
+	sec.close(t, 4)
 	for _, p := range []*peer{w.rich, w.plain} {
 		for _, r := range p.in.all() {
 			if strings.ContainsRune(r.raw, 0x1b) || strings.ContainsRune(r.raw, '\r') {
@@ -609,8 +574,6 @@ func TestSecSanitise(t *testing.T) {
 			}
 		}
 	}
-	settle(t, srv, 4)
-	mem.check(t, peakGrowth, retainedGrowth, queuedBound)
 }
 
 // The per-connection rate limit: a burst over it gets error rate_limited
@@ -619,10 +582,8 @@ func TestSecSanitise(t *testing.T) {
 func TestSecRateLimit(t *testing.T) {
 	cfg := secConfig(t)
 	cfg.Rate, cfg.Burst = 20, 10
-	srv, url := serve(t, cfg)
-	w := newWitnesses(t, url)
-	mem := watchMemory(t, srv)
-	w.talk()
+	sec := openCase(t, cfg)
+	url, w := sec.url, sec.w
 
 	w.repeat(t, func(t *testing.T, round int) {
 		t.Run("rich burst", func(t *testing.T) {
@@ -714,8 +675,7 @@ func TestSecRateLimit(t *testing.T) {
 		})
 	})
 
-	w.checkTalk(t)
-	w.checkAfter(t)
+	sec.close(t, 2)
 	for _, p := range []*peer{w.rich, w.plain} {
 		for _, r := range p.in.all() {
 			if e, ok := r.f.(wire.Error); ok || strings.HasPrefix(r.raw, "* too many") {
@@ -723,8 +683,6 @@ func TestSecRateLimit(t *testing.T) {
 			}
 		}
 	}
-	settle(t, srv, 2)
-	mem.check(t, peakGrowth, retainedGrowth, queuedBound)
 }
 
 // Slow handshakes (slowloris): connections that send nothing, half a
@@ -738,11 +696,8 @@ func TestSecSlowloris(t *testing.T) {
 	cfg := secConfig(t)
 	cfg.HandshakeTimeout, cfg.HelloTimeout, cfg.PongTimeout = timeout, timeout, time.Second
 	cfg.MaxConns, cfg.MaxConnsPerIP, cfg.LimitLoopback = 20, 10, true
-	srv, url := serve(t, cfg)
-	addr := strings.TrimPrefix(url, "ws://")
-	w := newWitnesses(t, url)
-	mem := watchMemory(t, srv)
-	w.talk()
+	sec := openCase(t, cfg)
+	url, addr, w := sec.url, sec.addr, sec.w
 
 	started := time.Now()
 	var ended sync.WaitGroup
@@ -834,10 +789,7 @@ func TestSecSlowloris(t *testing.T) {
 		t.Errorf("%d half-open connections were not closed in time:\n%s", len(late), strings.Join(late, "\n"))
 	}
 
-	w.checkTalk(t)
-	w.checkAfter(t)
-	settle(t, srv, 3)
-	mem.check(t, peakGrowth, retainedGrowth, queuedBound)
+	sec.close(t, 3)
 }
 
 // Limits on connections in all and per IP address, here with loopback
@@ -847,11 +799,8 @@ func TestSecSlowloris(t *testing.T) {
 func TestSecConnLimits(t *testing.T) {
 	cfg := secConfig(t)
 	cfg.MaxConns, cfg.MaxConnsPerIP, cfg.LimitLoopback = 6, 2, true
-	srv, url := serve(t, cfg)
-	addr := strings.TrimPrefix(url, "ws://")
-	w := newWitnesses(t, url) // two from 127.0.0.1: that address is full
-	mem := watchMemory(t, srv)
-	w.talk()
+	sec := openCase(t, cfg) // the witnesses are two from 127.0.0.1: that address is full
+	srv, addr, w := sec.srv, sec.addr, sec.w
 
 	from := func(ip string, want int) *rawConn {
 		t.Helper()
@@ -899,33 +848,32 @@ func TestSecConnLimits(t *testing.T) {
 		}
 	})
 
-	w.checkTalk(t)
-	w.checkAfter(t)
-	mem.check(t, peakGrowth, retainedGrowth, queuedBound)
+	sec.close(t, 6)
 }
 
 // Dead peers: a client behind a link that falls silent (no FIN), and one
 // that stops reading and so never answers a ping, are dropped after the
 // pong timeout, not before; the witnesses see them leave within it.
 func TestSecDeadPeer(t *testing.T) {
-	const ping, pong = 100 * time.Millisecond, 600 * time.Millisecond
+	// late is how long after the pong timeout a drop may come on a busy
+	// machine; the wait for the leaves (2*wait) is far beyond it, so that
+	// a peer kept alive without answers fails as "never left".
+	const ping, pong = 200 * time.Millisecond, 1500 * time.Millisecond
+	const late = 1500 * time.Millisecond
 	cfg := secConfig(t)
 	cfg.PingInterval, cfg.PongTimeout = ping, pong
-	srv, url := serve(t, cfg)
-	addr := strings.TrimPrefix(url, "ws://")
-	w := newWitnesses(t, url)
-	mem := watchMemory(t, srv)
-	w.talk()
+	sec := openCase(t, cfg)
+	addr, w := sec.addr, sec.w
 
-	rl := newRelay(t, addr)
-	ghostURL := "ws://" + rl.addr() + "/"
+	rl := chattest.NewRelay(t, addr)
+	ghostURL := "ws://" + rl.Addr() + "/"
 	dialPeer(t, nil, ghostURL, "ghost", true)
 	dialPeer(t, nil, ghostURL, "ghost2", false)
 
 	// Healthy, the relayed clients outlive the pong timeout many times.
 	time.Sleep(3 * pong)
 	mark := w.rich.in.len()
-	rl.silent.Store(true)
+	rl.Silence(true)
 	cutAt := time.Now()
 	mute := mustRaw(t, addr, false) // reads nothing from here on
 	var muteNick string
@@ -954,11 +902,11 @@ func TestSecDeadPeer(t *testing.T) {
 			t.Errorf("%s never left", nick)
 		case d < pong-ping-50*time.Millisecond:
 			t.Errorf("%s was dropped %v after its link went silent, before the pong timeout %v", nick, d, pong)
-		case d > pong+500*time.Millisecond:
+		case d > pong+late:
 			t.Errorf("%s was dropped %v after its link went silent, pong timeout %v", nick, d, pong)
 		}
 	}
-	if d, ok := left[muteNick]; !ok || d < pong-ping-50*time.Millisecond || d > pong+500*time.Millisecond {
+	if d, ok := left[muteNick]; !ok || d < pong-ping-50*time.Millisecond || d > pong+late {
 		t.Errorf("the client that never reads (%s) was dropped after %v, pong timeout %v", muteNick, d, pong)
 	}
 	e, err := mute.end(wait)
@@ -966,10 +914,7 @@ func TestSecDeadPeer(t *testing.T) {
 		t.Errorf("the mute client's connection ended with %+v, %v; want 1001 ping timeout", e, err)
 	}
 
-	w.checkTalk(t)
-	w.checkAfter(t)
-	settle(t, srv, 2)
-	mem.check(t, peakGrowth, retainedGrowth, queuedBound)
+	sec.close(t, 2)
 }
 
 // A stuck client that never reads while others flood the room: it is
@@ -984,11 +929,8 @@ func TestSecStuckClient(t *testing.T) {
 	// Pings would drop the stuck client too (it never answers them): keep
 	// them out of the way, this case is about its queue.
 	cfg.PingInterval, cfg.PongTimeout = time.Minute, 2*time.Minute
-	srv, url := serve(t, cfg)
-	addr := strings.TrimPrefix(url, "ws://")
-	w := newWitnesses(t, url)
-	mem := watchMemory(t, srv)
-	w.talk()
+	sec := openCase(t, cfg)
+	srv, url, addr, w := sec.srv, sec.url, sec.addr, sec.w
 
 	// A small receive buffer, so that the kernel takes less of the flood
 	// before the server's queue has to.
@@ -1098,27 +1040,21 @@ func TestSecStuckClient(t *testing.T) {
 		t.Errorf("%d evictions, want 1", st.Evictions)
 	}
 
-	w.checkTalk(t)
-	w.checkAfter(t)
-	settle(t, srv, 3)
 	// Every queue is bounded by queueBytes: the stuck client's filled up,
 	// the others stayed short.
-	mem.check(t, 24<<20, retainedGrowth, 4*queueBytes)
+	sec.closeWithin(t, 3, 24<<20, retainedGrowth, 4*queueBytes)
 }
 
 // The browser origin policy: without an Origin header (programs) and from
 // the server's own origin a client gets in; from another origin it gets
 // HTTP 403, unless that origin is configured as allowed.
 func TestSecOriginPolicy(t *testing.T) {
-	srv, url := serve(t, secConfig(t))
-	addr := strings.TrimPrefix(url, "ws://")
+	sec := openCase(t, secConfig(t))
+	addr, w := sec.addr, sec.w
 	cfg := secConfig(t)
 	cfg.AllowedOrigins = []string{"https://chat.example/", "lan-host:2000"}
 	_, listedURL := serve(t, cfg)
 	listedAddr := strings.TrimPrefix(listedURL, "ws://")
-	w := newWitnesses(t, url)
-	mem := watchMemory(t, srv)
-	w.talk()
 
 	w.repeat(t, func(t *testing.T, round int) {
 		for _, tc := range []struct {
@@ -1166,8 +1102,5 @@ func TestSecOriginPolicy(t *testing.T) {
 		}
 	})
 
-	w.checkTalk(t)
-	w.checkAfter(t)
-	settle(t, srv, 2)
-	mem.check(t, peakGrowth, retainedGrowth, queuedBound)
+	sec.close(t, 2)
 }

@@ -1108,18 +1108,7 @@ func TestServeListeners(t *testing.T) {
 // handshake timeout, and others get in meanwhile.
 func TestSlowHandshake(t *testing.T) {
 	const timeout = 300 * time.Millisecond
-	srv := server.New(server.Config{HandshakeTimeout: timeout, Logger: testLogger(t)})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		srv.Shutdown(ctx, wire.ByeShutdown, "")
-	})
-	addr := ln.Addr().String()
+	_, addr := serveOwn(t, server.Config{HandshakeTimeout: timeout, Logger: testLogger(t)})
 	slow, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)

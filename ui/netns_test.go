@@ -14,53 +14,18 @@ import (
 
 	"parley/internal/netnstest"
 	"parley/net/discovery"
-	"parley/net/wire"
-	"parley/server"
 	"parley/ui"
 )
 
-// uiRoleEnv names the part of a test a copy of the test binary plays
-// inside a network namespace (see TestConnectDialogRealDiscovery).
-const uiRoleEnv = "PARLEY_UI_ROLE"
-
+// TestMain runs the parts of TestConnectDialogRealDiscovery that play in
+// network namespaces (see netnstest.Main).
 func TestMain(m *testing.M) {
-	switch os.Getenv(uiRoleEnv) {
-	case "":
-		os.Exit(m.Run())
-	case "host":
-		os.Exit(uiRoleHost())
-	case "window":
-		os.Exit(uiRoleWindow())
-	}
-	fmt.Fprintln(os.Stderr, "unknown role", os.Getenv(uiRoleEnv))
-	os.Exit(2)
+	netnstest.Main(m, map[string]func() int{"host": uiRoleHost, "window": uiRoleWindow})
 }
 
-// uiRoleHost serves a chat and announces it until stdin closes.
-func uiRoleHost() int {
-	ln, err := net.Listen("tcp", ":0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	srv := server.New(server.Config{Room: os.Getenv("PARLEY_ROOM")})
-	go srv.Serve(ln)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := discovery.Announce(ctx, discovery.AnnounceConfig{
-		Port: ln.Addr().(*net.TCPAddr).Port,
-		Info: discovery.Info{Room: srv.Room(), Version: wire.Version},
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Println("HOSTING", ln.Addr().(*net.TCPAddr).Port)
-	netnstest.WaitStdin(ctx)
-	a.Close()
-	srv.Shutdown(ctx, wire.ByeEnded, "bye")
-	return 0
-}
+// uiRoleHost serves a chat and announces it until stdin closes (see
+// netnstest.Host).
+func uiRoleHost() int { return netnstest.Host(nil, nil) }
 
 // uiRoleWindow opens the connect dialog with the real browser, waits for
 // PARLEY_ROOM to be listed, taps it, and prints "JOINED addr" once in.
@@ -98,15 +63,11 @@ func uiRoleWindow() int {
 // the other, and a tap on its row joins it.
 func TestConnectDialogRealDiscovery(t *testing.T) {
 	p := netnstest.NewPair(t)
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	room := "Real " + p.A[3:]
 	env := []string{"PARLEY_ROOM=" + room, "LANG=en_US.UTF-8"}
-	host := netnstest.Start(t, p.A, append(env, uiRoleEnv+"=host"), exe, "-test.run=^$")
+	host := netnstest.StartRole(t, p.A, "host", env)
 	port := host.Expect(`^HOSTING (\d+)`, 15*time.Second)[1]
-	win := netnstest.Start(t, p.B, append(env, uiRoleEnv+"=window"), exe, "-test.run=^$")
+	win := netnstest.StartRole(t, p.B, "window", env)
 	listed := win.Expect(`^LISTED (.*)$`, 20*time.Second)[1]
 	if want := room + " · 0 people"; !strings.HasPrefix(listed, want) || !strings.Contains(listed, "found on your network ("+p.IfB+")") {
 		t.Errorf("row %q, want %q… found on your network (%s)", listed, want, p.IfB)

@@ -2,7 +2,6 @@ package ui_test
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,32 +11,27 @@ import (
 	"github.com/gorilla/websocket"
 
 	"parley/net/pin"
+	"parley/net/wire"
 	"parley/server"
 	"parley/ui"
 )
 
 // startTLSServer runs a server with TLS from a new key and returns its
 // address and key.
-func startTLSServer(t *testing.T) (*server.Server, string, pin.Fingerprint) {
+func startTLSServer(t *testing.T) (*testServer, string, pin.Fingerprint) {
 	return startTLSServerAt(t, "127.0.0.1:0")
 }
 
 // startTLSServerAt is startTLSServer on a given address.
-func startTLSServerAt(t *testing.T, addr string) (*server.Server, string, pin.Fingerprint) {
+func startTLSServerAt(t *testing.T, addr string) (*testServer, string, pin.Fingerprint) {
 	t.Helper()
 	cert, err := server.LoadCertificate(t.TempDir(), "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	fp, _ := pin.CertFingerprint(cert)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := server.New(server.Config{Room: "Secret", Rate: -1, TLS: server.NewTLSConfig(cert)})
-	go srv.Serve(ln)
-	t.Cleanup(func() { stopServer(srv, "shutdown") })
-	return srv, ln.Addr().String(), fp
+	srv, addr := serveAt(t, addr, server.New(server.Config{Room: "Secret", Rate: -1, TLS: server.NewTLSConfig(cert)}))
+	return srv, addr, fp
 }
 
 // TestPinWarning: joining a server whose key is not the pinned one shows
@@ -159,7 +153,7 @@ func TestPinWarningOnReconnect(t *testing.T) {
 	u.Dial(addr, "ann")
 	waitFor(t, "the first join", u.Connected, p)
 
-	stopServer(srv, "shutdown")
+	srv.Stop(t, wire.ByeShutdown)
 	impostor, _, fp2 := startTLSServerAt(t, addr)
 	waitFor(t, "the warning on reconnect", func() bool { _, _, shown := u.PinWarning(); return shown }, p)
 	if u.Connected() || impostor.Stats().Rich != 0 {

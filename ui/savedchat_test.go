@@ -27,8 +27,8 @@ func TestLocalLog(t *testing.T) {
 	p1.Run()
 
 	dave := dialPeer(t, addr, "dave")
-	dave.send(t, "while bob was away")
-	waitFor(t, "dave's echo", func() bool { return dave.count("while bob was away") == 1 })
+	dave.Say(t, "while bob was away")
+	waitFor(t, "dave's echo", func() bool { return dave.Count("while bob was away") == 1 })
 	u2, p2 := newUI(t, ui.Options{DataDir: data})
 	u2.Dial(addr, "bob")
 	// Before any network event is applied:

@@ -2,13 +2,11 @@ package ui_test
 
 import (
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
 
-	"parley/net/wire"
 	"parley/server"
 	"parley/server/store"
 	"parley/ui"
@@ -26,16 +24,9 @@ func startStoredServer(t *testing.T, backlog int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		stopServer(srv, wire.ByeShutdown)
-		db.Close()
-	})
-	return ln.Addr().String()
+	t.Cleanup(func() { db.Close() }) // after the server's stop: cleanups run last first
+	_, addr := serveAt(t, "127.0.0.1:0", srv)
+	return addr
 }
 
 // fill has a peer send texts, one after another, each after the echo of
@@ -44,8 +35,8 @@ func fill(t *testing.T, addr string, texts []string) {
 	t.Helper()
 	alice := dialPeer(t, addr, "alice")
 	for _, text := range texts {
-		alice.send(t, text)
-		waitFor(t, "the echo of "+text, func() bool { return alice.count(text) == 1 })
+		alice.Say(t, text)
+		waitFor(t, "the echo of "+text, func() bool { return alice.Count(text) == 1 })
 	}
 }
 
@@ -111,7 +102,7 @@ func TestScrollBackBeyondBacklog(t *testing.T) {
 
 	// A message while far back is counted, not added.
 	carol := dialPeer(t, addr, "carol")
-	carol.send(t, "while you read")
+	carol.Say(t, "while you read")
 	waitFor(t, "the jump button to count it", func() bool {
 		return u.JumpText() == "Back to the present (1 new message)"
 	}, p)

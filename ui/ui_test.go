@@ -1,7 +1,6 @@
 package ui_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/gorilla/websocket"
 
+	"parley/internal/chattest"
 	"parley/net/client"
 	"parley/net/wire"
 	"parley/server"
@@ -27,19 +27,12 @@ import (
 // cond holds, failing after a deadline.
 func waitFor(t *testing.T, what string, cond func() bool, pumps ...*ui.Pump) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	chattest.WaitFor(t, what, 15*time.Second, func() bool {
 		for _, p := range pumps {
 			p.Run()
 		}
-		if cond() {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return cond()
+	})
 }
 
 // settle runs the pumps for a while, for checks that something does not
@@ -62,72 +55,32 @@ func typeAndSend(u *ui.UI, text string) {
 	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 }
 
-// startServer runs a real server on a loopback port (0: any) and returns
-// it with its address.
-func startServer(t *testing.T, port int) (*server.Server, string) {
+// testServer is a real server on a loopback port.
+type testServer struct {
+	*server.Server
+	*chattest.Loopback
+}
+
+// startServer runs a real server on a loopback port (0: any) until the
+// test ends or Stop, and returns it with its address.
+func startServer(t *testing.T, port int) (*testServer, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := server.New(server.Config{Room: "Testroom", Rate: -1})
-	go srv.Serve(ln)
-	t.Cleanup(func() { stopServer(srv, wire.ByeShutdown) })
-	return srv, ln.Addr().String()
+	return serveAt(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), server.New(server.Config{Room: "Testroom", Rate: -1}))
 }
 
-func stopServer(srv *server.Server, reason wire.ByeReason) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	srv.Shutdown(ctx, reason, "")
-}
-
-// peer is a headless client for the other side of a conversation.
-type peer struct {
-	c    *client.Client
-	mu   sync.Mutex
-	msgs []wire.Msg
-}
-
-func dialPeer(t *testing.T, addr, nick string) *peer {
+// serveAt serves srv on addr until the test ends or Stop.
+func serveAt(t *testing.T, addr string, srv *server.Server) (*testServer, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := client.Dial(ctx, client.Config{Addr: addr, Nick: nick, MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatalf("peer %s: %v", nick, err)
-	}
-	p := &peer{c: c}
-	go func() {
-		for ev := range c.Events() {
-			if m, ok := ev.(client.Message); ok {
-				p.mu.Lock()
-				p.msgs = append(p.msgs, m.Msg)
-				p.mu.Unlock()
-			}
-		}
-	}()
-	t.Cleanup(func() { c.Close() })
-	return p
+	l := chattest.Serve(t, srv, chattest.Options{Addr: addr, Closed: server.ErrClosed})
+	return &testServer{Server: srv, Loopback: l}, l.Addr
 }
 
-func (p *peer) count(text string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := 0
-	for _, m := range p.msgs {
-		if m.Text == text {
-			n++
-		}
-	}
-	return n
-}
-
-func (p *peer) send(t *testing.T, text string) {
+// dialPeer connects a headless client for the other side of a
+// conversation.
+func dialPeer(t *testing.T, addr, nick string) *chattest.Recorder {
 	t.Helper()
-	if _, err := p.c.Send(text); err != nil {
-		t.Fatal(err)
-	}
+	_, r := chattest.Dial(t, client.Config{Addr: addr, Nick: nick, MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+	return r
 }
 
 func newUI(t *testing.T, opts ui.Options) (*ui.UI, *ui.Pump) {
@@ -553,13 +506,13 @@ func TestServerRestart(t *testing.T) {
 	u.Dial(addr, "frank")
 	waitFor(t, "joining", u.Connected, p)
 	bob := dialPeer(t, addr, "bob")
-	bob.send(t, "before the restart")
+	bob.Say(t, "before the restart")
 	typeAndSend(u, "frank before")
 	waitFor(t, "the first messages", func() bool {
 		return u.Count("bob: before the restart") == 1 && u.Count("frank: frank before") == 1 && u.Count("[pending]") == 0
 	}, p)
 
-	stopServer(srv, wire.ByeShutdown)
+	srv.Stop(t, wire.ByeShutdown)
 	waitFor(t, "the drop to show", func() bool {
 		return u.Count("You were disconnected") == 1 && strings.Contains(u.Window().Title(), "reconnecting")
 	}, p)
@@ -577,13 +530,7 @@ func TestServerRestart(t *testing.T) {
 		return u.Count("frank: sent while the server was down [pending]") == 1
 	}, p)
 
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv2 := server.New(server.Config{Room: "Testroom", Rate: -1})
-	go srv2.Serve(ln)
-	t.Cleanup(func() { stopServer(srv2, wire.ByeShutdown) })
+	startServer(t, port)
 
 	u.TapAction("Retry now") // may already be back: then there is no button
 	waitFor(t, "the reconnect", func() bool {
@@ -595,8 +542,8 @@ func TestServerRestart(t *testing.T) {
 	waitFor(t, "the pending message to be delivered", func() bool {
 		return u.Count("frank: sent while the server was down") == 1 && u.Count("[pending]") == 0
 	}, p)
-	waitFor(t, "bob to get it once", func() bool { return bob.count("sent while the server was down") == 1 }, p)
-	bob.send(t, "after the restart")
+	waitFor(t, "bob to get it once", func() bool { return bob.Count("sent while the server was down") == 1 }, p)
+	bob.Say(t, "after the restart")
 	waitFor(t, "bob's new message", func() bool { return u.Count("bob: after the restart") == 1 }, p)
 	settle(200*time.Millisecond, p)
 	for _, text := range []string{"bob: before the restart", "frank: frank before", "frank: sent while the server was down", "bob: after the restart"} {
@@ -604,8 +551,8 @@ func TestServerRestart(t *testing.T) {
 			t.Errorf("%q shown %d times:\n%s", text, n, strings.Join(u.Lines(), "\n"))
 		}
 	}
-	if bob.count("sent while the server was down") != 1 {
-		t.Errorf("bob got the outbox message %d times", bob.count("sent while the server was down"))
+	if bob.Count("sent while the server was down") != 1 {
+		t.Errorf("bob got the outbox message %d times", bob.Count("sent while the server was down"))
 	}
 	waitFor(t, "the user list to come back", func() bool {
 		return strings.Join(u.Users(), ",") == "bob,frank"
@@ -634,7 +581,7 @@ func TestUnreadAndNotifications(t *testing.T) {
 	bob := dialPeer(t, addr, "bob")
 
 	// Focused: nothing counts as unread.
-	bob.send(t, "seen at once")
+	bob.Say(t, "seen at once")
 	waitFor(t, "the first message", func() bool { return u.Count("seen at once") == 1 }, p)
 	if u.Unread() != 0 || len(noted()) != 0 {
 		t.Fatalf("focused window: unread %d, notifications %d", u.Unread(), len(noted()))
@@ -642,7 +589,7 @@ func TestUnreadAndNotifications(t *testing.T) {
 
 	u.SetFocused(false)
 	for i := 1; i <= 3; i++ {
-		bob.send(t, fmt.Sprintf("unseen %d, gina", i))
+		bob.Say(t, fmt.Sprintf("unseen %d, gina", i))
 	}
 	waitFor(t, "three unread", func() bool { return u.Unread() == 3 }, p)
 	if title := u.Window().Title(); !strings.HasPrefix(title, "(3) Parley") {
@@ -678,7 +625,7 @@ func TestUnreadAndNotifications(t *testing.T) {
 		t.Error("the notification setting was not saved")
 	}
 	u.SetFocused(false)
-	bob.send(t, "quiet")
+	bob.Say(t, "quiet")
 	waitFor(t, "the quiet message", func() bool { return u.Unread() == 1 }, p)
 	settle(400*time.Millisecond, p)
 	if len(noted()) != 2 {
@@ -859,7 +806,7 @@ func TestDisconnect(t *testing.T) {
 	if u.Count("info : You left the chat at "+addr+".") != 1 {
 		t.Errorf("no line saying the chat was left:\n%s", strings.Join(u.Lines(), "\n"))
 	}
-	bob.send(t, "after mia left")
+	bob.Say(t, "after mia left")
 	settle(200*time.Millisecond, p)
 	if u.Count("after mia left") != 0 {
 		t.Error("a message arrived after Disconnect")
@@ -1280,7 +1227,7 @@ func TestPendingFailOnLeave(t *testing.T) {
 	u, p := newUI(t, ui.Options{})
 	u.Dial(addr, "tess")
 	waitFor(t, "joining", u.Connected, p)
-	stopServer(srv, wire.ByeShutdown)
+	srv.Stop(t, wire.ByeShutdown)
 	waitFor(t, "the drop", func() bool { return !u.Connected() }, p)
 	typeAndSend(u, "one")
 	typeAndSend(u, "two")

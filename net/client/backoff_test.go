@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"parley/internal/chattest"
 	"parley/net/client"
 	"parley/net/wire"
 	"parley/server"
@@ -28,20 +29,19 @@ func TestBackoffResetAfterStable(t *testing.T) {
 		refusals   = 2               // refused attempts waited out per outage
 	)
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	addr := srv.addr
+	addr := srv.Addr
 	cfg := fastConfig(t, addr, "alice")
 	cfg.MinBackoff, cfg.MaxBackoff = minBackoff, 2*time.Second
-	_, r := dial(t, client.WithStableAfter(cfg, stable))
-	next[client.Connected](t, r, nil)
+	_, r := joined(t, client.WithStableAfter(cfg, stable))
 
 	// outage stops the server and returns the wait after the drop and when
 	// the drop was seen, once the client's next refusals attempts were
 	// refused (the backoff grew).
 	outage := func() (time.Duration, time.Time) {
-		srv.stop(t, wire.ByeShutdown)
-		retry, seen := next[client.Disconnected](t, r, nil).Retry, time.Now()
+		srv.Stop(t, wire.ByeShutdown)
+		retry, seen := chattest.Next[client.Disconnected](t, r, nil).Retry, time.Now()
 		for range refusals {
-			if d := next[client.Disconnected](t, r, nil); d.Retry < minBackoff {
+			if d := chattest.Next[client.Disconnected](t, r, nil); d.Retry < minBackoff {
 				t.Fatalf("refused attempt: %+v, want a retry of at least %v", d, minBackoff)
 			}
 		}
@@ -50,7 +50,7 @@ func TestBackoffResetAfterStable(t *testing.T) {
 	// restart serves again on the same address and waits for the client.
 	restart := func() {
 		srv = startServer(t, addr, server.Config{})
-		next[client.Connected](t, r, nil)
+		chattest.Next[client.Connected](t, r, nil)
 	}
 
 	// A short first connection: its drop starts the series.
@@ -74,14 +74,14 @@ func TestBackoffResetAfterStable(t *testing.T) {
 	restart()
 	connected := time.Now() // the client's own count began before this
 	time.Sleep(time.Until(connected.Add(stable)))
-	srv.stop(t, wire.ByeShutdown)
-	if d := next[client.Disconnected](t, r, nil); d.Retry != minBackoff {
+	srv.Stop(t, wire.ByeShutdown)
+	if d := chattest.Next[client.Disconnected](t, r, nil); d.Retry != minBackoff {
 		t.Fatalf("after a connection of %v (stable after %v) the next reconnect waits %v, want the initial %v",
 			time.Since(connected).Round(time.Millisecond), stable, d.Retry, minBackoff)
 	}
 	// And it grows again from there: the first refusal waits at most twice
 	// the initial backoff.
-	if d := next[client.Disconnected](t, r, nil); d.Retry < minBackoff || d.Retry > 2*minBackoff {
+	if d := chattest.Next[client.Disconnected](t, r, nil); d.Retry < minBackoff || d.Retry > 2*minBackoff {
 		t.Fatalf("the first refusal after the reset waits %v, want %v to %v", d.Retry, minBackoff, 2*minBackoff)
 	}
 	restart()

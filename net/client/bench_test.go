@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"testing"
 
+	"parley/internal/chattest"
 	"parley/net/client"
-	"parley/net/wire"
 	"parley/server"
 )
 
@@ -16,22 +15,15 @@ import (
 func benchClient(b *testing.B, nick string) (*client.Client, func()) {
 	b.Helper()
 	srv := server.New(server.Config{Rate: -1, Logger: slog.New(slog.DiscardHandler)})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go srv.Serve(ln)
-	c, err := client.Dial(context.Background(), client.Config{Addr: ln.Addr().String(), Nick: nick})
+	l := chattest.Serve(b, srv, chattest.Options{})
+	c, err := client.Dial(context.Background(), client.Config{Addr: l.Addr, Nick: nick})
 	if err != nil {
 		b.Fatal(err)
 	}
 	if _, ok := (<-c.Events()).(client.Connected); !ok {
 		b.Fatal("first event is not Connected")
 	}
-	return c, func() {
-		c.Close()
-		srv.Shutdown(context.Background(), wire.ByeShutdown, "")
-	}
+	return c, func() { c.Close() } // the server stops when the benchmark ends
 }
 
 // BenchmarkRoundTrip measures one message's trip from Send to its echo's

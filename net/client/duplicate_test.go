@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"parley/internal/chattest"
 	"parley/net/client"
 	"parley/server"
 )
@@ -16,44 +17,41 @@ import (
 // message as delivered instead of keeping it pending for ever, and nobody
 // sees it twice.
 func TestRichDuplicateBeyondBacklog(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{Backlog: 3})
-	px := newProxy(t, srv.addr)
-	alice, ra := dial(t, fastConfig(t, px.addr(), "alice"))
-	bob, rb := dial(t, fastConfig(t, srv.addr, "bob"))
-	next[client.Connected](t, ra, nil)
-	next[client.Connected](t, rb, nil)
+	srv, px := relayed(t, server.Config{Backlog: 3})
+	alice, ra := joined(t, fastConfig(t, px.Addr(), "alice"))
+	bob, rb := joined(t, fastConfig(t, srv.Addr, "bob"))
 
-	px.muteDown.Store(true)
+	px.MuteDown.Store(true)
 	cid, _ := alice.Send("echo lost")
-	orig := next(t, rb, isMsg("echo lost"))
+	orig := chattest.Next(t, rb, isMsg("echo lost"))
 	for i := range 4 {
 		bob.Send(fmt.Sprint("meanwhile ", i))
 	}
-	next(t, rb, isMsg("meanwhile 3"))
-	px.reject.Store(true)
-	px.cut()
-	next[client.Disconnected](t, ra, nil)
-	px.muteDown.Store(false)
-	px.reject.Store(false)
+	chattest.Next(t, rb, isMsg("meanwhile 3"))
+	px.Reject.Store(true)
+	px.Cut()
+	chattest.Next[client.Disconnected](t, ra, nil)
+	px.MuteDown.Store(false)
+	px.Reject.Store(false)
 
-	c := next(t, ra, func(c client.Connected) bool { return true })
+	c := chattest.Next(t, ra, func(c client.Connected) bool { return true })
 	if !c.Resumed || !c.Gap {
 		t.Errorf("Connected = %+v, want a resume with a gap", c)
 	}
-	m := next(t, ra, func(m client.Message) bool { return m.Msg.CID == cid })
+	m := chattest.Next(t, ra, func(m client.Message) bool { return m.Msg.CID == cid })
 	if !m.Own || m.Backlog || m.Msg.Text != "echo lost" || m.Msg.ID != orig.Msg.ID || m.Msg.From != "alice" {
 		t.Errorf("delivery = %+v, want alice's own message with id %d", m, orig.Msg.ID)
 	}
-	waitFor(t, "the outbox to empty", 5*time.Second, func() bool { return len(alice.Pending()) == 0 })
+	chattest.WaitFor(t, "the outbox to empty", 5*time.Second, func() bool { return len(alice.Pending()) == 0 })
 	bob.Send("after")
-	next(t, ra, isMsg("after"))
-	if n := count(rb.texts(nil), "echo lost"); n != 1 {
+	chattest.Next(t, ra, isMsg("after"))
+	if n := chattest.Count(rb.Texts(nil), "echo lost"); n != 1 {
 		t.Errorf("bob saw alice's message %d times", n)
 	}
 	if st := srv.Stats(); st.Duplicates != 1 || st.LastID != 6 {
 		t.Errorf("server stats %+v, want 1 duplicate and 6 messages", st)
 	}
-	for _, ev := range ra.events() {
+	for _, ev := range ra.Events() {
 		if f, ok := ev.(client.Failed); ok {
 			t.Errorf("alice got %+v", f)
 		}

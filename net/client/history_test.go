@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"parley/internal/chattest"
 	"parley/net/client"
 	"parley/net/wire"
 	"parley/server"
@@ -23,8 +24,8 @@ func TestHistoryAndSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := startServer(t, "127.0.0.1:0", server.Config{Backlog: 5, Rate: -1, Store: db})
-	t.Cleanup(func() { srv.stop(t, wire.ByeShutdown); db.Close() })
-	alice, ra := dial(t, fastConfig(t, srv.addr, "alice"))
+	t.Cleanup(func() { srv.Stop(t, wire.ByeShutdown); db.Close() })
+	alice, ra := chattest.Dial(t, fastConfig(t, srv.Addr, "alice"))
 	for i := 1; i <= 20; i++ {
 		text := fmt.Sprint("number ", i)
 		if i == 7 || i == 17 {
@@ -33,11 +34,11 @@ func TestHistoryAndSearch(t *testing.T) {
 		if _, err := alice.Send(text); err != nil {
 			t.Fatal(err)
 		}
-		next(t, ra, isMsg(text))
+		chattest.Next(t, ra, isMsg(text))
 	}
 
-	bob, rb := dial(t, fastConfig(t, srv.addr, "bob"))
-	c := next[client.Connected](t, rb, nil)
+	bob, rb := chattest.Dial(t, fastConfig(t, srv.Addr, "bob"))
+	c := chattest.Next[client.Connected](t, rb, nil)
 	if c.Backlog != 5 {
 		t.Fatalf("backlog %d, want 5", c.Backlog)
 	}
@@ -45,7 +46,7 @@ func TestHistoryAndSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pg := next(t, rb, func(p client.Page) bool { return p.Ref == ref })
+	pg := chattest.Next(t, rb, func(p client.Page) bool { return p.Ref == ref })
 	var ids []uint64
 	for _, m := range pg.Msgs {
 		ids = append(ids, m.ID)
@@ -57,7 +58,7 @@ func TestHistoryAndSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := next(t, rb, func(r client.Results) bool { return r.Ref == ref })
+	res := chattest.Next(t, rb, func(r client.Results) bool { return r.Ref == ref })
 	if len(res.Msgs) != 2 || res.Msgs[0].ID != 17 || res.Msgs[1].ID != 7 || res.More {
 		t.Fatalf("results %+v, want 17 then 7", res.Msgs)
 	}
@@ -70,7 +71,7 @@ func TestHistoryAndSearch(t *testing.T) {
 // A server without the capability (a plain one here) offers no history.
 func TestHistoryNeedsCapability(t *testing.T) {
 	ps := newPlainServer(t, false)
-	c, _ := dial(t, fastConfig(t, ps.addr(), "alice"))
+	c, _ := chattest.Dial(t, fastConfig(t, ps.addr(), "alice"))
 	if _, err := c.History(0, 10); !errors.Is(err, client.ErrNoHistory) {
 		t.Fatalf("History on a plain server: %v, want ErrNoHistory", err)
 	}
@@ -101,21 +102,21 @@ func TestUnavailableIsRetried(t *testing.T) {
 	st := &flaky{Memory: store.NewMemory(100)}
 	st.down.Store(true)
 	srv := startServer(t, "127.0.0.1:0", server.Config{Rate: -1, Store: st})
-	alice, ra := dial(t, fastConfig(t, srv.addr, "alice"))
+	alice, ra := chattest.Dial(t, fastConfig(t, srv.Addr, "alice"))
 	cid, err := alice.Send("kept for later")
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the store to refuse the message", 5*time.Second, func() bool { return st.tries.Load() > 0 })
+	chattest.WaitFor(t, "the store to refuse the message", 5*time.Second, func() bool { return st.tries.Load() > 0 })
 	if p := alice.Pending(); len(p) != 1 || p[0].CID != cid || srv.Stats().LastID != 0 {
 		t.Fatalf("after the refusal: pending %+v, last id %d", p, srv.Stats().LastID)
 	}
 	st.down.Store(false)
-	m := next(t, ra, func(m client.Message) bool { return m.Own && m.Msg.CID == cid })
+	m := chattest.Next(t, ra, func(m client.Message) bool { return m.Own && m.Msg.CID == cid })
 	if m.Msg.ID != 1 || len(alice.Pending()) != 0 {
 		t.Fatalf("delivered as %+v with %d pending, want id 1 and none", m.Msg, len(alice.Pending()))
 	}
-	for _, ev := range ra.events() {
+	for _, ev := range ra.Events() {
 		if f, ok := ev.(client.Failed); ok {
 			t.Fatalf("reported failed: %+v", f)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"parley/internal/chattest"
 	"parley/net/client"
 	"parley/net/wire"
 )
@@ -15,9 +16,9 @@ import (
 // The original teaching server: greets, relays every frame to everyone.
 func TestPlainTeachingServer(t *testing.T) {
 	srv := newPlainServer(t, false)
-	c, rec := dial(t, fastConfig(t, srv.addr(), "alice"))
+	c, rec := chattest.Dial(t, fastConfig(t, srv.addr(), "alice"))
 
-	conn := next[client.Connected](t, rec, nil)
+	conn := chattest.Next[client.Connected](t, rec, nil)
 	if !conn.Plain || conn.Greeting != wire.Greeting {
 		t.Fatalf("Connected = %+v, want Plain with the teaching greeting", conn)
 	}
@@ -40,7 +41,7 @@ func TestPlainTeachingServer(t *testing.T) {
 		t.Fatalf("peer greeting %q, %v", hello, err)
 	}
 	peer.WriteMessage(websocket.TextMessage, []byte("hi from the console"))
-	m := next(t, rec, func(m client.Message) bool { return true })
+	m := chattest.Next(t, rec, func(m client.Message) bool { return true })
 	if !m.Raw || m.Own || m.Msg.Text != "hi from the console" || m.Msg.From != "" {
 		t.Errorf("peer's line = %+v, want Raw, not Own, no sender", m)
 	}
@@ -54,8 +55,8 @@ func TestPlainTeachingServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	own1 := next(t, rec, func(m client.Message) bool { return m.Own })
-	own2 := next(t, rec, func(m client.Message) bool { return m.Own })
+	own1 := chattest.Next(t, rec, func(m client.Message) bool { return m.Own })
+	own2 := chattest.Next(t, rec, func(m client.Message) bool { return m.Own })
 	if own1.Msg.CID != cid1 || own1.Msg.Text != "hello there" || own1.Msg.From != "alice" || own1.Raw {
 		t.Errorf("first echo = %+v, want Own %s %q from alice", own1, cid1, "hello there")
 	}
@@ -74,7 +75,7 @@ func TestPlainTeachingServer(t *testing.T) {
 		}
 	}
 	// No echo was mistaken for someone else's line.
-	if raw := rec.texts(func(m client.Message) bool { return m.Raw }); !slices.Equal(raw, []string{"hi from the console"}) {
+	if raw := rec.Texts(func(m client.Message) bool { return m.Raw }); !slices.Equal(raw, []string{"hi from the console"}) {
 		t.Errorf("raw lines = %q", raw)
 	}
 }
@@ -84,27 +85,27 @@ func TestPlainTeachingServer(t *testing.T) {
 func TestPlainGorillaJoinsFrames(t *testing.T) {
 	srv := newPlainServer(t, true)
 	srv.batch = 100 * time.Millisecond
-	c, rec := dial(t, fastConfig(t, srv.addr(), "alice"))
-	conn := next[client.Connected](t, rec, nil)
+	c, rec := chattest.Dial(t, fastConfig(t, srv.addr(), "alice"))
+	conn := chattest.Next[client.Connected](t, rec, nil)
 	if !conn.Plain || conn.Greeting != "" {
 		t.Fatalf("Connected = %+v, want Plain without greeting", conn)
 	}
 
 	peer := rawPeer(t, srv.URL)
-	waitFor(t, "both connected", 5*time.Second, func() bool { return srv.count() == 2 })
+	chattest.WaitFor(t, "both connected", 5*time.Second, func() bool { return srv.count() == 2 })
 	for _, s := range []string{"one", "two", "three"} {
 		peer.WriteMessage(websocket.TextMessage, []byte(s))
 	}
-	waitFor(t, "three lines", 5*time.Second, func() bool { return len(rec.texts(nil)) >= 3 })
+	chattest.WaitFor(t, "three lines", 5*time.Second, func() bool { return len(rec.Texts(nil)) >= 3 })
 
 	cidA, _ := c.Send("first\nsecond")
 	cidB, _ := c.Send("another")
-	a := next(t, rec, func(m client.Message) bool { return m.Own })
-	b := next(t, rec, func(m client.Message) bool { return m.Own })
+	a := chattest.Next(t, rec, func(m client.Message) bool { return m.Own })
+	b := chattest.Next(t, rec, func(m client.Message) bool { return m.Own })
 	if a.Msg.CID != cidA || b.Msg.CID != cidB {
 		t.Errorf("own echoes %s, %s; want %s, %s", a.Msg.CID, b.Msg.CID, cidA, cidB)
 	}
-	if got := rec.texts(func(m client.Message) bool { return m.Raw }); !slices.Equal(got, []string{"one", "two", "three"}) {
+	if got := rec.Texts(func(m client.Message) bool { return m.Raw }); !slices.Equal(got, []string{"one", "two", "three"}) {
 		t.Errorf("raw lines = %q, want one two three", got)
 	}
 	if srv.joined.Load() == 0 {
@@ -120,12 +121,11 @@ func TestPlainGorillaJoinsFrames(t *testing.T) {
 func TestPlainServerWithoutEcho(t *testing.T) {
 	srv := newPlainServer(t, false)
 	srv.noEcho = true
-	c, rec := dial(t, fastConfig(t, srv.addr(), "alice"))
-	next[client.Connected](t, rec, nil)
+	c, rec := joined(t, fastConfig(t, srv.addr(), "alice"))
 
 	start := time.Now()
 	cid, _ := c.Send("anyone there?")
-	m := next(t, rec, func(m client.Message) bool { return m.Own })
+	m := chattest.Next(t, rec, func(m client.Message) bool { return m.Own })
 	if m.Msg.CID != cid || m.Msg.Text != "anyone there?" {
 		t.Errorf("local echo = %+v", m)
 	}
@@ -135,7 +135,7 @@ func TestPlainServerWithoutEcho(t *testing.T) {
 	// Now the client knows: the next line counts as sent once written.
 	start = time.Now()
 	c.Send("hello?")
-	next(t, rec, func(m client.Message) bool { return m.Own })
+	chattest.Next(t, rec, func(m client.Message) bool { return m.Own })
 	if waited := time.Since(start); waited > 400*time.Millisecond {
 		t.Errorf("second line took %s; the client should stop waiting for echoes", waited)
 	}
@@ -148,11 +148,10 @@ func TestPlainServerWithoutEcho(t *testing.T) {
 // sends what was typed meanwhile.
 func TestPlainReconnect(t *testing.T) {
 	srv := newPlainServer(t, false)
-	c, rec := dial(t, fastConfig(t, srv.addr(), "alice"))
-	next[client.Connected](t, rec, nil)
+	c, rec := joined(t, fastConfig(t, srv.addr(), "alice"))
 
 	srv.dropAll()
-	d := next[client.Disconnected](t, rec, nil)
+	d := chattest.Next[client.Disconnected](t, rec, nil)
 	if d.Retry <= 0 || !errors.Is(d.Err, client.ErrConnLost) {
 		t.Errorf("Disconnected = %+v, want ErrConnLost and a retry", d)
 	}
@@ -160,8 +159,8 @@ func TestPlainReconnect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	next(t, rec, func(ev client.Connected) bool { return ev.Plain })
-	m := next(t, rec, func(m client.Message) bool { return m.Own })
+	chattest.Next(t, rec, func(ev client.Connected) bool { return ev.Plain })
+	m := chattest.Next(t, rec, func(m client.Message) bool { return m.Own })
 	if m.Msg.CID != cid {
 		t.Errorf("echo %+v, want cid %s", m, cid)
 	}

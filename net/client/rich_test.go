@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"parley/internal/chattest"
 	"parley/net/client"
 	"parley/net/wire"
 	"parley/server"
@@ -21,49 +21,21 @@ import (
 // testServer is the real chat server on a loopback port.
 type testServer struct {
 	*server.Server
-	addr    string
-	done    chan error
-	stopped bool
+	*chattest.Loopback
 }
 
 // startServer runs a server on addr ("127.0.0.1:0" for any port) until
-// the test ends or stop is called.
+// the test ends or Stop is called.
 func startServer(t *testing.T, addr string, cfg server.Config) *testServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatalf("listen %s: %v", addr, err)
-	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})).
-			With("side", "server")
+		cfg.Logger = chattest.Logger(t, slog.LevelInfo).With("side", "server")
 	}
 	s, err := server.Open(cfg) // New, unless cfg has a Store
 	if err != nil {
 		t.Fatalf("server: %v", err)
 	}
-	ts := &testServer{Server: s, addr: ln.Addr().String(), done: make(chan error, 1)}
-	go func() { ts.done <- ts.Serve(ln) }()
-	t.Cleanup(func() { ts.stop(t, wire.ByeShutdown) })
-	return ts
-}
-
-// stop shuts the server down, telling clients reason.
-func (ts *testServer) stop(t *testing.T, reason wire.ByeReason) {
-	if ts.stopped {
-		return
-	}
-	ts.stopped = true
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := ts.Shutdown(ctx, reason, "test over: "+string(reason)); err != nil {
-		t.Errorf("server shutdown: %v", err)
-	}
-	select {
-	case <-ts.done:
-	case <-time.After(5 * time.Second):
-		t.Error("Serve did not return after Shutdown")
-	}
+	return &testServer{Server: s, Loopback: chattest.Serve(t, s, chattest.Options{Addr: addr, Closed: server.ErrClosed})}
 }
 
 func isMsg(text string) func(client.Message) bool {
@@ -74,8 +46,8 @@ func isMsg(text string) func(client.Message) bool {
 // where they belong.
 func TestRichConversation(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{MaxText: 100})
-	alice, ra := dial(t, fastConfig(t, srv.addr, "alice"))
-	ca := next[client.Connected](t, ra, nil)
+	alice, ra := chattest.Dial(t, fastConfig(t, srv.Addr, "alice"))
+	ca := chattest.Next[client.Connected](t, ra, nil)
 	if ca.Plain || ca.Reset || ca.Welcome.Nick != "alice" || ca.Welcome.Session == "" || ca.Welcome.Epoch != srv.Epoch() {
 		t.Fatalf("alice's Connected = %+v", ca)
 	}
@@ -86,9 +58,8 @@ func TestRichConversation(t *testing.T) {
 		t.Errorf("Plain() = %v, Nick() = %q", alice.Plain(), alice.Nick())
 	}
 
-	bob, rb := dial(t, fastConfig(t, srv.addr, "bob"))
-	next[client.Connected](t, rb, nil)
-	if j := next[client.Joined](t, ra, nil); j.Nick != "bob" {
+	bob, rb := joined(t, fastConfig(t, srv.Addr, "bob"))
+	if j := chattest.Next[client.Joined](t, ra, nil); j.Nick != "bob" {
 		t.Errorf("alice saw %+v join, want bob", j)
 	}
 
@@ -96,16 +67,16 @@ func TestRichConversation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	own := next(t, ra, isMsg("hello bob"))
+	own := chattest.Next(t, ra, isMsg("hello bob"))
 	if !own.Own || own.Msg.CID != cid || own.Msg.From != "alice" || own.Msg.ID == 0 || own.Raw || own.Backlog {
 		t.Errorf("alice's echo = %+v", own)
 	}
-	got := next(t, rb, isMsg("hello bob"))
+	got := chattest.Next(t, rb, isMsg("hello bob"))
 	if got.Own || got.Msg.From != "alice" || got.Msg.ID != own.Msg.ID {
 		t.Errorf("bob got %+v", got)
 	}
 	bob.Send("hi alice,\nhow are you?")
-	if m := next(t, ra, isMsg("hi alice,\nhow are you?")); m.Own || m.Msg.From != "bob" {
+	if m := chattest.Next(t, ra, isMsg("hi alice,\nhow are you?")); m.Own || m.Msg.From != "bob" {
 		t.Errorf("alice got %+v", m)
 	}
 	if p := alice.Pending(); len(p) != 0 {
@@ -124,16 +95,16 @@ func TestRichConversation(t *testing.T) {
 	if err := alice.SetStatus(wire.Away); err != nil {
 		t.Fatal(err)
 	}
-	if s := next(t, rb, func(s client.StatusChanged) bool { return s.Nick == "alice" }); s.Status.Status != wire.Away {
+	if s := chattest.Next(t, rb, func(s client.StatusChanged) bool { return s.Nick == "alice" }); s.Status.Status != wire.Away {
 		t.Errorf("bob saw %+v", s)
 	}
 	if err := alice.SetNick("alicia"); err != nil {
 		t.Fatal(err)
 	}
-	if r := next[client.Renamed](t, ra, nil); !r.Self || r.To != "alicia" {
+	if r := chattest.Next[client.Renamed](t, ra, nil); !r.Self || r.To != "alicia" {
 		t.Errorf("alice saw %+v, want her own rename", r)
 	}
-	if r := next[client.Renamed](t, rb, nil); r.Self || r.Nick != "alice" || r.To != "alicia" {
+	if r := chattest.Next[client.Renamed](t, rb, nil); r.Self || r.Nick != "alice" || r.To != "alicia" {
 		t.Errorf("bob saw %+v", r)
 	}
 	if alice.Nick() != "alicia" {
@@ -142,7 +113,7 @@ func TestRichConversation(t *testing.T) {
 	if err := alice.SetNick("BOB"); err != nil {
 		t.Fatal(err)
 	}
-	f := next[client.Failed](t, ra, nil)
+	f := chattest.Next[client.Failed](t, ra, nil)
 	if f.CID != "" || !errors.Is(f.Err, client.ErrNickTaken) {
 		t.Errorf("Failed = %+v, want ErrNickTaken without a cid", f)
 	}
@@ -150,19 +121,19 @@ func TestRichConversation(t *testing.T) {
 		t.Errorf("SetNick with a space: %v", err)
 	}
 	cid, _ = alice.Send("after the rename")
-	if m := next(t, ra, isMsg("after the rename")); !m.Own || m.Msg.From != "alicia" || m.Msg.CID != cid {
+	if m := chattest.Next(t, ra, isMsg("after the rename")); !m.Own || m.Msg.From != "alicia" || m.Msg.CID != cid {
 		t.Errorf("echo after rename = %+v", m)
 	}
 
 	// A late comer gets the backlog, after Connected, as Message events.
-	carol, rc := dial(t, fastConfig(t, srv.addr, "carol"))
-	cc := next[client.Connected](t, rc, nil)
+	carol, rc := chattest.Dial(t, fastConfig(t, srv.Addr, "carol"))
+	cc := chattest.Next[client.Connected](t, rc, nil)
 	if cc.Backlog != 3 || cc.Welcome.History != nil || len(cc.Welcome.Users) != 3 {
 		t.Errorf("carol's Connected = %+v, want 3 backlog messages and 3 users", cc)
 	}
 	var backlog []string
 	for range cc.Backlog {
-		m := next[client.Message](t, rc, nil)
+		m := chattest.Next[client.Message](t, rc, nil)
 		if !m.Backlog || m.Own {
 			t.Errorf("backlog message %+v", m)
 		}
@@ -175,7 +146,7 @@ func TestRichConversation(t *testing.T) {
 	_ = carol
 
 	// The same nickname, in any case, is taken.
-	cfg := fastConfig(t, srv.addr, "Carol")
+	cfg := fastConfig(t, srv.Addr, "Carol")
 	if c, err := client.Dial(context.Background(), cfg); !errors.Is(err, client.ErrNickTaken) {
 		if c != nil {
 			c.Close()
@@ -194,19 +165,17 @@ func TestRichConversation(t *testing.T) {
 // the outage is delivered exactly once, in order.
 func TestRichServerRestart(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	addr := srv.addr
-	alice, ra := dial(t, fastConfig(t, addr, "alice"))
-	bob, rb := dial(t, fastConfig(t, addr, "bob"))
-	next[client.Connected](t, ra, nil)
-	next[client.Connected](t, rb, nil)
+	addr := srv.Addr
+	alice, ra := joined(t, fastConfig(t, addr, "alice"))
+	bob, rb := joined(t, fastConfig(t, addr, "bob"))
 	alice.Send("before")
-	next(t, rb, isMsg("before"))
-	next(t, ra, isMsg("before"))
+	chattest.Next(t, rb, isMsg("before"))
+	chattest.Next(t, ra, isMsg("before"))
 
 	oldEpoch := srv.Epoch()
-	srv.stop(t, wire.ByeShutdown)
-	for _, r := range []*recorder{ra, rb} {
-		d := next[client.Disconnected](t, r, nil)
+	srv.Stop(t, wire.ByeShutdown)
+	for _, r := range []*chattest.Recorder{ra, rb} {
+		d := chattest.Next[client.Disconnected](t, r, nil)
 		if d.Bye == nil || d.Bye.Reason != wire.ByeShutdown || d.Retry <= 0 || !errors.Is(d.Err, client.ErrServerGone) {
 			t.Errorf("Disconnected = %+v, want bye shutdown with a retry", d)
 		}
@@ -232,29 +201,29 @@ func TestRichServerRestart(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // a few refused reconnects
 
 	srv2 := startServer(t, addr, server.Config{})
-	for _, r := range []*recorder{ra, rb} {
-		c := next(t, r, func(c client.Connected) bool { return true })
+	for _, r := range []*chattest.Recorder{ra, rb} {
+		c := chattest.Next(t, r, func(c client.Connected) bool { return true })
 		if !c.Reset || c.Resumed || c.Welcome.Epoch == oldEpoch || c.Welcome.Epoch != srv2.Epoch() {
 			t.Errorf("Connected after restart = %+v, want Reset with the new epoch", c)
 		}
 	}
 	all := append(slices.Clone(aliceSaid), bobSaid...)
-	waitFor(t, "all outage messages on both sides", 10*time.Second, func() bool {
-		return len(ra.texts(nil)) >= 1+len(all) && len(rb.texts(nil)) >= 1+len(all)
+	chattest.WaitFor(t, "all outage messages on both sides", 10*time.Second, func() bool {
+		return len(ra.Texts(nil)) >= 1+len(all) && len(rb.Texts(nil)) >= 1+len(all)
 	})
 	time.Sleep(200 * time.Millisecond) // room for any duplicate to show up
 
-	for name, r := range map[string]*recorder{"alice": ra, "bob": rb} {
-		texts := r.texts(nil)
+	for name, r := range map[string]*chattest.Recorder{"alice": ra, "bob": rb} {
+		texts := r.Texts(nil)
 		for _, s := range append([]string{"before"}, all...) {
-			if n := count(texts, s); n != 1 {
+			if n := chattest.Count(texts, s); n != 1 {
 				t.Errorf("%s saw %q %d times; all: %q", name, s, n, texts)
 			}
 		}
-		if got := filter(texts, "alice during"); !slices.Equal(got, aliceSaid) {
+		if got := chattest.Filter(texts, "alice during"); !slices.Equal(got, aliceSaid) {
 			t.Errorf("%s saw alice's outage messages as %q", name, got)
 		}
-		if got := filter(texts, "bob during"); !slices.Equal(got, bobSaid) {
+		if got := chattest.Filter(texts, "bob during"); !slices.Equal(got, bobSaid) {
 			t.Errorf("%s saw bob's outage messages as %q", name, got)
 		}
 	}
@@ -266,32 +235,12 @@ func TestRichServerRestart(t *testing.T) {
 	}
 }
 
-func count(list []string, s string) int {
-	n := 0
-	for _, x := range list {
-		if x == s {
-			n++
-		}
-	}
-	return n
-}
-
-func filter(list []string, prefix string) []string {
-	var out []string
-	for _, x := range list {
-		if strings.HasPrefix(x, prefix) {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
 // checkIDs fails unless the ids of the messages r saw run 1, 2, 3, ...
 // with no gap and no repeat.
-func checkIDs(t *testing.T, name string, r *recorder) {
+func checkIDs(t *testing.T, name string, r *chattest.Recorder) {
 	t.Helper()
 	var ids []uint64
-	for _, ev := range r.events() {
+	for _, ev := range r.Events() {
 		if m, ok := ev.(client.Message); ok {
 			ids = append(ids, m.Msg.ID)
 		}
@@ -307,19 +256,18 @@ func checkIDs(t *testing.T, name string, r *recorder) {
 // The link to the server breaks (the server stays up): the client
 // resumes from the last id it saw, and gets exactly what it missed.
 func TestRichResumeAfterDrop(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := newProxy(t, srv.addr)
-	alice, ra := dial(t, fastConfig(t, px.addr(), "alice"))
-	bob, rb := dial(t, fastConfig(t, srv.addr, "bob"))
-	ca := next[client.Connected](t, ra, nil)
-	next[client.Connected](t, rb, nil)
+	srv, px := relayed(t, server.Config{})
+	alice, ra := chattest.Dial(t, fastConfig(t, px.Addr(), "alice"))
+	bob, rb := chattest.Dial(t, fastConfig(t, srv.Addr, "bob"))
+	ca := chattest.Next[client.Connected](t, ra, nil)
+	chattest.Next[client.Connected](t, rb, nil)
 	bob.Send("one")
 	alice.Send("two")
-	next(t, ra, isMsg("two"))
+	chattest.Next(t, ra, isMsg("two"))
 
-	px.reject.Store(true)
-	px.cut()
-	d := next[client.Disconnected](t, ra, nil)
+	px.Reject.Store(true)
+	px.Cut()
+	d := chattest.Next[client.Disconnected](t, ra, nil)
 	if !errors.Is(d.Err, client.ErrConnLost) || d.Retry <= 0 || d.Bye != nil {
 		t.Errorf("Disconnected = %+v, want ErrConnLost and a retry", d)
 	}
@@ -327,27 +275,27 @@ func TestRichResumeAfterDrop(t *testing.T) {
 		bob.Send(fmt.Sprintf("missed %d", i))
 	}
 	alice.Send("typed offline")
-	next(t, rb, isMsg("missed 4"))
-	px.reject.Store(false)
+	chattest.Next(t, rb, isMsg("missed 4"))
+	px.Reject.Store(false)
 
-	c := next(t, ra, func(c client.Connected) bool { return true })
+	c := chattest.Next(t, ra, func(c client.Connected) bool { return true })
 	if !c.Resumed || c.Reset || c.Gap || c.Welcome.Session != ca.Welcome.Session || c.Welcome.Nick != "alice" {
 		t.Errorf("Connected after the drop = %+v, want a resume of the same session", c)
 	}
 	if c.Backlog != 5 {
 		t.Errorf("resumed with %d backlog messages, want the 5 missed", c.Backlog)
 	}
-	next(t, ra, isMsg("typed offline"))
-	next(t, rb, isMsg("typed offline"))
+	chattest.Next(t, ra, isMsg("typed offline"))
+	chattest.Next(t, rb, isMsg("typed offline"))
 	bob.Send("after")
-	next(t, ra, isMsg("after"))
+	chattest.Next(t, ra, isMsg("after"))
 	checkIDs(t, "alice", ra)
 	checkIDs(t, "bob", rb)
-	if n := count(rb.texts(nil), "typed offline"); n != 1 {
+	if n := chattest.Count(rb.Texts(nil), "typed offline"); n != 1 {
 		t.Errorf("bob saw alice's offline message %d times", n)
 	}
 	// Bob saw no leave and join: the server held alice's session.
-	for _, ev := range rb.events() {
+	for _, ev := range rb.Events() {
 		if l, ok := ev.(client.Left); ok {
 			t.Logf("bob saw %+v (the server noticed the drop)", l)
 		}
@@ -358,35 +306,32 @@ func TestRichResumeAfterDrop(t *testing.T) {
 // the server and everyone else, but not its sender. After the resume the
 // sender finds it in the backlog: it is delivered, and not sent again.
 func TestRichEchoLostInDrop(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := newProxy(t, srv.addr)
-	alice, ra := dial(t, fastConfig(t, px.addr(), "alice"))
-	_, rb := dial(t, fastConfig(t, srv.addr, "bob"))
-	next[client.Connected](t, ra, nil)
-	next[client.Connected](t, rb, nil)
+	srv, px := relayed(t, server.Config{})
+	alice, ra := joined(t, fastConfig(t, px.Addr(), "alice"))
+	_, rb := joined(t, fastConfig(t, srv.Addr, "bob"))
 
-	px.muteDown.Store(true)
+	px.MuteDown.Store(true)
 	cid, _ := alice.Send("did it arrive?")
-	next(t, rb, isMsg("did it arrive?"))
-	px.reject.Store(true)
-	px.cut()
-	px.muteDown.Store(false)
-	next[client.Disconnected](t, ra, nil)
+	chattest.Next(t, rb, isMsg("did it arrive?"))
+	px.Reject.Store(true)
+	px.Cut()
+	px.MuteDown.Store(false)
+	chattest.Next[client.Disconnected](t, ra, nil)
 	if p := alice.Pending(); len(p) != 1 || p[0].CID != cid {
 		t.Fatalf("Pending while away = %+v, want the unacknowledged message", p)
 	}
-	px.reject.Store(false)
+	px.Reject.Store(false)
 
-	c := next(t, ra, func(c client.Connected) bool { return true })
-	m := next(t, ra, isMsg("did it arrive?"))
+	c := chattest.Next(t, ra, func(c client.Connected) bool { return true })
+	m := chattest.Next(t, ra, isMsg("did it arrive?"))
 	if !c.Resumed || !m.Own || !m.Backlog || m.Msg.CID != cid {
 		t.Errorf("after resume: %+v then %+v, want the echo from the backlog", c, m)
 	}
 	time.Sleep(200 * time.Millisecond)
-	if n := count(ra.texts(nil), "did it arrive?"); n != 1 {
+	if n := chattest.Count(ra.Texts(nil), "did it arrive?"); n != 1 {
 		t.Errorf("alice saw her message %d times", n)
 	}
-	if n := count(rb.texts(nil), "did it arrive?"); n != 1 {
+	if n := chattest.Count(rb.Texts(nil), "did it arrive?"); n != 1 {
 		t.Errorf("bob saw alice's message %d times", n)
 	}
 	if st := srv.Stats(); st.LastID != 1 {
@@ -400,69 +345,68 @@ func TestRichEchoLostInDrop(t *testing.T) {
 // The server vanishes without a FIN (the host's laptop went to sleep):
 // the client's pings go unanswered and it notices within PongTimeout.
 func TestRichDeadServerNoticed(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := newProxy(t, srv.addr)
-	cfg := fastConfig(t, px.addr(), "alice")
+	_, px := relayed(t, server.Config{})
+	cfg := fastConfig(t, px.Addr(), "alice")
+	// Seven pings go in each PongTimeout, so that a busy machine that
+	// holds up a pong or two does not drop a healthy connection.
 	cfg.PingInterval = 200 * time.Millisecond
-	cfg.PongTimeout = 600 * time.Millisecond
-	alice, ra := dial(t, cfg)
-	next[client.Connected](t, ra, nil)
+	cfg.PongTimeout = 1500 * time.Millisecond
+	alice, ra := joined(t, cfg)
 
 	// A live server answers pings: the connection outlives PongTimeout
 	// several times over, although the server itself pings only every 10s.
-	time.Sleep(4 * cfg.PongTimeout)
-	for _, ev := range ra.events() {
+	time.Sleep(3 * cfg.PongTimeout)
+	for _, ev := range ra.Events() {
 		if d, ok := ev.(client.Disconnected); ok {
 			t.Fatalf("a healthy connection dropped: %v", d.Err)
 		}
 	}
 
-	px.muteDown.Store(true)
-	px.muteUp.Store(true)
+	px.Silence(true)
 	start := time.Now()
-	d := next[client.Disconnected](t, ra, nil)
+	d := chattest.Next[client.Disconnected](t, ra, nil)
 	took := time.Since(start)
 	if !errors.Is(d.Err, client.ErrConnLost) {
 		t.Errorf("Disconnected = %+v, want ErrConnLost", d)
 	}
-	if took > cfg.PongTimeout+time.Second {
+	// The margin is for a busy machine; without the deadline the drop
+	// never comes (Next fails after 10s).
+	if took > cfg.PongTimeout+2*time.Second {
 		t.Errorf("a dead server was noticed after %s, PongTimeout is %s", took, cfg.PongTimeout)
 	}
 	t.Logf("dead server noticed after %s: %v", took.Round(time.Millisecond), d.Err)
-	px.muteDown.Store(false)
-	px.muteUp.Store(false)
-	c := next(t, ra, func(c client.Connected) bool { return true })
+	px.Silence(false)
+	c := chattest.Next(t, ra, func(c client.Connected) bool { return true })
 	if !c.Resumed {
 		t.Errorf("Connected = %+v, want a resume", c)
 	}
 	alice.Send("back")
-	next(t, ra, isMsg("back"))
+	chattest.Next(t, ra, isMsg("back"))
 }
 
 // The host ends the chat: the client reports it once and does not dial
 // again. Sends are refused from then on.
 func TestRichByeEndedNoReconnect(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	var dials countingDialer
-	cfg := fastConfig(t, srv.addr, "alice")
-	cfg.NetDial = dials.dial
-	alice, ra := dial(t, cfg)
-	next[client.Connected](t, ra, nil)
+	var dials chattest.Dialer
+	cfg := fastConfig(t, srv.Addr, "alice")
+	cfg.NetDial = dials.Dial
+	alice, ra := joined(t, cfg)
 
-	srv.stop(t, wire.ByeEnded)
-	d := next[client.Disconnected](t, ra, nil)
+	srv.Stop(t, wire.ByeEnded)
+	d := chattest.Next[client.Disconnected](t, ra, nil)
 	if d.Retry != 0 || d.Bye == nil || d.Bye.Reason != wire.ByeEnded || !errors.Is(d.Err, client.ErrEnded) {
 		t.Errorf("Disconnected = %+v, want bye ended and no retry", d)
 	}
 	time.Sleep(time.Second)
-	if n := dials.n.Load(); n != 1 {
+	if n := dials.N.Load(); n != 1 {
 		t.Errorf("%d dials after the host ended the chat, want only the first", n)
 	}
 	if _, err := alice.Send("anyone?"); !errors.Is(err, client.ErrEnded) {
 		t.Errorf("Send after the end: %v, want ErrEnded", err)
 	}
-	if evs := ra.events(); len(evs) != 2 {
-		t.Errorf("events after the end: %s", ra.dump())
+	if evs := ra.Events(); len(evs) != 2 {
+		t.Errorf("events after the end: %s", ra.Dump())
 	}
 }
 
@@ -470,26 +414,25 @@ func TestRichByeEndedNoReconnect(t *testing.T) {
 // bounded backoff, never spinning.
 func TestRichReconnectBackoff(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	var dials countingDialer
-	cfg := fastConfig(t, srv.addr, "alice")
-	cfg.NetDial = dials.dial
+	var dials chattest.Dialer
+	cfg := fastConfig(t, srv.Addr, "alice")
+	cfg.NetDial = dials.Dial
 	cfg.MinBackoff = 50 * time.Millisecond
 	cfg.MaxBackoff = 400 * time.Millisecond
-	_, ra := dial(t, cfg)
-	next[client.Connected](t, ra, nil)
+	_, ra := joined(t, cfg)
 
-	srv.stop(t, wire.ByeShutdown)
-	next[client.Disconnected](t, ra, nil)
-	start := dials.n.Load()
+	srv.Stop(t, wire.ByeShutdown)
+	chattest.Next[client.Disconnected](t, ra, nil)
+	start := dials.N.Load()
 	time.Sleep(2 * time.Second)
-	n := dials.n.Load() - start
+	n := dials.N.Load() - start
 	// Waits are at least 50ms and, after three doublings, average 225ms:
 	// about a dozen attempts in two seconds, and never more than 40.
 	if n < 3 || n > 40 {
 		t.Errorf("%d reconnect attempts in 2s with backoff 50ms..400ms", n)
 	}
 	var retries []time.Duration
-	for _, ev := range ra.events() {
+	for _, ev := range ra.Events() {
 		if d, ok := ev.(client.Disconnected); ok {
 			retries = append(retries, d.Retry)
 			if !errors.Is(d.Err, client.ErrRefused) && !errors.Is(d.Err, client.ErrServerGone) {
@@ -507,21 +450,21 @@ func TestRichReconnectBackoff(t *testing.T) {
 // was replaced and does not fight back.
 func TestRichReplaced(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	var dials countingDialer
-	cfg := fastConfig(t, srv.addr, "alice")
-	cfg.NetDial = dials.dial
-	_, ra := dial(t, cfg)
-	c := next[client.Connected](t, ra, nil)
+	var dials chattest.Dialer
+	cfg := fastConfig(t, srv.Addr, "alice")
+	cfg.NetDial = dials.Dial
+	_, ra := chattest.Dial(t, cfg)
+	c := chattest.Next[client.Connected](t, ra, nil)
 
-	other := rawPeer(t, "ws://"+srv.addr+"/", wire.Subprotocol)
+	other := rawPeer(t, "ws://"+srv.Addr+"/", wire.Subprotocol)
 	hello, _ := wire.Encode(wire.Hello{V: wire.Version, Nick: "alice", Session: c.Welcome.Session})
 	other.WriteMessage(websocket.TextMessage, hello)
-	d := next[client.Disconnected](t, ra, nil)
+	d := chattest.Next[client.Disconnected](t, ra, nil)
 	if d.Retry != 0 || !errors.Is(d.Err, client.ErrReplaced) {
 		t.Errorf("Disconnected = %+v, want ErrReplaced without retry", d)
 	}
 	time.Sleep(500 * time.Millisecond)
-	if n := dials.n.Load(); n != 1 {
+	if n := dials.N.Load(); n != 1 {
 		t.Errorf("%d dials, want 1", n)
 	}
 }
@@ -530,8 +473,7 @@ func TestRichReplaced(t *testing.T) {
 // under the server's rate, so none is refused and all arrive in order.
 func TestRichPacing(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{Rate: 40, Burst: 5})
-	alice, ra := dial(t, fastConfig(t, srv.addr, "alice"))
-	next[client.Connected](t, ra, nil)
+	alice, ra := joined(t, fastConfig(t, srv.Addr, "alice"))
 	var want []string
 	for i := range 30 {
 		s := fmt.Sprintf("line %02d", i)
@@ -540,14 +482,14 @@ func TestRichPacing(t *testing.T) {
 		}
 		want = append(want, s)
 	}
-	waitFor(t, "30 echoes", 10*time.Second, func() bool { return len(ra.texts(nil)) >= 30 })
-	if got := ra.texts(func(m client.Message) bool { return m.Own }); !slices.Equal(got, want) {
+	chattest.WaitFor(t, "30 echoes", 10*time.Second, func() bool { return len(ra.Texts(nil)) >= 30 })
+	if got := ra.Texts(func(m client.Message) bool { return m.Own }); !slices.Equal(got, want) {
 		t.Errorf("echoes %q", got)
 	}
 	if st := srv.Stats(); st.RateLimited != 0 {
 		t.Errorf("the server refused %d messages as too fast", st.RateLimited)
 	}
-	for _, ev := range ra.events() {
+	for _, ev := range ra.Events() {
 		if f, ok := ev.(client.Failed); ok {
 			t.Errorf("Failed: %+v", f)
 		}
@@ -557,12 +499,11 @@ func TestRichPacing(t *testing.T) {
 // The outbox is bounded while the server is away.
 func TestOutboxFull(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	cfg := fastConfig(t, srv.addr, "alice")
+	cfg := fastConfig(t, srv.Addr, "alice")
 	cfg.OutboxLimit = 3
-	alice, ra := dial(t, cfg)
-	next[client.Connected](t, ra, nil)
-	srv.stop(t, wire.ByeShutdown)
-	next[client.Disconnected](t, ra, nil)
+	alice, ra := joined(t, cfg)
+	srv.Stop(t, wire.ByeShutdown)
+	chattest.Next[client.Disconnected](t, ra, nil)
 	for i := range 3 {
 		if _, err := alice.Send(fmt.Sprint("queued ", i)); err != nil {
 			t.Fatalf("Send %d: %v", i, err)
@@ -587,12 +528,12 @@ func TestOutboxFull(t *testing.T) {
 // channel closes, no goroutine stays, and later calls say ErrClosed.
 func TestClose(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	bob, rb := dial(t, fastConfig(t, srv.addr, "bob"))
-	c, err := client.Dial(context.Background(), fastConfig(t, srv.addr, "alice"))
+	bob, rb := chattest.Dial(t, fastConfig(t, srv.Addr, "bob"))
+	c, err := client.Dial(context.Background(), fastConfig(t, srv.Addr, "alice"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	next[client.Joined](t, rb, nil)
+	chattest.Next[client.Joined](t, rb, nil)
 	start := time.Now()
 	c.Close()
 	if took := time.Since(start); took > 2*time.Second {
@@ -609,12 +550,12 @@ func TestClose(t *testing.T) {
 		t.Errorf("SetStatus after Close: %v", err)
 	}
 	// A close frame, not a dropped connection: the server says "quit".
-	if l := next[client.Left](t, rb, nil); l.Nick != "alice" || l.Reason != "quit" {
+	if l := chattest.Next[client.Left](t, rb, nil); l.Nick != "alice" || l.Reason != "quit" {
 		t.Errorf("bob saw %+v, want alice to quit", l)
 	}
-	waitFor(t, "the server to see alice go", 5*time.Second, func() bool { return srv.Stats().Conns == 1 })
+	chattest.WaitFor(t, "the server to see alice go", 5*time.Second, func() bool { return srv.Stats().Conns == 1 })
 	bob.Close()
-	waitFor(t, "the server to see bob go", 5*time.Second, func() bool { return srv.Stats().Conns == 0 })
+	chattest.WaitFor(t, "the server to see bob go", 5*time.Second, func() bool { return srv.Stats().Conns == 0 })
 	if g := waitNoClientGoroutines(2 * time.Second); g != "" {
 		t.Errorf("goroutines left after Close:\n%s", g)
 	}
@@ -623,17 +564,15 @@ func TestClose(t *testing.T) {
 // Close while a reconnect attempt hangs in its handshake, and while the
 // client waits out its backoff: both return at once.
 func TestCloseWhileReconnecting(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := newProxy(t, srv.addr)
-	cfg := fastConfig(t, px.addr(), "alice")
+	_, px := relayed(t, server.Config{})
+	cfg := fastConfig(t, px.Addr(), "alice")
 	cfg.DialTimeout = 30 * time.Second
-	c, ra := dial(t, cfg)
-	next[client.Connected](t, ra, nil)
+	c, ra := joined(t, cfg)
 
-	px.silent.Store(true)
-	px.cut()
-	next[client.Disconnected](t, ra, nil)
-	waitFor(t, "a reconnect attempt", 5*time.Second, func() bool { return px.accepted.Load() >= 2 })
+	px.Hold.Store(true)
+	px.Cut()
+	chattest.Next[client.Disconnected](t, ra, nil)
+	chattest.WaitFor(t, "a reconnect attempt", 5*time.Second, func() bool { return px.Accepted.Load() >= 2 })
 	time.Sleep(50 * time.Millisecond)
 	start := time.Now()
 	c.Close()
@@ -641,13 +580,12 @@ func TestCloseWhileReconnecting(t *testing.T) {
 		t.Errorf("Close during a hanging handshake took %s", took)
 	}
 
-	cfg = fastConfig(t, px.addr(), "bob")
+	cfg = fastConfig(t, px.Addr(), "bob")
 	cfg.MinBackoff, cfg.MaxBackoff = time.Minute, time.Minute
-	px.silent.Store(false)
-	c, rb := dial(t, cfg)
-	next[client.Connected](t, rb, nil)
-	px.cut()
-	next[client.Disconnected](t, rb, nil)
+	px.Hold.Store(false)
+	c, rb := joined(t, cfg)
+	px.Cut()
+	chattest.Next[client.Disconnected](t, rb, nil)
 	start = time.Now()
 	c.Close()
 	if took := time.Since(start); took > time.Second {
@@ -660,30 +598,28 @@ func TestCloseWhileReconnecting(t *testing.T) {
 // know it: the others must not see it twice.
 func TestRichResendAfterRestartNotDuplicated(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	addr := srv.addr
-	px := newProxy(t, addr)
-	alice, ra := dial(t, fastConfig(t, px.addr(), "alice"))
-	_, rb := dial(t, fastConfig(t, addr, "bob"))
-	next[client.Connected](t, ra, nil)
-	next[client.Connected](t, rb, nil)
+	addr := srv.Addr
+	px := chattest.NewRelay(t, addr)
+	alice, ra := joined(t, fastConfig(t, px.Addr(), "alice"))
+	_, rb := joined(t, fastConfig(t, addr, "bob"))
 
-	px.muteDown.Store(true)
+	px.MuteDown.Store(true)
 	cid, _ := alice.Send("last words")
-	next(t, rb, isMsg("last words"))
-	srv.stop(t, wire.ByeShutdown)
-	next[client.Disconnected](t, ra, nil)
-	next[client.Disconnected](t, rb, nil)
-	px.muteDown.Store(false)
+	chattest.Next(t, rb, isMsg("last words"))
+	srv.Stop(t, wire.ByeShutdown)
+	chattest.Next[client.Disconnected](t, ra, nil)
+	chattest.Next[client.Disconnected](t, rb, nil)
+	px.MuteDown.Store(false)
 
 	srv2 := startServer(t, addr, server.Config{})
-	m := next(t, ra, isMsg("last words"))
+	m := chattest.Next(t, ra, isMsg("last words"))
 	if !m.Own || m.Msg.CID != cid {
 		t.Errorf("alice's echo from the new server = %+v", m)
 	}
-	next(t, rb, func(c client.Connected) bool { return c.Reset })
+	chattest.Next(t, rb, func(c client.Connected) bool { return c.Reset })
 	alice.Send("and more")
-	next(t, rb, isMsg("and more"))
-	if n := count(rb.texts(nil), "last words"); n != 1 {
+	chattest.Next(t, rb, isMsg("and more"))
+	if n := chattest.Count(rb.Texts(nil), "last words"); n != 1 {
 		t.Errorf("bob saw the re-sent message %d times", n)
 	}
 	if st := srv2.Stats(); st.LastID != 2 {
@@ -697,8 +633,7 @@ func TestRichResendAfterRestartNotDuplicated(t *testing.T) {
 // doubled.
 func TestRichRateLimitedRetried(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{Rate: 10, Burst: 3})
-	alice, ra := dial(t, fastConfig(t, srv.addr, "alice"))
-	next[client.Connected](t, ra, nil)
+	alice, ra := joined(t, fastConfig(t, srv.Addr, "alice"))
 	for i := range 4 {
 		alice.SetStatus([]wire.Presence{wire.Away, wire.Active}[i%2])
 	}
@@ -708,11 +643,11 @@ func TestRichRateLimitedRetried(t *testing.T) {
 		alice.Send(s)
 		want = append(want, s)
 	}
-	waitFor(t, "5 echoes", 10*time.Second, func() bool {
-		return len(ra.texts(func(m client.Message) bool { return m.Own })) >= 5
+	chattest.WaitFor(t, "5 echoes", 10*time.Second, func() bool {
+		return len(ra.Texts(func(m client.Message) bool { return m.Own })) >= 5
 	})
 	time.Sleep(200 * time.Millisecond)
-	got := ra.texts(func(m client.Message) bool { return m.Own })
+	got := ra.Texts(func(m client.Message) bool { return m.Own })
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
 		t.Errorf("echoes %q, want each of %q once", got, want)
@@ -722,7 +657,7 @@ func TestRichRateLimitedRetried(t *testing.T) {
 	} else {
 		t.Logf("server refused %d frames as too fast", st.RateLimited)
 	}
-	for _, ev := range ra.events() {
+	for _, ev := range ra.Events() {
 		if f, ok := ev.(client.Failed); ok && f.CID != "" {
 			t.Errorf("a message failed: %+v", f)
 		}
@@ -736,26 +671,23 @@ func TestRichRateLimitedRetried(t *testing.T) {
 // had noticed the drop and freed it): the client comes back under a
 // variant, says so, and still resumes its session.
 func TestRichNickTakenOnReconnect(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := newProxy(t, srv.addr)
-	alice, ra := dial(t, fastConfig(t, px.addr(), "alice"))
-	next[client.Connected](t, ra, nil)
-	_, rb := dial(t, fastConfig(t, srv.addr, "bob"))
-	next[client.Connected](t, rb, nil)
+	srv, px := relayed(t, server.Config{})
+	alice, ra := joined(t, fastConfig(t, px.Addr(), "alice"))
+	_, rb := joined(t, fastConfig(t, srv.Addr, "bob"))
 
-	px.reject.Store(true)
-	px.cut()
-	next[client.Disconnected](t, ra, nil)
-	if l := next[client.Left](t, rb, nil); l.Nick != "alice" {
+	px.Reject.Store(true)
+	px.Cut()
+	chattest.Next[client.Disconnected](t, ra, nil)
+	if l := chattest.Next[client.Left](t, rb, nil); l.Nick != "alice" {
 		t.Fatalf("bob saw %+v", l)
 	}
-	impostor := rawPeer(t, "ws://"+srv.addr+"/", wire.Subprotocol)
+	impostor := rawPeer(t, "ws://"+srv.Addr+"/", wire.Subprotocol)
 	hello, _ := wire.Encode(wire.Hello{V: wire.Version, Nick: "alice"})
 	impostor.WriteMessage(websocket.TextMessage, hello)
-	next(t, rb, func(j client.Joined) bool { return j.Nick == "alice" })
-	px.reject.Store(false)
+	chattest.Next(t, rb, func(j client.Joined) bool { return j.Nick == "alice" })
+	px.Reject.Store(false)
 
-	c := next(t, ra, func(c client.Connected) bool { return true })
+	c := chattest.Next(t, ra, func(c client.Connected) bool { return true })
 	if !c.Renamed || c.Welcome.Nick != "alice_" || !c.Resumed {
 		t.Errorf("Connected = %+v, want a resume as alice_ with Renamed", c)
 	}
@@ -763,7 +695,7 @@ func TestRichNickTakenOnReconnect(t *testing.T) {
 		t.Errorf("Nick() = %q", alice.Nick())
 	}
 	cid, _ := alice.Send("it's me")
-	if m := next(t, ra, isMsg("it's me")); !m.Own || m.Msg.CID != cid || m.Msg.From != "alice_" {
+	if m := chattest.Next(t, ra, isMsg("it's me")); !m.Own || m.Msg.CID != cid || m.Msg.From != "alice_" {
 		t.Errorf("echo %+v", m)
 	}
 }
@@ -771,12 +703,9 @@ func TestRichNickTakenOnReconnect(t *testing.T) {
 // Close on a link that went silent (no FIN, nothing answers) still
 // returns promptly: the goodbye is bounded.
 func TestCloseOnDeadLink(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := newProxy(t, srv.addr)
-	c, ra := dial(t, fastConfig(t, px.addr(), "alice"))
-	next[client.Connected](t, ra, nil)
-	px.muteUp.Store(true)
-	px.muteDown.Store(true)
+	_, px := relayed(t, server.Config{})
+	c, _ := joined(t, fastConfig(t, px.Addr(), "alice"))
+	px.Silence(true)
 	start := time.Now()
 	c.Close()
 	if took := time.Since(start); took > 2500*time.Millisecond {
@@ -790,47 +719,44 @@ func TestCloseOnDeadLink(t *testing.T) {
 // goodbye. A new server instance comes up; everything typed meanwhile is
 // delivered exactly once.
 func TestRichServerKilled(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	px := newProxy(t, srv.addr)
-	alice, ra := dial(t, fastConfig(t, px.addr(), "alice"))
-	bob, rb := dial(t, fastConfig(t, px.addr(), "bob"))
-	next[client.Connected](t, ra, nil)
-	next[client.Connected](t, rb, nil)
+	srv, px := relayed(t, server.Config{})
+	alice, ra := joined(t, fastConfig(t, px.Addr(), "alice"))
+	bob, rb := joined(t, fastConfig(t, px.Addr(), "bob"))
 	bob.Send("before")
-	next(t, ra, isMsg("before"))
+	chattest.Next(t, ra, isMsg("before"))
 
-	px.reject.Store(true)
-	px.cut()
-	for _, r := range []*recorder{ra, rb} {
-		if d := next[client.Disconnected](t, r, nil); !errors.Is(d.Err, client.ErrConnLost) || d.Bye != nil {
+	px.Reject.Store(true)
+	px.Cut()
+	for _, r := range []*chattest.Recorder{ra, rb} {
+		if d := chattest.Next[client.Disconnected](t, r, nil); !errors.Is(d.Err, client.ErrConnLost) || d.Bye != nil {
 			t.Errorf("Disconnected = %+v, want a lost connection without goodbye", d)
 		}
 	}
-	srv.stop(t, wire.ByeShutdown) // nobody hears it: the "process" is gone
+	srv.Stop(t, wire.ByeShutdown) // nobody hears it: the "process" is gone
 	alice.Send("alice typed this while the server was down")
 	bob.Send("bob typed this while the server was down")
 	alice.Send("and this")
 
 	srv2 := startServer(t, "127.0.0.1:0", server.Config{})
-	px.target.Store(srv2.addr)
-	px.reject.Store(false)
+	px.SetTarget(srv2.Addr)
+	px.Reject.Store(false)
 	want := []string{"alice typed this while the server was down", "bob typed this while the server was down", "and this"}
-	for name, r := range map[string]*recorder{"alice": ra, "bob": rb} {
-		if c := next(t, r, func(c client.Connected) bool { return true }); !c.Reset {
+	for name, r := range map[string]*chattest.Recorder{"alice": ra, "bob": rb} {
+		if c := chattest.Next(t, r, func(c client.Connected) bool { return true }); !c.Reset {
 			t.Errorf("%s: Connected = %+v, want Reset", name, c)
 		}
-		waitFor(t, name+" to see the outage messages", 10*time.Second, func() bool {
-			texts := r.texts(nil)
-			return count(texts, want[0]) > 0 && count(texts, want[1]) > 0 && count(texts, want[2]) > 0
+		chattest.WaitFor(t, name+" to see the outage messages", 10*time.Second, func() bool {
+			texts := r.Texts(nil)
+			return chattest.Count(texts, want[0]) > 0 && chattest.Count(texts, want[1]) > 0 && chattest.Count(texts, want[2]) > 0
 		})
-		if got := filter(r.texts(nil), "a"); !slices.Equal(got, []string{want[0], want[2]}) {
+		if got := chattest.Filter(r.Texts(nil), "a"); !slices.Equal(got, []string{want[0], want[2]}) {
 			t.Errorf("%s saw alice's messages as %q: out of order", name, got)
 		}
 	}
 	time.Sleep(200 * time.Millisecond)
-	for name, r := range map[string]*recorder{"alice": ra, "bob": rb} {
+	for name, r := range map[string]*chattest.Recorder{"alice": ra, "bob": rb} {
 		for _, s := range append(want, "before") {
-			if n := count(r.texts(nil), s); n != 1 {
+			if n := chattest.Count(r.Texts(nil), s); n != 1 {
 				t.Errorf("%s saw %q %d times", name, s, n)
 			}
 		}
@@ -845,23 +771,22 @@ func TestRichServerKilled(t *testing.T) {
 // message; the client takes it whole.
 func TestRichLargeBacklog(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{Rate: -1})
-	bob, rb := dial(t, fastConfig(t, srv.addr, "bob"))
-	next[client.Connected](t, rb, nil)
+	bob, rb := joined(t, fastConfig(t, srv.Addr, "bob"))
 	pad := strings.Repeat("x", 696)
 	for i := range 500 {
 		if _, err := bob.Send(fmt.Sprintf("%03d %s", i, pad)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "500 echoes", 20*time.Second, func() bool { return len(rb.texts(nil)) == 500 })
+	chattest.WaitFor(t, "500 echoes", 20*time.Second, func() bool { return len(rb.Texts(nil)) == 500 })
 
-	_, rc := dial(t, fastConfig(t, srv.addr, "carol"))
-	c := next[client.Connected](t, rc, nil)
+	_, rc := chattest.Dial(t, fastConfig(t, srv.Addr, "carol"))
+	c := chattest.Next[client.Connected](t, rc, nil)
 	if c.Backlog != 500 {
 		t.Fatalf("backlog of %d messages, want 500", c.Backlog)
 	}
 	for i := range 500 {
-		m := next[client.Message](t, rc, nil)
+		m := chattest.Next[client.Message](t, rc, nil)
 		if !m.Backlog || !strings.HasPrefix(m.Msg.Text, fmt.Sprintf("%03d ", i)) {
 			t.Fatalf("backlog message %d = %.10q (backlog %v)", i, m.Msg.Text, m.Backlog)
 		}
@@ -872,26 +797,25 @@ func TestRichLargeBacklog(t *testing.T) {
 // who restarted the host need not wait out the timer.
 func TestRichReconnectNow(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{})
-	addr := srv.addr
+	addr := srv.Addr
 	cfg := fastConfig(t, addr, "alice")
 	cfg.MinBackoff, cfg.MaxBackoff = time.Minute, time.Minute
-	c, r := dial(t, cfg)
-	next[client.Connected](t, r, nil)
+	c, r := joined(t, cfg)
 
-	srv.stop(t, wire.ByeShutdown)
-	d := next[client.Disconnected](t, r, nil)
+	srv.Stop(t, wire.ByeShutdown)
+	d := chattest.Next[client.Disconnected](t, r, nil)
 	if d.Retry < time.Minute {
 		t.Fatalf("Retry = %s, want the configured minute", d.Retry)
 	}
 	startServer(t, addr, server.Config{})
 	start := time.Now()
 	c.Reconnect()
-	next(t, r, func(c client.Connected) bool { return c.Reset })
+	chattest.Next(t, r, func(c client.Connected) bool { return c.Reset })
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("reconnecting after Reconnect took %s", took)
 	}
 	if _, err := c.Send("back"); err != nil {
 		t.Fatal(err)
 	}
-	next(t, r, isMsg("back"))
+	chattest.Next(t, r, isMsg("back"))
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"parley/internal/chattest"
 	"parley/net/client"
 	"parley/net/pin"
 	"parley/server"
@@ -103,7 +104,7 @@ func tryDial(t *testing.T, cfg client.Config) (*client.Client, error) {
 	defer cancel()
 	c, err := client.Dial(ctx, cfg)
 	if err == nil {
-		record(t, c)
+		chattest.Record(t, c)
 	}
 	return c, err
 }
@@ -127,7 +128,7 @@ func wantMismatch(t *testing.T, err error, want, got pin.Fingerprint) {
 // doing.
 func TestPinnedRefusesMITM(t *testing.T) {
 	srv, fp := tlsServer(t, "127.0.0.1:0", false)
-	m := newMITM(t, srv.addr)
+	m := newMITM(t, srv.Addr)
 
 	_, err := tryDial(t, client.Config{Addr: m.addr(), Nick: "victim", Fingerprint: fp, Logger: testLogger(t)})
 	wantMismatch(t, err, fp, m.fp)
@@ -147,7 +148,7 @@ func TestPinnedRefusesMITM(t *testing.T) {
 	if enc, got := c.Security(); !enc || got != m.fp {
 		t.Errorf("Security() = %v, %s", enc, got.Code())
 	}
-	waitFor(t, "the relayed client to join", 5*time.Second, func() bool { return srv.Stats().Rich == 1 })
+	chattest.WaitFor(t, "the relayed client to join", 5*time.Second, func() bool { return srv.Stats().Rich == 1 })
 }
 
 // TestTOFU: the first connection records the key; a later one to a
@@ -157,14 +158,13 @@ func TestPinnedRefusesMITM(t *testing.T) {
 func TestTOFU(t *testing.T) {
 	real, fpReal := tlsServer(t, "127.0.0.1:0", false)
 	other, fpOther := tlsServer(t, "127.0.0.1:0", false)
-	p := newProxy(t, real.addr) // the address people use
+	p := chattest.NewRelay(t, real.Addr) // the address people use
 	pins := &pin.Memory{}
 
-	cfg := fastConfig(t, p.addr(), "ann")
+	cfg := fastConfig(t, p.Addr(), "ann")
 	cfg.Pins = pins
-	ann, ra := dial(t, cfg)
-	next[client.Connected](t, ra, nil)
-	if got, ok := pins.Lookup(p.addr()); !ok || got != fpReal {
+	ann, ra := joined(t, cfg)
+	if got, ok := pins.Lookup(p.Addr()); !ok || got != fpReal {
 		t.Fatalf("first contact pinned %s (%v), want %s", got.Code(), ok, fpReal.Code())
 	}
 	if enc, fp := ann.Security(); !enc || fp != fpReal {
@@ -172,17 +172,17 @@ func TestTOFU(t *testing.T) {
 	}
 
 	// Someone else answers at that address now.
-	p.target.Store(other.addr)
+	p.SetTarget(other.Addr)
 	cfg.Nick = "bob"
 	_, err := tryDial(t, cfg)
 	wantMismatch(t, err, fpReal, fpOther)
-	if got, _ := pins.Lookup(p.addr()); got != fpReal {
+	if got, _ := pins.Lookup(p.Addr()); got != fpReal {
 		t.Errorf("the mismatch changed the pin to %s", got.Code())
 	}
 
 	// ann's connection drops; her reconnect meets the other key.
-	p.cut()
-	d := next[client.Disconnected](t, ra, func(d client.Disconnected) bool { return errors.Is(d.Err, client.ErrPinMismatch) })
+	p.Cut()
+	d := chattest.Next[client.Disconnected](t, ra, func(d client.Disconnected) bool { return errors.Is(d.Err, client.ErrPinMismatch) })
 	if d.Retry != 0 {
 		t.Errorf("after a mismatch the client retries in %v; want it to stop", d.Retry)
 	}
@@ -198,15 +198,15 @@ func TestFingerprintNeverFallsBack(t *testing.T) {
 	plainSrv := startServer(t, "127.0.0.1:0", server.Config{})
 	_, fp := tlsServer(t, "127.0.0.1:0", false)
 	pinned := &pin.Memory{}
-	pinned.Pin(plainSrv.addr, fp)
+	pinned.Pin(plainSrv.Addr, fp)
 	for _, tc := range []struct {
 		name string
 		cfg  client.Config
 	}{
-		{"fingerprint, bare address", client.Config{Addr: plainSrv.addr, Fingerprint: fp}},
-		{"fingerprint, ws:// address", client.Config{Addr: "ws://" + plainSrv.addr + "/", Fingerprint: fp}},
-		{"fingerprint in the address", client.Config{Addr: plainSrv.addr + "?fp=" + fp.String()}},
-		{"pinned host", client.Config{Addr: plainSrv.addr, Pins: pinned}},
+		{"fingerprint, bare address", client.Config{Addr: plainSrv.Addr, Fingerprint: fp}},
+		{"fingerprint, ws:// address", client.Config{Addr: "ws://" + plainSrv.Addr + "/", Fingerprint: fp}},
+		{"fingerprint in the address", client.Config{Addr: plainSrv.Addr + "?fp=" + fp.String()}},
+		{"pinned host", client.Config{Addr: plainSrv.Addr, Pins: pinned}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cfg.Nick, tc.cfg.Logger = "careful", testLogger(t)
@@ -232,23 +232,22 @@ func TestAutoTLS(t *testing.T) {
 	for _, allowPlain := range []bool{false, true} {
 		srv, fp := tlsServer(t, "127.0.0.1:0", allowPlain)
 		pins := &pin.Memory{}
-		cfg := fastConfig(t, srv.addr, "auto")
+		cfg := fastConfig(t, srv.Addr, "auto")
 		cfg.Pins = pins
-		c, r := dial(t, cfg)
-		next[client.Connected](t, r, nil)
+		c, r := joined(t, cfg)
 		if enc, got := c.Security(); !enc || got != fp {
 			t.Errorf("allowPlain=%v: Security() = %v, %s; want encrypted with %s", allowPlain, enc, got.Code(), fp.Code())
 		}
-		if got, _ := pins.Lookup(srv.addr); got != fp {
+		if got, _ := pins.Lookup(srv.Addr); got != fp {
 			t.Errorf("allowPlain=%v: pinned %s", allowPlain, got.Code())
 		}
 		c.Close()
 		if !allowPlain {
 			continue
 		}
-		cfg = fastConfig(t, "ws://"+srv.addr+"/", "clear")
-		c, r = dial(t, cfg)
-		next[client.Connected](t, r, nil)
+		cfg = fastConfig(t, "ws://"+srv.Addr+"/", "clear")
+		c, r = chattest.Dial(t, cfg)
+		chattest.Next[client.Connected](t, r, nil)
 		if enc, _ := c.Security(); enc {
 			t.Error("ws:// to a server that allows plain ended encrypted")
 		}
