@@ -16,6 +16,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"parley/internal/chattest"
 	"parley/net/client"
 	"parley/net/password"
 	"parley/net/pin"
@@ -115,20 +116,20 @@ func (tp *tap) frames(t *testing.T) []string {
 func TestPasswordNeverSent(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{Password: roomVerifier()})
 	tp := &tap{}
-	cfg := fastConfig(t, srv.addr, "alice")
+	cfg := fastConfig(t, srv.Addr, "alice")
 	cfg.Password = roomPassword
 	cfg.NetDial = tp.dial
-	c, r := dial(t, cfg)
-	con := next[client.Connected](t, r, nil)
+	c, r := chattest.Dial(t, cfg)
+	con := chattest.Next[client.Connected](t, r, nil)
 	if !strings.Contains(strings.Join(con.Welcome.Caps, " "), wire.CapPassword) {
 		t.Errorf("welcome caps %v lack %q", con.Welcome.Caps, wire.CapPassword)
 	}
 	if _, err := c.Send("hello with a password"); err != nil {
 		t.Fatal(err)
 	}
-	next[client.Message](t, r, isMsg("hello with a password"))
+	chattest.Next[client.Message](t, r, isMsg("hello with a password"))
 	tp.cut()
-	next[client.Connected](t, r, func(e client.Connected) bool { return e.Resumed })
+	chattest.Next[client.Connected](t, r, func(e client.Connected) bool { return e.Resumed })
 
 	frames := tp.frames(t)
 	auths := 0
@@ -155,7 +156,7 @@ func TestPasswordNeverSent(t *testing.T) {
 func TestPasswordErrors(t *testing.T) {
 	srv := startServer(t, "127.0.0.1:0", server.Config{Password: roomVerifier(), PasswordTries: 2, PasswordLockout: time.Minute})
 	try := func(pw string) error {
-		cfg := fastConfig(t, srv.addr, "bob")
+		cfg := fastConfig(t, srv.Addr, "bob")
 		cfg.Password = pw
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -273,7 +274,7 @@ func TestPasswordBoundToTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := startServer(t, "127.0.0.1:0", server.Config{TLS: server.NewTLSConfig(cert), Password: roomVerifier()})
-	m := newMITM(t, srv.addr)
+	m := newMITM(t, srv.Addr)
 	cfg := fastConfig(t, "wss://"+m.addr(), "ann")
 	cfg.Password = roomPassword
 	cfg.Pins = &pin.Memory{} // a first contact: the man in the middle's key is trusted
@@ -285,7 +286,7 @@ func TestPasswordBoundToTLS(t *testing.T) {
 	if !errors.Is(err, client.ErrPasswordWrong) {
 		t.Fatalf("through the man in the middle: %v, want ErrPasswordWrong", err)
 	}
-	cfg.Addr, cfg.Pins = "wss://"+srv.addr, &pin.Memory{}
+	cfg.Addr, cfg.Pins = "wss://"+srv.Addr, &pin.Memory{}
 	if _, err := tryDial(t, cfg); err != nil {
 		t.Fatalf("directly: %v", err)
 	}
