@@ -265,6 +265,15 @@ unless -no-history is given; see docs/ARCHITECTURE.md, "History".
 	if status := setupTLS(&cfg, *dataDir, *useTLS, *tlsCert, *tlsKey, *alsoPlain, stderr); status != 0 {
 		return status
 	}
+	if *dataDir != "" {
+		key, path, err := server.LoadHostKey(*dataDir)
+		if err != nil {
+			log.Error("no host key: nobody can moderate", "err", err)
+		} else {
+			cfg.HostKey = key
+			log.Info("host key: type /host KEY in the chat to moderate it", "file", path)
+		}
+	}
 	if historyDir != "" {
 		db, err := store.Open(historyDir, store.Options{Retain: age, RetainMessages: *retainN, Sync: sync, Logger: log})
 		if err != nil {

@@ -147,6 +147,9 @@ func (s *Server) handleRich(p *peer, data []byte) {
 			s.refuse(p, wire.Error{Code: code, Text: err.Error(), CID: f.CID})
 			return
 		}
+		if s.refuseMuted(p, f.CID) {
+			return
+		}
 		s.post(p, text, f.CID)
 	case wire.Nick:
 		p.accepted()
@@ -166,6 +169,11 @@ func (s *Server) handleRich(p *peer, data []byte) {
 	case wire.Search:
 		p.accepted()
 		s.search(p, f)
+	case wire.Private, wire.Claim, wire.Mod, wire.Topic:
+		p.accepted()
+		if e := s.handleSocial(p, f); e != nil {
+			s.refuse(p, *e)
+		}
 	default:
 		s.refuse(p, wire.Error{Code: wire.CodeUnsupported,
 			Text: "a client may not send " + string(f.FrameType()) + " frames"})
@@ -180,6 +188,11 @@ func (s *Server) hello(p *peer, h wire.Hello) {
 		return
 	}
 	p.accepted()
+	if r.ban != nil {
+		s.log.Info("banned client refused", "conn", p.id, "addr", p.raw.RemoteAddr(), "nick", h.Nick)
+		p.end(*r.ban)
+		return
+	}
 	if r.old != nil {
 		s.log.Debug("session taken over", "conn", r.old.id, "by", p.id, "nick", r.welcome.Nick)
 		r.old.end(endReplaced)
@@ -196,6 +209,11 @@ var plainHelp = strings.Join([]string{
 	"/nick NAME   change your nickname",
 	"/who         list who is here",
 	"/search WORDS find messages with these words",
+	"/msg NICK text  send text to NICK alone",
+	"/topic [text]   show the topic (or set it: host and moderators)",
+	"/host KEY       become the host, with the host's key",
+	"Host and moderators: /kick NICK [reason], /ban NICK|ADDRESS TIME [reason],",
+	"  /mute NICK|ADDRESS TIME [reason], /unban, /unmute, /op NICK, /deop NICK",
 	"/help        this help",
 	"//text       send a message that starts with /",
 }, "\n")
@@ -215,6 +233,9 @@ func (s *Server) handlePlain(p *peer, text string) {
 		return // the original chat would echo an empty line; nobody needs it
 	case err != nil:
 		p.enqueue(textFrame(wire.PlainNotice("not sent: " + err.Error())))
+		return
+	}
+	if s.refuseMuted(p, "") {
 		return
 	}
 	s.post(p, clean, "")
@@ -249,6 +270,9 @@ func (s *Server) command(p *peer, line string) {
 	case "/search":
 		s.plainSearch(p, arg)
 	default:
+		if s.plainSocial(p, strings.ToLower(name), arg) {
+			return
+		}
 		cmd := wire.CleanText(name)
 		if utf8.RuneCountInString(cmd) > 20 {
 			cmd = string([]rune(cmd)[:20]) + "…"

@@ -82,6 +82,7 @@ type Server struct {
 	closing   bool
 	farewell  ending        // how Shutdown ends connections
 	drained   chan struct{} // closed when conns is empty after Shutdown began
+	mod       moderation    // roles, bans, mutes and the topic (moderation.go)
 
 	// The connection ledger: every connection reserve admits is given
 	// back exactly once, by unreserve (its upgrade failed) or by
@@ -531,6 +532,11 @@ func (s *Server) register(p *peer) {
 	}
 	s.conns[p] = struct{}{}
 	if !p.rich {
+		if e, banned := s.bannedOnArrivalLocked(p); banned {
+			s.mu.Unlock()
+			p.end(e)
+			return
+		}
 		s.joinPlainLocked(p)
 	}
 	s.mu.Unlock()
