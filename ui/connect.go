@@ -15,6 +15,7 @@ import (
 	"parley/net/client"
 	"parley/net/nickname"
 	"parley/net/wire"
+	"parley/ui/chatlog"
 )
 
 // dialTimeout bounds one attempt to join from the connect dialog.
@@ -94,7 +95,7 @@ func (u *UI) showConnectWith(addr, nick string) {
 		if s := u.sess; s != nil && s == cur && sameAddr(addr, s.addr) && wire.FoldNick(nick) == wire.FoldNick(s.c.Nick()) {
 			// Joining again would only find the nickname taken, by the
 			// user's own connection.
-			u.system(KindInfo, fmt.Sprintf("You are already in the chat at %s as %s.", s.addr, s.c.Nick()))
+			u.system(chatlog.KindInfo, fmt.Sprintf("You are already in the chat at %s as %s.", s.addr, s.c.Nick()))
 			u.msgs.flush()
 			return
 		}
@@ -249,7 +250,7 @@ func (u *UI) remember(addr, nick string) {
 // dialFailed explains a failed join and lets the user try again.
 func (u *UI) dialFailed(addr, nick string, err error) {
 	if errors.Is(err, context.Canceled) {
-		u.system(KindInfo, "Connecting to "+addr+" was cancelled.")
+		u.system(chatlog.KindInfo, "Connecting to "+addr+" was cancelled.")
 		u.msgs.flush()
 		return
 	}
@@ -266,7 +267,7 @@ func (u *UI) dialFailed(addr, nick string, err error) {
 		text = "The chat was started, but this window could not join it, so it was stopped: " + text
 		u.updateState()
 	}
-	u.system(KindError, text)
+	u.system(chatlog.KindError, text)
 	u.msgs.flush()
 	u.inform("Could not join the chat", text, func() {
 		if u.sess == nil && !u.closed {
@@ -337,7 +338,7 @@ func (u *UI) failPending(why string) {
 	if n > 1 {
 		text = fmt.Sprintf("%d messages were not sent: %s before they reached the server.", n, why)
 	}
-	u.system(KindError, text)
+	u.system(chatlog.KindError, text)
 }
 
 // reconnect joins the chat that ended (or gave up) again, under the same
@@ -372,7 +373,7 @@ func (u *UI) leave(text string) {
 	u.users.clear(usersNotInChat)
 	u.users.flush()
 	if text != "" && !s.stopped {
-		u.system(KindInfo, text)
+		u.system(chatlog.KindInfo, text)
 	}
 	u.failPending("you left")
 	u.msgs.flush()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"parley/ui/chatlog"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ func (u *UI) showExport() {
 			u.inform("Export", done, nil) // a cut list shows no new lines
 			return
 		}
-		u.system(KindInfo, done)
+		u.system(chatlog.KindInfo, done)
 		u.msgs.flush()
 	}, u.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".txt", ".html", ".htm"}))
@@ -84,15 +85,15 @@ func (u *UI) exportTo(w io.WriteCloser, name string) error {
 }
 
 // exportWho is an entry's sender column in an export.
-func exportWho(e *Entry) string {
+func exportWho(e *chatlog.Entry) string {
 	switch {
-	case e.Kind == KindChat && e.State == Pending:
+	case e.Kind == chatlog.KindChat && e.State == chatlog.Pending:
 		return e.From + " (not sent yet)"
-	case e.Kind == KindChat && e.State == Failed:
+	case e.Kind == chatlog.KindChat && e.State == chatlog.Failed:
 		return e.From + " (not sent)"
-	case e.Kind == KindChat:
+	case e.Kind == chatlog.KindChat:
 		return e.From
-	case e.Kind == KindEvent:
+	case e.Kind == chatlog.KindEvent:
 		return "*"
 	}
 	return "--"
@@ -100,11 +101,11 @@ func exportWho(e *Entry) string {
 
 // writeText writes the log as text: "2006-01-02 15:04  nick: text", the
 // further lines of a message indented.
-func writeText(w io.Writer, l *Log) error {
+func writeText(w io.Writer, l *chatlog.Log) error {
 	b := bufio.NewWriter(w)
-	eachEntry(l, func(e *Entry, when string) {
+	eachEntry(l, func(e *chatlog.Entry, when string) {
 		sep := ": "
-		if e.Kind != KindChat {
+		if e.Kind != chatlog.KindChat {
 			sep = " "
 		}
 		text := strings.ReplaceAll(e.Text, "\n", "\n                  ")
@@ -117,7 +118,7 @@ func writeText(w io.Writer, l *Log) error {
 }
 
 // eachEntry calls f with every entry of l, oldest first, and its time.
-func eachEntry(l *Log, f func(e *Entry, when string)) {
+func eachEntry(l *chatlog.Log, f func(e *chatlog.Entry, when string)) {
 	for i := 0; i < l.Len(); i++ {
 		e := l.At(i)
 		f(e, time.UnixMilli(e.Time).Format("2006-01-02 15:04"))
@@ -126,7 +127,7 @@ func eachEntry(l *Log, f func(e *Entry, when string)) {
 
 // writeHTML writes the log as a web page of its own (no scripts, no
 // outside resources), every text escaped and links made links.
-func writeHTML(w io.Writer, l *Log, room string) error {
+func writeHTML(w io.Writer, l *chatlog.Log, room string) error {
 	b := bufio.NewWriter(w)
 	title := html.EscapeString(room)
 	fmt.Fprintf(b, `<!DOCTYPE html>
@@ -137,9 +138,9 @@ table{border-collapse:collapse}td{vertical-align:top;padding:.1em .5em}
 .system{color:#777;font-style:italic}.text{white-space:pre-wrap}</style>
 </head><body><h1>%s</h1><table>
 `, title, title)
-	eachEntry(l, func(e *Entry, when string) {
+	eachEntry(l, func(e *chatlog.Entry, when string) {
 		class := "text"
-		if e.Kind != KindChat {
+		if e.Kind != chatlog.KindChat {
 			class = "text system"
 		}
 		fmt.Fprintf(b, "<tr><td class=\"when\">%s</td><td class=\"who\">%s</td><td class=\"%s\">%s</td></tr>\n",
@@ -156,7 +157,7 @@ table{border-collapse:collapse}td{vertical-align:top;padding:.1em .5em}
 func linkHTML(text string) string {
 	var out strings.Builder
 	at := 0
-	for _, sp := range FindLinks(text) {
+	for _, sp := range chatlog.FindLinks(text) {
 		link := text[sp.Start:sp.End]
 		out.WriteString(html.EscapeString(text[at:sp.Start]))
 		lower := strings.ToLower(link)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"parley/ui/chatlog"
 	"strings"
 	"sync"
 	"time"
@@ -88,13 +89,12 @@ func (u *UI) Dial(addr, nick string)    { u.dial(addr, nick) }
 func (u *UI) Disconnect()               { u.disconnect() }
 func (u *UI) StopHosting()              { u.stopHosting() }
 func (u *UI) Unread() int               { return u.unread }
-func (u *UI) Log() *Log                 { return u.msgs.log }
+func (u *UI) Log() *chatlog.Log         { return u.msgs.log }
 func (u *UI) Status() string            { return u.status.Text }
 func (u *UI) ListLength() int           { return u.msgs.list.Length() }
 func (u *UI) JumpVisible() bool         { return u.msgs.jump.Visible() }
 func (u *UI) JumpText() string          { return u.msgs.jump.Text }
 func (u *UI) TapJump()                  { u.msgs.jump.OnTapped() }
-func (u *UI) Layout() *Layout           { return u.msgs.lay }
 func (u *UI) MessageList() *widget.List { return u.msgs.list }
 func (u *UI) HostAddr() string          { return u.hosting.local }
 func (u *UI) HostAddrs() []string       { return u.hosting.addrs }
@@ -143,9 +143,9 @@ func (u *UI) Lines() []string {
 	for i := 0; i < l.Len(); i++ {
 		e := l.At(i)
 		s := fmt.Sprintf("%s %s: %s", kindNames[e.Kind], e.From, e.Text)
-		if e.State == Pending {
+		if e.State == chatlog.Pending {
 			s += " [pending]"
-		} else if e.State == Failed {
+		} else if e.State == chatlog.Failed {
 			s += " [failed]"
 		}
 		out = append(out, s)
@@ -164,7 +164,7 @@ func (u *UI) Count(sub string) int {
 	return n
 }
 
-var kindNames = map[Kind]string{KindChat: "chat", KindEvent: "event", KindInfo: "info", KindWarn: "warn", KindError: "error"}
+var kindNames = map[chatlog.Kind]string{chatlog.KindChat: "chat", chatlog.KindEvent: "event", chatlog.KindInfo: "info", chatlog.KindWarn: "warn", chatlog.KindError: "error"}
 
 // SetNotifyEvery changes the notification rate limit.
 func (u *UI) SetNotifyEvery(d time.Duration) { u.notifier.every = d }

@@ -18,6 +18,7 @@ import (
 	"parley/net/pin"
 	"parley/net/wire"
 	"parley/server"
+	"parley/ui/chatlog"
 )
 
 // stopTimeout bounds telling everyone the chat ended when hosting stops.
@@ -197,7 +198,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	fp, err := u.secureHost(&cfg, hs.Plain)
 	if err != nil {
 		u.log.Error("cannot host", "err", err)
-		u.system(KindError, "Could not start the chat: "+errText(err)+".")
+		u.system(chatlog.KindError, "Could not start the chat: "+errText(err)+".")
 		u.msgs.flush()
 		u.inform("Could not start the chat", errText(err)+".", nil)
 		return
@@ -209,7 +210,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 		if s := u.sess; s != nil && !s.stopped {
 			text += fmt.Sprintf(" You are still in the chat at %s.", s.addr)
 		}
-		u.system(KindError, text)
+		u.system(chatlog.KindError, text)
 		u.msgs.flush()
 		u.updateState()
 		u.inform("Could not start the chat", text, nil)
@@ -236,7 +237,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 			stop, err := u.opts.Announce(port, hs.Room, fp, srv.People)
 			if err != nil {
 				u.log.Warn("not announcing the chat on the network", "err", err)
-				u.system(KindInfo, fmt.Sprintf("Others will not see this chat in their list of chats on the network (%s); they can still join with the address.", errText(err)))
+				u.system(chatlog.KindInfo, fmt.Sprintf("Others will not see this chat in their list of chats on the network (%s); they can still join with the address.", errText(err)))
 			} else {
 				h.unannounce = stop
 			}
@@ -252,9 +253,9 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	u.hosting = h
 	u.log.Info("hosting", "port", port, "lan", hs.LAN, "room", hs.Room)
 	if hs.LAN {
-		u.system(KindInfo, fmt.Sprintf("You are hosting “%s” on port %d. Others on your network can join with one of the addresses in Chat ▸ Addresses to join….", hs.Room, port))
+		u.system(chatlog.KindInfo, fmt.Sprintf("You are hosting “%s” on port %d. Others on your network can join with one of the addresses in Chat ▸ Addresses to join….", hs.Room, port))
 	} else {
-		u.system(KindInfo, fmt.Sprintf("You are hosting “%s” on port %d. Only this computer can join (%s).", hs.Room, port, h.local))
+		u.system(chatlog.KindInfo, fmt.Sprintf("You are hosting “%s” on port %d. Only this computer can join (%s).", hs.Room, port, h.local))
 	}
 	u.msgs.flush()
 	u.updateState()
@@ -326,7 +327,7 @@ func (u *UI) stopHosting() {
 	go h.stop()
 	u.users.clear(usersNotInChat)
 	u.users.flush()
-	u.system(KindInfo, "You stopped hosting. Everyone in the chat was told that it ended.")
+	u.system(chatlog.KindInfo, "You stopped hosting. Everyone in the chat was told that it ended.")
 	u.msgs.flush()
 	u.updateState()
 }

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"parley/net/wire"
+	"parley/ui/chatlog"
 )
 
 // The local log: when the user leaves a chat or closes the window, the
@@ -65,7 +66,7 @@ func (u *UI) saveLocal(s *session) {
 		if e.Seq < s.local.from {
 			break // an earlier chat's
 		}
-		if e.Kind == KindChat && e.ID != 0 && e.State == Delivered {
+		if e.Kind == chatlog.KindChat && e.ID != 0 && e.State == chatlog.Delivered {
 			msgs = append(msgs, wire.Msg{ID: e.ID, Time: e.Time, From: e.From, Text: e.Text})
 		}
 	}
@@ -148,11 +149,11 @@ func (u *UI) showLocal(addr string) (shown shownLocal) {
 		u.msgs.setCut(false)
 		shown.from = u.msgs.log.FirstSeq()
 	}
-	u.system(KindInfo, fmt.Sprintf("Your local log of %s at %s: the last %s from your previous visit.",
+	u.system(chatlog.KindInfo, fmt.Sprintf("Your local log of %s at %s: the last %s from your previous visit.",
 		f.Room, addr, plural(len(f.Msgs), "message", "messages")))
 	for _, m := range f.Msgs {
 		u.dayLine(m.Time)
-		u.msgs.append(Entry{Kind: KindChat, ID: m.ID, Time: m.Time, From: m.From, Text: m.Text})
+		u.msgs.append(chatlog.Entry{Kind: chatlog.KindChat, ID: m.ID, Time: m.Time, From: m.From, Text: m.Text})
 	}
 	u.msgs.flush()
 	u.msgs.toBottom()
@@ -176,7 +177,7 @@ func (u *UI) clearLocal() {
 				u.inform("Clear local logs", "The local logs could not be deleted: "+err.Error()+".", nil)
 				return
 			}
-			u.system(KindInfo, "The local logs were deleted.")
+			u.system(chatlog.KindInfo, "The local logs were deleted.")
 			u.msgs.flush()
 		})
 }

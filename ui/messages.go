@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"net/url"
+	"parley/ui/chatlog"
 	"strings"
 	"time"
 
@@ -15,16 +16,16 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// messageList shows a Log: a widget.List with one row per visual Line
-// (see Layout), a "new messages" button over it while the user reads
+// messageList shows a chatlog.Log: a widget.List with one row per visual
+// chatlog.Line, a "new messages" button over it while the user reads
 // older lines, and the logic that keeps the view at the bottom only when
 // it already was there. It is changed only on the UI goroutine; batching
 // is the caller's business (append many, then flush once).
 type messageList struct {
 	widget.BaseWidget
 
-	log  *Log
-	lay  *Layout
+	log  *chatlog.Log
+	lay  *chatlog.Lines
 	list *widget.List
 	jump *widget.Button
 	body *fyne.Container
@@ -93,10 +94,10 @@ type columns struct {
 
 var _ fyne.Widget = (*messageList)(nil)
 
-func newMessageList(log *Log) *messageList {
+func newMessageList(log *chatlog.Log) *messageList {
 	m := &messageList{log: log, now: time.Now}
 	m.after = func(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) }
-	m.lay = NewLayout(m.measure)
+	m.lay = chatlog.NewLines(m.measure)
 	m.list = widget.NewList(m.lay.Len, m.createRow, m.updateRow)
 	m.list.HideSeparators = true
 	m.list.OnSelected = func(id widget.ListItemID) { m.list.Unselect(id) }
@@ -243,9 +244,9 @@ func (m *messageList) relayout(force bool) {
 // While the log is cut from the present, e is not added (it would leave
 // a hole) and append returns 0; a chat message is counted on the jump
 // button.
-func (m *messageList) append(e Entry) uint64 {
+func (m *messageList) append(e chatlog.Entry) uint64 {
 	if m.cut {
-		if e.Kind == KindChat && !e.Own {
+		if e.Kind == chatlog.KindChat && !e.Own {
 			m.missed++
 			m.showJump()
 		}
@@ -258,7 +259,7 @@ func (m *messageList) append(e Entry) uint64 {
 
 // appendPending adds an own message waiting for its echo.
 // Sending returns a cut log to the present first.
-func (m *messageList) appendPending(cid string, e Entry) uint64 {
+func (m *messageList) appendPending(cid string, e chatlog.Entry) uint64 {
 	if m.cut {
 		m.backToPresent()
 	}
@@ -274,7 +275,7 @@ func (m *messageList) added1(seq uint64) {
 	i, _ := m.log.Index(seq)
 	e := m.log.At(i)
 	m.lay.Add(e)
-	if e.Kind == KindChat && !e.Own {
+	if e.Kind == chatlog.KindChat && !e.Own {
 		m.added++
 	}
 	m.dirty = true
@@ -429,7 +430,7 @@ type lineRow struct {
 
 	seq        uint64
 	start, end int32
-	state      State
+	state      chatlog.State
 	gen        uint64
 }
 
@@ -472,7 +473,7 @@ func (r *lineRow) CreateRenderer() fyne.WidgetRenderer {
 }
 
 // show fills the row with line ln of entry e, unless it already shows it.
-func (r *lineRow) show(ln Line, e *Entry) {
+func (r *lineRow) show(ln chatlog.Line, e *chatlog.Entry) {
 	if r.seq == ln.Seq && r.start == ln.Start && r.end == ln.End && r.state == e.State && r.gen == r.m.gen {
 		return
 	}
@@ -490,9 +491,9 @@ func (r *lineRow) show(ln Line, e *Entry) {
 	if ln.First {
 		r.when.Text = time.UnixMilli(e.Time).Format("15:04")
 		switch e.State {
-		case Pending:
+		case chatlog.Pending:
 			r.when.Text = "…"
-		case Failed:
+		case chatlog.Failed:
 			r.when.Text = "!"
 			r.when.Color = m.color(theme.ColorNameError)
 		}
@@ -508,13 +509,13 @@ func (r *lineRow) show(ln Line, e *Entry) {
 	colour := theme.ColorNameForeground
 	var style fyne.TextStyle
 	switch {
-	case e.Kind == KindEvent, e.Kind == KindInfo:
+	case e.Kind == chatlog.KindEvent, e.Kind == chatlog.KindInfo:
 		colour, style.Italic = theme.ColorNamePlaceHolder, true
-	case e.Kind == KindWarn:
+	case e.Kind == chatlog.KindWarn:
 		colour = theme.ColorNameWarning
-	case e.Kind == KindError, e.State == Failed:
+	case e.Kind == chatlog.KindError, e.State == chatlog.Failed:
 		colour = theme.ColorNameError
-	case e.State == Pending:
+	case e.State == chatlog.Pending:
 		colour = theme.ColorNamePlaceHolder
 	}
 	r.fill(e.Text, int(ln.Start), int(ln.End), m.color(colour), style)
@@ -569,7 +570,7 @@ func (r *lineRow) fill(text string, start, end int, col color.Color, style fyne.
 
 // linkSpan is a link's piece within a line, and the whole link's URL.
 type linkSpan struct {
-	Span
+	chatlog.Span
 	url *url.URL
 }
 
@@ -581,7 +582,7 @@ func linkSpans(text string, start, end int) []linkSpan {
 		return nil
 	}
 	var out []linkSpan
-	for _, sp := range FindLinks(text) {
+	for _, sp := range chatlog.FindLinks(text) {
 		if sp.End <= start || sp.Start >= end {
 			continue
 		}
@@ -589,22 +590,22 @@ func linkSpans(text string, start, end int) []linkSpan {
 		if err != nil {
 			continue
 		}
-		out = append(out, linkSpan{Span{max(sp.Start, start), min(sp.End, end)}, u})
+		out = append(out, linkSpan{chatlog.Span{Start: max(sp.Start, start), End: min(sp.End, end)}, u})
 	}
 	return out
 }
 
 // sender is the text and colour of the sender column.
-func (r *lineRow) sender(e *Entry) (string, color.Color) {
+func (r *lineRow) sender(e *chatlog.Entry) (string, color.Color) {
 	m := r.m
 	switch e.Kind {
-	case KindEvent:
+	case chatlog.KindEvent:
 		return "*", m.color(theme.ColorNamePlaceHolder)
-	case KindInfo:
+	case chatlog.KindInfo:
 		return "--", m.color(theme.ColorNamePrimary)
-	case KindWarn:
+	case chatlog.KindWarn:
 		return "!", m.color(theme.ColorNameWarning)
-	case KindError:
+	case chatlog.KindError:
 		return "!!", m.color(theme.ColorNameError)
 	}
 	name := fitText(e.From, m.cols.nickW, func(s string) float32 {
@@ -649,12 +650,12 @@ func (r *lineRow) copyMenu() *fyne.Menu {
 	}
 	e := r.m.log.At(i)
 	text := e.Text
-	if e.Kind == KindChat {
+	if e.Kind == chatlog.KindChat {
 		text = e.From + ": " + e.Text
 	}
 	clip := fyne.CurrentApp().Clipboard()
 	items := []*fyne.MenuItem{fyne.NewMenuItem("Copy message", func() { clip.SetContent(text) })}
-	for k, sp := range FindLinks(e.Text) {
+	for k, sp := range chatlog.FindLinks(e.Text) {
 		if k == 3 {
 			break
 		}

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/url"
+	"parley/ui/chatlog"
 	"runtime"
 	"sort"
 	"strings"
@@ -18,15 +19,15 @@ import (
 // of the given size.
 func newTestList(t testing.TB, max int, size fyne.Size) (*messageList, fyne.Window) {
 	test.NewTempApp(t)
-	m := newMessageList(NewLog(max))
+	m := newMessageList(chatlog.NewLog(max))
 	w := test.NewTempWindow(t, m)
 	w.SetPadded(false)
 	w.Resize(size)
 	return m, w
 }
 
-func chat(i int) Entry {
-	return Entry{Kind: KindChat, Time: time.Date(2025, 3, 4, 10, 0, 0, 0, time.Local).UnixMilli(), From: "bob", Text: fmt.Sprintf("message %d", i)}
+func chat(i int) chatlog.Entry {
+	return chatlog.Entry{Kind: chatlog.KindChat, Time: time.Date(2025, 3, 4, 10, 0, 0, 0, time.Local).UnixMilli(), From: "bob", Text: fmt.Sprintf("message %d", i)}
 }
 
 func maxOffset(m *messageList) float32 {
@@ -121,7 +122,7 @@ func TestListFollowsBottom(t *testing.T) {
 	for i := 131; i < 134; i++ {
 		m.append(chat(i))
 	}
-	m.append(Entry{Kind: KindEvent, Text: "carol joined"}) // not a message
+	m.append(chatlog.Entry{Kind: chatlog.KindEvent, Text: "carol joined"}) // not a message
 	m.flush()
 	if got := m.list.GetScrollOffset(); got != 40 {
 		t.Errorf("offset %v, want the view to stay at 40", got)
@@ -145,6 +146,7 @@ func TestListFollowsBottom(t *testing.T) {
 // does not move what a reader scrolled up to.
 func TestListCapKeepsView(t *testing.T) {
 	m, _ := newTestList(t, 50, fyne.NewSize(500, 300))
+	base := m.log.FirstSeq() // the Seq of message 0
 	for i := 0; i < 50; i++ {
 		m.append(chat(i))
 	}
@@ -155,25 +157,25 @@ func TestListCapKeepsView(t *testing.T) {
 		m.append(chat(i))
 	}
 	m.flush()
-	if m.log.Len() > 50 || m.log.Dropped() == 0 || m.lay.Len() != m.log.Len() {
-		t.Fatalf("log %d (dropped %d), lines %d; want at most 50, some dropped, a line each",
-			m.log.Len(), m.log.Dropped(), m.lay.Len())
+	if m.log.Len() > 50 || m.log.FirstSeq() == base || m.lay.Len() != m.log.Len() {
+		t.Fatalf("log %d (first %d), lines %d; want at most 50, some dropped, a line each",
+			m.log.Len(), m.log.FirstSeq()-base, m.lay.Len())
 	}
 	row := int(m.list.GetScrollOffset() / m.pitch())
 	if got := m.lay.At(row).Seq; got != top {
 		t.Errorf("top line is entry %d, want %d", got, top)
 	}
 	// The rows moved with their lines.
-	if rows := shownRows(m); len(rows) == 0 || rows[0] != fmt.Sprintf("message %d", top-seqBase) {
-		t.Errorf("the list shows %q, want message %d first", rows, top-seqBase)
+	if rows := shownRows(m); len(rows) == 0 || rows[0] != fmt.Sprintf("message %d", top-base) {
+		t.Errorf("the list shows %q, want message %d first", rows, top-base)
 	}
 }
 
 func TestListWrapsAndRelayouts(t *testing.T) {
 	m, w := newTestList(t, 100, fyne.NewSize(700, 300))
 	long := strings.Repeat("lorem ipsum dolor sit amet ", 12)
-	m.append(Entry{Kind: KindChat, From: "ann", Text: long})
-	m.append(Entry{Kind: KindChat, From: "ann", Text: "one\ntwo\nthree"})
+	m.append(chatlog.Entry{Kind: chatlog.KindChat, From: "ann", Text: long})
+	m.append(chatlog.Entry{Kind: chatlog.KindChat, From: "ann", Text: "one\ntwo\nthree"})
 	m.flush()
 	wide := m.lay.Len()
 	w.Resize(fyne.NewSize(350, 300))
@@ -199,15 +201,15 @@ func TestListWrapsAndRelayouts(t *testing.T) {
 func TestRowContent(t *testing.T) {
 	m, _ := newTestList(t, 100, fyne.NewSize(600, 300))
 	when := time.Date(2025, 3, 4, 9, 5, 0, 0, time.Local).UnixMilli()
-	entries := []Entry{
-		{Kind: KindChat, Time: when, From: "bob", Text: "see https://example.com/a, ok"},
-		{Kind: KindChat, Time: when, From: "me", Text: "mine", Own: true},
-		{Kind: KindChat, Time: when, From: "me", Text: "waiting", Own: true, State: Pending},
-		{Kind: KindChat, Time: when, From: "me", Text: "refused", Own: true, State: Failed},
-		{Kind: KindEvent, Time: when, Text: "bob joined"},
-		{Kind: KindWarn, Time: when, Text: "reconnecting"},
-		{Kind: KindError, Time: when, Text: "gone"},
-		{Kind: KindChat, Time: when, From: "averyveryverylongnickname", Text: "hi"},
+	entries := []chatlog.Entry{
+		{Kind: chatlog.KindChat, Time: when, From: "bob", Text: "see https://example.com/a, ok"},
+		{Kind: chatlog.KindChat, Time: when, From: "me", Text: "mine", Own: true},
+		{Kind: chatlog.KindChat, Time: when, From: "me", Text: "waiting", Own: true, State: chatlog.Pending},
+		{Kind: chatlog.KindChat, Time: when, From: "me", Text: "refused", Own: true, State: chatlog.Failed},
+		{Kind: chatlog.KindEvent, Time: when, Text: "bob joined"},
+		{Kind: chatlog.KindWarn, Time: when, Text: "reconnecting"},
+		{Kind: chatlog.KindError, Time: when, Text: "gone"},
+		{Kind: chatlog.KindChat, Time: when, From: "averyveryverylongnickname", Text: "hi"},
 	}
 	for _, e := range entries {
 		m.append(e)
@@ -311,7 +313,7 @@ func TestRowContent(t *testing.T) {
 // A link cut by wrapping stays one link: both pieces open the whole URL.
 func TestRowLinkAcrossLines(t *testing.T) {
 	text := "go https://example.com/a/very/long/path now"
-	for _, line := range []Span{{3, 20}, {20, len(text)}} {
+	for _, line := range []chatlog.Span{{Start: 3, End: 20}, {Start: 20, End: len(text)}} {
 		spans := linkSpans(text, line.Start, line.End)
 		if len(spans) != 1 {
 			t.Fatalf("line %v: %d links, want 1", line, len(spans))

@@ -17,6 +17,7 @@ import (
 	"parley/net/client"
 	"parley/net/pin"
 	"parley/server"
+	"parley/ui/chatlog"
 )
 
 // Encryption in the window: hosting serves TLS with the app's own
@@ -163,7 +164,7 @@ func (u *UI) pinChanged(addr, nick string, err error) bool {
 	if pm.FromLink {
 		expected = "the one in the link or code you joined with"
 	}
-	u.system(KindError, fmt.Sprintf("Did not join %s: its certificate is not %s. Someone may be intercepting the connection.", addr, expected))
+	u.system(chatlog.KindError, fmt.Sprintf("Did not join %s: its certificate is not %s. Someone may be intercepting the connection.", addr, expected))
 	u.msgs.flush()
 
 	title := widget.NewLabelWithStyle("The chat's certificate has changed", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -250,9 +251,9 @@ func (s *session) noteSecurity() {
 		return
 	}
 	enc, fp := c.Security()
-	kind, text := KindWarn, "This connection is not encrypted: others on the network could read the chat."
+	kind, text := chatlog.KindWarn, "This connection is not encrypted: others on the network could read the chat."
 	if enc {
-		kind = KindInfo
+		kind = chatlog.KindInfo
 		text = fmt.Sprintf("This connection is encrypted. The host's code is %s (%s); ask the host if in doubt that theirs is the same.",
 			fp.Code(), strings.Join(fp.Words(), " "))
 	}

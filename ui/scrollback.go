@@ -8,6 +8,7 @@ import (
 
 	"parley/net/client"
 	"parley/net/wire"
+	"parley/ui/chatlog"
 )
 
 // Scrollback: the list asks the server for older pages when its first
@@ -47,126 +48,10 @@ type scrollback struct {
 	focus uint64
 }
 
-// Prepend adds es, oldest first, before the log's oldest entry, and
-// returns how many of the newest entries dropped out to stay within Max.
-// If es alone is longer than Max, only its newest Max entries are kept.
-func (l *Log) Prepend(es []Entry) (dropped int) {
-	if len(es) > l.max {
-		es = es[len(es)-l.max:]
-	}
-	for i := len(es) - 1; i >= 0; i-- {
-		e := es[i]
-		l.first--
-		e.Seq = l.first
-		e.natural = 0
-		l.entries.pushFront(e)
-	}
-	for l.entries.len() > l.max {
-		l.forget(l.entries.popBack())
-		dropped++
-	}
-	l.dropped += uint64(dropped)
-	return dropped
-}
-
-// OldestID returns the server id of the oldest message in the log with
-// Seq from or above, or false if it holds none.
-func (l *Log) OldestID(from uint64) (uint64, bool) {
-	start := 0
-	if from > l.first {
-		start = int(min(from-l.first, uint64(l.entries.len())))
-	}
-	for i := start; i < l.entries.len(); i++ {
-		if id := l.entries.at(i).ID; id != 0 {
-			return id, true
-		}
-	}
-	return 0, false
-}
-
-// oldestTime returns the time of the oldest message (with a server id) of
-// Seq from or above.
-func (l *Log) oldestTime(from uint64) (int64, bool) {
-	id, ok := l.OldestID(from)
-	if !ok {
-		return 0, false
-	}
-	for i := 0; i < l.entries.len(); i++ {
-		if e := l.entries.at(i); e.ID == id {
-			return e.Time, true
-		}
-	}
-	return 0, false
-}
-
-// hasLine reports whether a system line with text comes before the
-// first message of Seq from or above.
-func (l *Log) hasLine(from uint64, text string) bool {
-	start := 0
-	if from > l.first {
-		start = int(min(from-l.first, uint64(l.entries.len())))
-	}
-	for i := start; i < l.entries.len(); i++ {
-		e := l.entries.at(i)
-		if e.ID != 0 {
-			return false
-		}
-		if e.Kind != KindChat && e.Text == text {
-			return true
-		}
-	}
-	return false
-}
-
-// DropBefore removes the entries older than seq.
-func (l *Log) DropBefore(seq uint64) {
-	for l.entries.len() > 0 && l.first < seq {
-		l.forget(l.entries.popFront())
-		l.first++
-	}
-}
-
-// Reset empties the log. Seq goes on from where it was, so that no Seq
-// names two entries.
-func (l *Log) Reset() {
-	l.first += uint64(l.entries.len())
-	l.entries.clear()
-	clear(l.pending)
-}
-
-// Prepend lays out the first n entries of l, just prepended, before the
-// existing lines.
-func (y *Layout) Prepend(l *Log, n int) {
-	var lines []Line
-	for i := n - 1; i >= 0; i-- {
-		e := l.At(i)
-		lines = lines[:0]
-		first := true
-		y.wrap(e, func(start, end int) {
-			lines = append(lines, Line{Seq: e.Seq, Start: int32(start), End: int32(end), First: first})
-			first = false
-		})
-		for k := len(lines) - 1; k >= 0; k-- {
-			y.lines.pushFront(lines[k])
-		}
-	}
-}
-
-// DropFrom removes the lines of every entry with Seq seq or newer, the
-// entries that dropped out at the end of the log.
-func (y *Layout) DropFrom(seq uint64) {
-	for y.lines.len() > 0 && y.lines.at(y.lines.len()-1).Seq >= seq {
-		y.lines.popBack()
-	}
-}
-
-// Clear removes every line.
-func (y *Layout) Clear() { y.lines.clear() }
-
 // prepend adds an older page before the first line, keeping the lines in
 // view where they are. If the newest entries drop out, the list is cut
 // from the present.
-func (m *messageList) prepend(es []Entry) {
+func (m *messageList) prepend(es []chatlog.Entry) {
 	if len(es) == 0 {
 		return
 	}
@@ -368,10 +253,10 @@ func (s *session) page(p client.Page) {
 	sb.more = p.More
 	oldest, held := m.log.OldestID(sb.fromSeq)
 	nick := wire.FoldNick(s.c.Nick())
-	es := make([]Entry, 0, len(p.Msgs)+8)
+	es := make([]chatlog.Entry, 0, len(p.Msgs)+8)
 	dayOf := func(ms int64) string { return time.UnixMilli(ms).Format("2006-01-02") }
-	dayLine := func(ms int64) Entry {
-		return Entry{Kind: KindEvent, Time: ms, Text: time.UnixMilli(ms).Format("Monday 2 January 2006")}
+	dayLine := func(ms int64) chatlog.Entry {
+		return chatlog.Entry{Kind: chatlog.KindEvent, Time: ms, Text: time.UnixMilli(ms).Format("Monday 2 January 2006")}
 	}
 	// A day line goes before the first message of each day: within the
 	// page, and between the page and the messages held if the day changes
@@ -384,13 +269,13 @@ func (s *session) page(p client.Page) {
 		}
 		d := dayOf(msg.Time)
 		if day == "" && !p.More {
-			es = append(es, Entry{Kind: KindInfo, Time: msg.Time, Text: "This is the beginning of the history the server keeps."})
+			es = append(es, chatlog.Entry{Kind: chatlog.KindInfo, Time: msg.Time, Text: "This is the beginning of the history the server keeps."})
 			es = append(es, dayLine(msg.Time))
 		} else if day != "" && d != day {
 			es = append(es, dayLine(msg.Time))
 		}
 		day = d
-		e := Entry{Kind: KindChat, Time: msg.Time, ID: msg.ID, From: msg.From, Text: expandTabs(msg.Text)}
+		e := chatlog.Entry{Kind: chatlog.KindChat, Time: msg.Time, ID: msg.ID, From: msg.From, Text: expandTabs(msg.Text)}
 		e.Own = wire.FoldNick(msg.From) == nick
 		if !e.Own {
 			e.Mention = mentions(e.Text, s.c.Nick())
@@ -399,12 +284,12 @@ func (s *session) page(p client.Page) {
 		es = append(es, e)
 	}
 	if day != "" && held {
-		if t, ok := m.log.oldestTime(sb.fromSeq); ok && dayOf(t) != day && !m.log.hasLine(sb.fromSeq, dayLine(t).Text) {
+		if t, ok := m.log.OldestTime(sb.fromSeq); ok && dayOf(t) != day && !m.log.HasLine(sb.fromSeq, dayLine(t).Text) {
 			es = append(es, dayLine(t))
 		}
 	}
 	if len(es) == 0 && !p.More {
-		es = append(es, Entry{Kind: KindInfo, Time: s.u.now().UnixMilli(), Text: "This is the beginning of the history the server keeps."})
+		es = append(es, chatlog.Entry{Kind: chatlog.KindInfo, Time: s.u.now().UnixMilli(), Text: "This is the beginning of the history the server keeps."})
 	}
 	focus := sb.focus
 	sb.focus = 0

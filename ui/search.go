@@ -12,6 +12,7 @@ import (
 
 	"parley/net/client"
 	"parley/net/wire"
+	"parley/ui/chatlog"
 )
 
 // searchPage is how many results one search asks for.
@@ -202,7 +203,7 @@ func (s *session) refused(ev client.Failed) {
 	if ev.Ref == s.scroll.ref {
 		s.scroll.ref, s.scroll.focus = "", 0
 		s.u.msgs.setLoading(false)
-		s.u.system(KindError, "Could not load older messages: "+errText(ev.Err)+".")
+		s.u.system(chatlog.KindError, "Could not load older messages: "+errText(ev.Err)+".")
 		return
 	}
 	if f := s.u.searching; f != nil && f.s == s {

@@ -13,6 +13,7 @@ import (
 
 	"parley/net/client"
 	"parley/net/wire"
+	"parley/ui/chatlog"
 )
 
 // frame is the shortest time between two applications of queued network
@@ -304,9 +305,9 @@ func (s *session) apply(ev client.Event) bool {
 		s.backlog = ev.Backlog
 		s.noteSecurity()
 		if ev.Plain {
-			u.system(KindWarn, fmt.Sprintf("Connected to %s, a plain-text chat server. It has no user list, no history and no away status; messages show as the server sends them.", s.addr))
+			u.system(chatlog.KindWarn, fmt.Sprintf("Connected to %s, a plain-text chat server. It has no user list, no history and no away status; messages show as the server sends them.", s.addr))
 			if ev.Greeting != "" {
-				u.system(KindInfo, "Server: "+ev.Greeting)
+				u.system(chatlog.KindInfo, "Server: "+ev.Greeting)
 			}
 			u.users.setPlain()
 			s.dropped = false
@@ -317,13 +318,13 @@ func (s *session) apply(ev client.Event) bool {
 		u.users.set(ev.Welcome.Users, ev.Welcome.Nick)
 		switch {
 		case ev.Reset:
-			u.system(KindWarn, fmt.Sprintf("Reconnected to %s. The server restarted: messages sent while it was down may be missing.", s.addr))
+			u.system(chatlog.KindWarn, fmt.Sprintf("Reconnected to %s. The server restarted: messages sent while it was down may be missing.", s.addr))
 		case ev.Resumed && ev.Gap:
-			u.system(KindWarn, "Reconnected, but some messages from while you were away are no longer kept by the server.")
+			u.system(chatlog.KindWarn, "Reconnected, but some messages from while you were away are no longer kept by the server.")
 		case ev.Resumed && ev.Backlog > 0:
-			u.system(KindInfo, fmt.Sprintf("Reconnected. %s arrived while you were away.", plural(ev.Backlog, "message", "messages")))
+			u.system(chatlog.KindInfo, fmt.Sprintf("Reconnected. %s arrived while you were away.", plural(ev.Backlog, "message", "messages")))
 		case ev.Resumed || s.dropped:
-			u.system(KindInfo, "Reconnected. Nothing was missed.")
+			u.system(chatlog.KindInfo, "Reconnected. Nothing was missed.")
 		default:
 			// The backlog comes after this line with its own times, older
 			// than the line's: say what it is.
@@ -335,10 +336,10 @@ func (s *session) apply(ev client.Event) bool {
 			case ev.Backlog > 1:
 				text += fmt.Sprintf(" The last %d messages from before you came follow.", ev.Backlog)
 			}
-			u.system(KindInfo, text)
+			u.system(chatlog.KindInfo, text)
 		}
 		if ev.Renamed {
-			u.system(KindWarn, fmt.Sprintf("Your nickname was taken, so you are %s now.", ev.Welcome.Nick))
+			u.system(chatlog.KindWarn, fmt.Sprintf("Your nickname was taken, so you are %s now.", ev.Welcome.Nick))
 		}
 		s.dropped = false
 		return true
@@ -361,7 +362,7 @@ func (s *session) apply(ev client.Event) bool {
 				}
 				s.ended = fmt.Sprintf("The host ended the chat at %s", s.addr)
 			}
-			u.system(KindError, text)
+			u.system(chatlog.KindError, text)
 			u.failPending("the connection ended")
 			u.pinChanged(s.addr, s.c.Nick(), ev.Err)
 			return true
@@ -370,7 +371,7 @@ func (s *session) apply(ev client.Event) bool {
 		if wasConnected || !s.dropped {
 			s.dropped = true
 			u.users.clear(usersReconnecting)
-			u.system(KindWarn, fmt.Sprintf("You were disconnected (%s). Reconnecting…", errText(ev.Err)))
+			u.system(chatlog.KindWarn, fmt.Sprintf("You were disconnected (%s). Reconnecting…", errText(ev.Err)))
 		}
 		return true
 
@@ -390,7 +391,7 @@ func (s *session) apply(ev client.Event) bool {
 		if ev.Plain {
 			note = " (plain-text client)"
 		}
-		m.append(Entry{Kind: KindEvent, Time: orNow(ev.Time, now), Text: ev.Nick + " joined" + note})
+		m.append(chatlog.Entry{Kind: chatlog.KindEvent, Time: orNow(ev.Time, now), Text: ev.Nick + " joined" + note})
 
 	case client.Left:
 		u.users.leave(ev.Nick)
@@ -398,7 +399,7 @@ func (s *session) apply(ev client.Event) bool {
 		if ev.Reason != "" {
 			text += " (" + ev.Reason + ")"
 		}
-		m.append(Entry{Kind: KindEvent, Time: orNow(ev.Time, now), Text: text})
+		m.append(chatlog.Entry{Kind: chatlog.KindEvent, Time: orNow(ev.Time, now), Text: text})
 
 	case client.Renamed:
 		u.users.rename(ev.Nick, ev.To, ev.Self)
@@ -407,7 +408,7 @@ func (s *session) apply(ev client.Event) bool {
 			text = "You are now known as " + ev.To
 			u.app.Preferences().SetString(prefNick, ev.To)
 		}
-		m.append(Entry{Kind: KindEvent, Time: orNow(ev.Time, now), Text: text})
+		m.append(chatlog.Entry{Kind: chatlog.KindEvent, Time: orNow(ev.Time, now), Text: text})
 		return ev.Self
 
 	case client.StatusChanged:
@@ -426,7 +427,7 @@ func (s *session) apply(ev client.Event) bool {
 				if away {
 					text = "You are marked as away. Type /back when you return."
 				}
-				m.append(Entry{Kind: KindEvent, Time: orNow(ev.Time, now), Text: text})
+				m.append(chatlog.Entry{Kind: chatlog.KindEvent, Time: orNow(ev.Time, now), Text: text})
 			}
 		}
 
@@ -438,13 +439,13 @@ func (s *session) apply(ev client.Event) bool {
 		if ev.CID != "" {
 			m.log.Fail(ev.CID)
 			m.changed(false)
-			u.system(KindError, "Not sent: "+errText(ev.Err)+".")
+			u.system(chatlog.KindError, "Not sent: "+errText(ev.Err)+".")
 		} else {
-			u.system(KindError, "The server refused: "+errText(ev.Err)+".")
+			u.system(chatlog.KindError, "The server refused: "+errText(ev.Err)+".")
 		}
 
 	case client.Notice:
-		u.system(KindInfo, ev.Text)
+		u.system(chatlog.KindInfo, ev.Text)
 	}
 	return false
 }
@@ -470,7 +471,7 @@ func (s *session) message(ev client.Message) {
 			return
 		}
 	}
-	e := Entry{Kind: KindChat, Time: msg.Time, ID: msg.ID, From: msg.From, Text: msg.Text, Own: ev.Own}
+	e := chatlog.Entry{Kind: chatlog.KindChat, Time: msg.Time, ID: msg.ID, From: msg.From, Text: msg.Text, Own: ev.Own}
 	if ev.Raw {
 		e.From, e.Text = splitPlain(msg.Text)
 		if ev.Own {
@@ -511,7 +512,7 @@ func (u *UI) dayLine(ms int64) {
 	if first && day == u.now().Format("2006-01-02") {
 		return
 	}
-	u.msgs.append(Entry{Kind: KindEvent, Time: ms, Text: t.Format("Monday 2 January 2006")})
+	u.msgs.append(chatlog.Entry{Kind: chatlog.KindEvent, Time: ms, Text: t.Format("Monday 2 January 2006")})
 }
 
 // splitPlain takes a plain server's "nick: text" line apart when it looks

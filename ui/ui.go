@@ -27,6 +27,7 @@ import (
 	"parley/net/discovery"
 	"parley/net/nickname"
 	"parley/net/wire"
+	"parley/ui/chatlog"
 	_ "parley/ui/drawcache" // sets FYNE_CACHE before Fyne reads it
 )
 
@@ -66,7 +67,7 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is the app's version, sent to servers as "parley/<Version>".
 	Version string
-	// MaxMessages bounds the messages kept in memory (DefaultMaxMessages
+	// MaxMessages bounds the messages kept in memory (chatlog.DefaultMaxMessages
 	// when zero).
 	MaxMessages int
 	// Notify sends a desktop notification; nil uses the app's
@@ -209,7 +210,7 @@ func (u *UI) ShowAndRun() {
 
 // build lays out the window's content.
 func (u *UI) build() {
-	u.msgs = newMessageList(NewLog(u.opts.MaxMessages))
+	u.msgs = newMessageList(chatlog.NewLog(u.opts.MaxMessages))
 	u.msgs.after = func(d time.Duration, f func()) { u.after(d, f) }
 	u.msgs.shownNew = func() { u.relax.touch() } // scrolling through history draws new lines too
 	u.msgs.onTop = func() {
@@ -322,17 +323,17 @@ func (u *UI) start() {
 		}
 		u.dial(u.opts.Connect, nick)
 	case prefs.String(prefAddr) == "" || prefs.String(prefNick) == "":
-		u.system(KindInfo, "Welcome to Parley. Join a chat with Chat ▸ Connect… (Ctrl+K), or start one with Chat ▸ Host a chat….")
+		u.system(chatlog.KindInfo, "Welcome to Parley. Join a chat with Chat ▸ Connect… (Ctrl+K), or start one with Chat ▸ Host a chat….")
 		u.showConnectWith(prefs.String(prefAddr), nick)
 	default:
-		u.system(KindInfo, fmt.Sprintf("Not connected. Press Ctrl+K to join %s again, or host a chat from the Chat menu.", prefs.String(prefAddr)))
+		u.system(chatlog.KindInfo, fmt.Sprintf("Not connected. Press Ctrl+K to join %s again, or host a chat from the Chat menu.", prefs.String(prefAddr)))
 	}
 	u.msgs.flush()
 }
 
 // system appends a system line.
-func (u *UI) system(kind Kind, text string) {
-	u.msgs.append(Entry{Kind: kind, Time: u.now().UnixMilli(), Text: text})
+func (u *UI) system(kind chatlog.Kind, text string) {
+	u.msgs.append(chatlog.Entry{Kind: kind, Time: u.now().UnixMilli(), Text: text})
 }
 
 // setHint shows (or with "" hides) a line under the compose box.
@@ -382,7 +383,7 @@ func (u *UI) submit(text string) {
 		u.setHint("Not sent: " + err.Error() + ".")
 		return
 	}
-	u.msgs.appendPending(cid, Entry{Time: u.now().UnixMilli(), From: s.c.Nick(), Text: clean})
+	u.msgs.appendPending(cid, chatlog.Entry{Time: u.now().UnixMilli(), From: s.c.Nick(), Text: clean})
 	u.entry.AddHistory(typed)
 	u.entry.SetText("")
 	u.setHint("")
@@ -427,7 +428,7 @@ func (u *UI) command(line string) bool {
 		u.setAwayMenu(p == wire.Away)
 		return true
 	case "/help":
-		u.system(KindInfo, "Commands: /nick NAME changes your nickname, /away and /back set your status, //text sends text that starts with a slash. Tab completes a nickname.")
+		u.system(chatlog.KindInfo, "Commands: /nick NAME changes your nickname, /away and /back set your status, //text sends text that starts with a slash. Tab completes a nickname.")
 		u.msgs.flush()
 		return true
 	}
@@ -446,7 +447,7 @@ func (u *UI) toggleAway() {
 		p = wire.Away
 	}
 	if err := s.c.SetStatus(p); err != nil {
-		u.system(KindError, "Could not change your status: "+err.Error())
+		u.system(chatlog.KindError, "Could not change your status: "+err.Error())
 		u.msgs.flush()
 		return
 	}

@@ -1,4 +1,4 @@
-package ui
+package chatlog
 
 import (
 	"strings"
@@ -20,86 +20,85 @@ type Line struct {
 	First bool
 }
 
-// Layout breaks the entries of a Log into visual lines for a given text
-// width, using measure for the width of a string as drawn. Lines are kept
-// in a ring in the same order as the Log, so appending an entry and
-// dropping the oldest are amortised O(1). Like Log, it belongs to the UI
-// goroutine.
-type Layout struct {
+// Lines are the entries of a Log broken into visual lines for a given
+// text width, using measure for the width of a string as drawn. They are
+// kept in a ring in the same order as the Log, so appending an entry and
+// dropping the oldest are amortised O(1).
+type Lines struct {
 	lines   ring[Line]
 	width   float32 // zero or less: do not wrap
 	measure func(string) float32
 }
 
-// NewLayout returns an empty layout that measures text with measure.
-func NewLayout(measure func(string) float32) *Layout {
-	return &Layout{measure: measure}
+// NewLines returns empty Lines that measure text with measure.
+func NewLines(measure func(string) float32) *Lines {
+	return &Lines{measure: measure}
 }
 
 // Len reports how many visual lines there are.
-func (y *Layout) Len() int { return y.lines.len() }
+func (ls *Lines) Len() int { return ls.lines.len() }
 
 // At returns the i-th visual line, 0 being the oldest.
-func (y *Layout) At(i int) Line { return *y.lines.at(i) }
+func (ls *Lines) At(i int) Line { return *ls.lines.at(i) }
 
 // Width reports the width lines are wrapped to.
-func (y *Layout) Width() float32 { return y.width }
+func (ls *Lines) Width() float32 { return ls.width }
 
 // Add appends the lines of e, the newest entry.
-func (y *Layout) Add(e *Entry) {
+func (ls *Lines) Add(e *Entry) {
 	first := true
-	y.wrap(e, func(start, end int) {
-		y.lines.push(Line{Seq: e.Seq, Start: int32(start), End: int32(end), First: first})
+	ls.wrap(e, func(start, end int) {
+		ls.lines.push(Line{Seq: e.Seq, Start: int32(start), End: int32(end), First: first})
 		first = false
 	})
 }
 
 // DropBefore removes the lines of every entry older than seq, the Seq of
 // the oldest entry still in the log.
-func (y *Layout) DropBefore(seq uint64) {
-	for y.lines.len() > 0 && y.lines.at(0).Seq < seq {
-		y.lines.popFront()
+func (ls *Lines) DropBefore(seq uint64) {
+	for ls.lines.len() > 0 && ls.lines.at(0).Seq < seq {
+		ls.lines.popFront()
 	}
 }
 
 // Rebuild lays out every entry of l again at width, as after a resize or
 // an entry's text changing.
-func (y *Layout) Rebuild(l *Log, width float32) {
-	y.width = width
-	y.lines.clear()
+func (ls *Lines) Rebuild(l *Log, width float32) {
+	ls.width = width
+	ls.lines.clear()
 	for i := 0; i < l.Len(); i++ {
-		y.Add(l.At(i))
+		ls.Add(l.At(i))
 	}
 }
 
 // Find returns the index of the first visual line of the entry seq, or
 // false if it has none. It is a binary search: lines are in Seq order.
-func (y *Layout) Find(seq uint64) (int, bool) {
-	lo, hi := 0, y.lines.len()
+func (ls *Lines) Find(seq uint64) (int, bool) {
+	lo, hi := 0, ls.lines.len()
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		if y.lines.at(mid).Seq < seq {
+		if ls.lines.at(mid).Seq < seq {
 			lo = mid + 1
 		} else {
 			hi = mid
 		}
 	}
-	if lo < y.lines.len() && y.lines.at(lo).Seq == seq {
+	if lo < ls.lines.len() && ls.lines.at(lo).Seq == seq {
 		return lo, true
 	}
 	return 0, false
 }
 
 // wrap calls emit with the byte range of each visual line of e's text.
-// Hard line breaks always break; a hard line wider than the layout is
+// Hard line breaks always break; a hard line wider than the width is
 // broken after the last space that fits, or inside a word that is wider
 // than the whole line.
-func (y *Layout) wrap(e *Entry, emit func(start, end int)) {
+func (ls *Lines) wrap(e *Entry, emit func(start, end int)) {
 	text := e.Text
-	if y.width > 0 && e.natural == 0 && text != "" {
-		e.natural = y.naturalWidth(text)
+	if ls.width > 0 && e.natural == 0 && text != "" {
+		e.natural = ls.naturalWidth(text)
 	}
-	fits := y.width <= 0 || e.natural <= y.width
+	fits := ls.width <= 0 || e.natural <= ls.width
 	start := 0
 	for {
 		end := strings.IndexByte(text[start:], '\n')
@@ -111,7 +110,7 @@ func (y *Layout) wrap(e *Entry, emit func(start, end int)) {
 		if fits {
 			emit(start, end)
 		} else {
-			y.wrapLine(text, start, end, emit)
+			ls.wrapLine(text, start, end, emit)
 		}
 		if end == len(text) {
 			return
@@ -122,7 +121,7 @@ func (y *Layout) wrap(e *Entry, emit func(start, end int)) {
 
 // naturalWidth is the width of text's widest hard line, at least a
 // hair above zero so that zero can mean "not measured".
-func (y *Layout) naturalWidth(text string) float32 {
+func (ls *Lines) naturalWidth(text string) float32 {
 	var widest float32 = 0.001
 	for text != "" {
 		line := text
@@ -131,7 +130,7 @@ func (y *Layout) naturalWidth(text string) float32 {
 		} else {
 			text = ""
 		}
-		if w := y.measure(line); w > widest {
+		if w := ls.measure(line); w > widest {
 			widest = w
 		}
 	}
@@ -139,13 +138,13 @@ func (y *Layout) naturalWidth(text string) float32 {
 }
 
 // wrapLine breaks text[start:end], which has no line break, into lines no
-// wider than y.width.
-func (y *Layout) wrapLine(text string, start, end int, emit func(start, end int)) {
-	if start == end || y.measure(text[start:end]) <= y.width {
+// wider than ls.width.
+func (ls *Lines) wrapLine(text string, start, end int, emit func(start, end int)) {
+	if start == end || ls.measure(text[start:end]) <= ls.width {
 		emit(start, end)
 		return
 	}
-	space := y.measure(" ")
+	space := ls.measure(" ")
 	lineStart := start
 	var lineWidth float32
 	i := start
@@ -159,9 +158,9 @@ func (y *Layout) wrapLine(text string, start, end int, emit func(start, end int)
 		for tokEnd < end && text[tokEnd] == ' ' {
 			tokEnd++
 		}
-		w := y.measure(text[i:wordEnd])
+		w := ls.measure(text[i:wordEnd])
 		switch {
-		case lineWidth+w <= y.width:
+		case lineWidth+w <= ls.width:
 			lineWidth += w + space*float32(tokEnd-wordEnd)
 			i = tokEnd
 			continue
@@ -169,21 +168,21 @@ func (y *Layout) wrapLine(text string, start, end int, emit func(start, end int)
 			// The word goes to the next line; check what is left really
 			// fits, as words measured one by one can add up differently
 			// from the whole line.
-			cut := y.fitEnd(text, lineStart, i)
+			cut := ls.fitEnd(text, lineStart, i)
 			emit(lineStart, cut)
 			lineStart, lineWidth, i = cut, 0, cut
 			continue
 		}
 		// A word wider than a whole line: cut it where it stops fitting.
-		cut := y.fitPrefix(text, i, wordEnd)
+		cut := ls.fitPrefix(text, i, wordEnd)
 		emit(lineStart, cut)
 		lineStart, lineWidth, i = cut, 0, cut
 	}
 	if lineStart < end {
-		cut := y.fitEnd(text, lineStart, end)
+		cut := ls.fitEnd(text, lineStart, end)
 		emit(lineStart, cut)
 		if cut < end {
-			y.wrapLine(text, cut, end, emit)
+			ls.wrapLine(text, cut, end, emit)
 		}
 	}
 }
@@ -192,15 +191,15 @@ func (y *Layout) wrapLine(text string, start, end int, emit func(start, end int)
 // end so that it fits: end itself, or the start of its last word, or (for
 // a single word) a cut inside it. Trailing spaces do not count, as they
 // are not drawn.
-func (y *Layout) fitEnd(text string, start, end int) int {
+func (ls *Lines) fitEnd(text string, start, end int) int {
 	for {
 		visible := strings.TrimRight(text[start:end], " ")
-		if y.measure(visible) <= y.width {
+		if ls.measure(visible) <= ls.width {
 			return end
 		}
 		last := strings.LastIndexByte(visible, ' ')
 		if last < 0 {
-			return y.fitPrefix(text, start, start+len(visible))
+			return ls.fitPrefix(text, start, start+len(visible))
 		}
 		end = start + last + 1
 	}
@@ -209,7 +208,7 @@ func (y *Layout) fitEnd(text string, start, end int) int {
 // fitPrefix returns the end of the longest prefix of text[start:end] that
 // fits the width, cut between runes, with at least one rune so that a
 // line always makes progress.
-func (y *Layout) fitPrefix(text string, start, end int) int {
+func (ls *Lines) fitPrefix(text string, start, end int) int {
 	boundary := func(p int) bool { return p == end || utf8.RuneStart(text[p]) }
 	_, size := utf8.DecodeRuneInString(text[start:end])
 	// lo is a rune boundary whose prefix is taken; no boundary above hi
@@ -221,7 +220,7 @@ func (y *Layout) fitPrefix(text string, start, end int) int {
 		for m < hi && !boundary(m) {
 			m++
 		}
-		if y.measure(text[start:m]) > y.width {
+		if ls.measure(text[start:m]) > ls.width {
 			hi = m - 1
 			break
 		}
@@ -240,7 +239,7 @@ func (y *Layout) fitPrefix(text string, start, end int) int {
 				break
 			}
 		}
-		if y.measure(text[start:m]) <= y.width {
+		if ls.measure(text[start:m]) <= ls.width {
 			lo = m
 		} else {
 			hi = m - 1
@@ -248,3 +247,32 @@ func (y *Layout) fitPrefix(text string, start, end int) int {
 	}
 	return lo
 }
+
+// Prepend lays out the first n entries of l, just prepended, before the
+// existing lines.
+func (ls *Lines) Prepend(l *Log, n int) {
+	var lines []Line
+	for i := n - 1; i >= 0; i-- {
+		e := l.At(i)
+		lines = lines[:0]
+		first := true
+		ls.wrap(e, func(start, end int) {
+			lines = append(lines, Line{Seq: e.Seq, Start: int32(start), End: int32(end), First: first})
+			first = false
+		})
+		for k := len(lines) - 1; k >= 0; k-- {
+			ls.lines.pushFront(lines[k])
+		}
+	}
+}
+
+// DropFrom removes the lines of every entry with Seq seq or newer, the
+// entries that dropped out at the end of the log.
+func (ls *Lines) DropFrom(seq uint64) {
+	for ls.lines.len() > 0 && ls.lines.at(ls.lines.len()-1).Seq >= seq {
+		ls.lines.popBack()
+	}
+}
+
+// Clear removes every line.
+func (ls *Lines) Clear() { ls.lines.clear() }

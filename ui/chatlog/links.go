@@ -1,4 +1,4 @@
-package ui
+package chatlog
 
 import (
 	"net/url"

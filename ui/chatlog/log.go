@@ -1,11 +1,18 @@
-package ui
+// Package chatlog is the chat a window shows, without the window: a
+// bounded log of entries (messages and system lines), the visual lines
+// they wrap to at a given width, and the links found in their text. It
+// does not import Fyne, so that it can be tested and benchmarked on its
+// own; package ui draws it. Nothing here is safe for concurrent use: the
+// UI goroutine owns it all.
+package chatlog
 
 import (
 	"parley/net/wire"
 )
 
-// DefaultMaxMessages is how many chat log entries a window keeps in memory
-// when Options.MaxMessages is zero. Older entries are dropped first.
+// DefaultMaxMessages is how many entries a Log keeps when NewLog is given
+// no maximum (as a window is, unless told otherwise). Older entries are
+// dropped first.
 const DefaultMaxMessages = 10000
 
 // Kind says what an entry of the chat log is, which decides how it looks.
@@ -69,7 +76,7 @@ type Entry struct {
 	Found bool
 
 	// natural caches the width of Text's widest hard line, measured once
-	// (zero: not measured yet). See Layout.
+	// (zero: not measured yet). See Lines.
 	natural float32
 }
 
@@ -85,7 +92,6 @@ type Log struct {
 	// pending maps the client message id of an own message still waiting
 	// for its echo to that message's Seq.
 	pending map[string]uint64
-	dropped uint64
 }
 
 // NewLog returns an empty log that keeps at most max entries
@@ -102,9 +108,6 @@ func (l *Log) Len() int { return l.entries.len() }
 
 // Max reports the most entries the log keeps.
 func (l *Log) Max() int { return l.max }
-
-// Dropped reports how many entries were dropped to stay within Max.
-func (l *Log) Dropped() uint64 { return l.dropped }
 
 // At returns the i-th entry, 0 being the oldest. The pointer is valid
 // until the next Append.
@@ -137,7 +140,6 @@ func (l *Log) Append(e Entry) uint64 {
 		for n := max(1, l.max/16); n > 0 && l.entries.len() > 0; n-- {
 			old := l.entries.popFront()
 			l.first++
-			l.dropped++
 			l.forget(old)
 		}
 	}
@@ -173,9 +175,6 @@ func (l *Log) AppendPending(cid string, e Entry) uint64 {
 	}
 	return seq
 }
-
-// Pending reports how many own messages wait for their echo.
-func (l *Log) Pending() int { return len(l.pending) }
 
 // Confirm marks the pending message with client id m.CID as delivered,
 // taking the server's id, time and text. It returns the entry's position
@@ -237,100 +236,88 @@ func (l *Log) FailAll() int {
 	return n
 }
 
-// ring is a double-ended queue of T: push at the back and pop at the front
-// in amortised O(1), index in O(1). It grows by doubling and never shrinks.
-type ring[T any] struct {
-	buf  []T
-	head int
-	n    int
+// Prepend adds es, oldest first, before the log's oldest entry, and
+// returns how many of the newest entries dropped out to stay within Max.
+// If es alone is longer than Max, only its newest Max entries are kept.
+func (l *Log) Prepend(es []Entry) (dropped int) {
+	if len(es) > l.max {
+		es = es[len(es)-l.max:]
+	}
+	for i := len(es) - 1; i >= 0; i-- {
+		e := es[i]
+		l.first--
+		e.Seq = l.first
+		e.natural = 0
+		l.entries.pushFront(e)
+	}
+	for l.entries.len() > l.max {
+		l.forget(l.entries.popBack())
+		dropped++
+	}
+	return dropped
 }
 
-func (r *ring[T]) len() int { return r.n }
-
-// at returns the i-th element from the front; i must be in [0, len).
-func (r *ring[T]) at(i int) *T {
-	if i < 0 || i >= r.n {
-		panic("ui: ring index out of range")
+// OldestID returns the server id of the oldest message in the log with
+// Seq from or above, or false if it holds none.
+func (l *Log) OldestID(from uint64) (uint64, bool) {
+	start := 0
+	if from > l.first {
+		start = int(min(from-l.first, uint64(l.entries.len())))
 	}
-	j := r.head + i
-	if j >= len(r.buf) {
-		j -= len(r.buf)
+	for i := start; i < l.entries.len(); i++ {
+		if id := l.entries.at(i).ID; id != 0 {
+			return id, true
+		}
 	}
-	return &r.buf[j]
+	return 0, false
 }
 
-func (r *ring[T]) push(v T) {
-	if r.n == len(r.buf) {
-		r.grow()
+// OldestTime returns the time of the oldest message (with a server id) of
+// Seq from or above.
+func (l *Log) OldestTime(from uint64) (int64, bool) {
+	id, ok := l.OldestID(from)
+	if !ok {
+		return 0, false
 	}
-	j := r.head + r.n
-	if j >= len(r.buf) {
-		j -= len(r.buf)
+	for i := 0; i < l.entries.len(); i++ {
+		if e := l.entries.at(i); e.ID == id {
+			return e.Time, true
+		}
 	}
-	r.buf[j] = v
-	r.n++
+	return 0, false
 }
 
-func (r *ring[T]) grow() {
-	size := 2 * len(r.buf)
-	if size < 16 {
-		size = 16
+// HasLine reports whether a system line with text comes before the
+// first message of Seq from or above.
+func (l *Log) HasLine(from uint64, text string) bool {
+	start := 0
+	if from > l.first {
+		start = int(min(from-l.first, uint64(l.entries.len())))
 	}
-	buf := make([]T, size)
-	k := copy(buf, r.buf[r.head:])
-	copy(buf[k:], r.buf[:r.head])
-	r.buf = buf
-	r.head = 0
+	for i := start; i < l.entries.len(); i++ {
+		e := l.entries.at(i)
+		if e.ID != 0 {
+			return false
+		}
+		if e.Kind != KindChat && e.Text == text {
+			return true
+		}
+	}
+	return false
 }
 
-// pushFront adds v before the front element.
-func (r *ring[T]) pushFront(v T) {
-	if r.n == len(r.buf) {
-		r.grow()
+// DropBefore removes the entries older than seq.
+func (l *Log) DropBefore(seq uint64) {
+	for l.entries.len() > 0 && l.first < seq {
+		l.forget(l.entries.popFront())
+		l.first++
 	}
-	r.head--
-	if r.head < 0 {
-		r.head += len(r.buf)
-	}
-	r.buf[r.head] = v
-	r.n++
 }
 
-// popFront removes and returns the front element; the ring must not be
-// empty. Its slot is zeroed so that the strings it held can be collected.
-func (r *ring[T]) popFront() T {
-	if r.n == 0 {
-		panic("ui: pop from empty ring")
-	}
-	var zero T
-	v := r.buf[r.head]
-	r.buf[r.head] = zero
-	r.head++
-	if r.head == len(r.buf) {
-		r.head = 0
-	}
-	r.n--
-	return v
-}
-
-// popBack removes and returns the back element; the ring must not be empty.
-func (r *ring[T]) popBack() T {
-	if r.n == 0 {
-		panic("ui: pop from empty ring")
-	}
-	var zero T
-	p := r.at(r.n - 1)
-	v := *p
-	*p = zero
-	r.n--
-	return v
-}
-
-// clear empties the ring, keeping its buffer.
-func (r *ring[T]) clear() {
-	var zero T
-	for i := range r.buf {
-		r.buf[i] = zero
-	}
-	r.head, r.n = 0, 0
+// Reset empties the log. Seq goes on from where it was, so that no Seq
+// names two entries.
+func (l *Log) Reset() {
+	l.first += uint64(l.entries.len())
+	l.entries.clear()
+	clear(l.pending)
 }

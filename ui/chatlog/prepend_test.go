@@ -1,10 +1,10 @@
-package ui_test
+package chatlog_test
 
 import (
 	"fmt"
 	"testing"
 
-	"parley/ui"
+	"parley/ui/chatlog"
 )
 
 // Prepending older entries keeps the log in order with Seq one more per
@@ -23,14 +23,14 @@ func TestLogPrepend(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := ui.NewLog(tt.max)
+			l := chatlog.NewLog(tt.max)
 			for i := 0; i < tt.held-1; i++ {
-				l.Append(ui.Entry{ID: uint64(100 + i), Text: fmt.Sprint("held ", i)})
+				l.Append(chatlog.Entry{ID: uint64(100 + i), Text: fmt.Sprint("held ", i)})
 			}
-			l.AppendPending("c1", ui.Entry{Text: "pending"})
-			var page []ui.Entry
+			l.AppendPending("c1", chatlog.Entry{Text: "pending"})
+			var page []chatlog.Entry
 			for i := 0; i < tt.prepended; i++ {
-				page = append(page, ui.Entry{ID: uint64(50 + i), Text: fmt.Sprint("old ", i)})
+				page = append(page, chatlog.Entry{ID: uint64(50 + i), Text: fmt.Sprint("old ", i)})
 			}
 			if got := l.Prepend(page); got != tt.wantDropped {
 				t.Fatalf("dropped %d, want %d", got, tt.wantDropped)
