@@ -90,6 +90,8 @@ interop: server
 	/usr/bin/python3 scripts/interop.py ./$(APP)
 	@echo "== interop over TLS: python3-websockets (wss://, key checked by fingerprint) against ./$(SERVER) -tls"
 	/usr/bin/python3 scripts/interop_tls.py ./$(SERVER)
+	@echo "== interop: private messages and moderation (/msg, /host, /topic, /kick, /ban) against ./$(SERVER)"
+	/usr/bin/python3 scripts/interop_moderation.py ./$(SERVER)
 
 # ---------------------------------------------------------------------
 # UI smoke test under Xvfb: ./$(APP) hosting in one window and joining in

@@ -118,6 +118,10 @@ type Config struct {
 	// present the same key, or fail with a *PinMismatchError. A host with
 	// a pin is never joined without TLS.
 	Pins pin.Store
+	// HostKey, when set, is presented after every welcome (a claim
+	// frame), making this client the host: the window sets it when it
+	// hosts the chat. See moderation.go.
+	HostKey string
 
 	// stableAfter is stableAfter but in tests, which cannot wait for it
 	// (export_test.go).
@@ -221,7 +225,8 @@ type Client struct {
 	cur     *conn // nil while disconnected
 	sec     *security
 	closed  bool
-	stopped error // why the client gave up reconnecting, if it did
+	stopped error     // why the client gave up reconnecting, if it did
+	role    wire.Role // this user's role: from the welcome and role events
 }
 
 // Dial connects to cfg.Addr and joins as cfg.Nick. It returns once the
