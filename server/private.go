@@ -129,7 +129,7 @@ func parseModCommand(name, arg string) (m wire.Mod, usage string) {
 	m.Nick, m.Addr = parseTarget(fields[0])
 	rest := fields[1:]
 	if needsTime {
-		d, err := parseSpan(fields[1])
+		d, err := wire.ParseSpan(fields[1])
 		if err != nil {
 			return m, "not done: " + err.Error()
 		}
@@ -140,21 +140,6 @@ func parseModCommand(name, arg string) (m wire.Mod, usage string) {
 		m.Reason = strings.Join(rest, " ")
 	}
 	return m, ""
-}
-
-// parseSpan reads a time like 90s, 10m, 1h30m or 2d.
-func parseSpan(s string) (time.Duration, error) {
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
-		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && fmt.Sprint(n) == days {
-			return time.Duration(n) * 24 * time.Hour, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < time.Second {
-		return 0, fmt.Errorf("%q is not a time like 90s, 10m, 1h or 2d", clip(s, 20))
-	}
-	return d, nil
 }
 
 // handleSocial acts on a rich client's private message or moderation

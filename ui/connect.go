@@ -183,6 +183,7 @@ func (u *UI) dial(addr, nick string) {
 	local := u.showLocal(addr)
 	cfg := client.Config{Addr: addr, Nick: nick, Logger: u.log.With("part", "client"), Agent: "parley/" + u.opts.Version}
 	u.secureDial(&cfg, addr)
+	cfg.HostKey = u.hostKeyFor(addr)
 	go func() {
 		c, err := client.Dial(ctx, cfg)
 		u.do(func() {
@@ -220,6 +221,7 @@ func (u *UI) joined(c chatClient, addr, nick string) {
 		u.msgs.empty()
 		u.msgs.setCut(false)
 	}
+	u.social.reset()
 	u.sess = newSession(u, c, addr)
 	u.sess.scroll.fromSeq = u.msgs.log.FirstSeq() + uint64(u.msgs.log.Len())
 	u.sess.local.from = u.sess.scroll.fromSeq

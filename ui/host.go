@@ -47,6 +47,7 @@ type hosting struct {
 	addrs []string // the addresses others can use
 	done  chan struct{}
 
+	key   string          // the host key, which the window's own client presents
 	fp    pin.Fingerprint // the server's key; zero if not encrypted
 	plain bool            // plain ws:// clients may join too
 	// unannounce ends the announcement on the network; nil when the
@@ -194,7 +195,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	if u.hosting != nil {
 		return
 	}
-	cfg := server.Config{Room: hs.Room, Version: u.opts.Version, Logger: u.log.With("part", "server")}
+	cfg := server.Config{Room: hs.Room, Version: u.opts.Version, Logger: u.log.With("part", "server"), HostKey: newHostKey()}
 	fp, err := u.secureHost(&cfg, hs.Plain)
 	if err != nil {
 		u.log.Error("cannot host", "err", err)
@@ -222,7 +223,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	port := lns[0].Addr().(*net.TCPAddr).Port
 	cfg.Addr = lns[0].Addr().String()
 	srv := server.New(cfg)
-	h := &hosting{srv: srv, port: port, lan: hs.LAN, room: hs.Room, fp: fp, plain: hs.Plain, done: make(chan struct{})}
+	h := &hosting{srv: srv, port: port, lan: hs.LAN, room: hs.Room, fp: fp, plain: hs.Plain, key: cfg.HostKey, done: make(chan struct{})}
 	h.local = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	if lns[0].Addr().(*net.TCPAddr).IP.To4() == nil && !hs.LAN {
 		h.local = net.JoinHostPort("::1", strconv.Itoa(port))

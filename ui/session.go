@@ -314,6 +314,7 @@ func (s *session) apply(ev client.Event) bool {
 			return true
 		}
 		s.welcome = ev.Welcome
+		u.social.setTopic(ev.Welcome.Topic)
 		s.noteWelcome(ev.Welcome, ev.Reset)
 		u.users.set(ev.Welcome.Users, ev.Welcome.Nick)
 		switch {
@@ -386,7 +387,7 @@ func (s *session) apply(ev client.Event) bool {
 		s.results(ev)
 
 	case client.Joined:
-		u.users.join(wire.User{Nick: ev.Nick, Status: ev.Status, Plain: ev.Plain})
+		u.users.join(wire.User{Nick: ev.Nick, Status: ev.Status, Plain: ev.Plain, Role: ev.Role})
 		note := ""
 		if ev.Plain {
 			note = " (plain-text client)"
@@ -431,7 +432,13 @@ func (s *session) apply(ev client.Event) bool {
 			}
 		}
 
+	case client.Private, client.Topic, client.RoleChanged, client.Moderated:
+		u.social.apply(ev)
+
 	case client.Failed:
+		if u.social.failed(ev) {
+			return false
+		}
 		if ev.Ref != "" {
 			s.refused(ev)
 			return false

@@ -110,6 +110,7 @@ type UI struct {
 	status    *widget.Label
 	actions   *fyne.Container
 	users     *userList
+	social    *social // private conversations, the topic, moderation (direct.go)
 	hostBar   *fyne.Container
 	hostLabel *widget.Label
 
@@ -208,6 +209,9 @@ func (u *UI) ShowAndRun() {
 	u.win.ShowAndRun()
 }
 
+// composePlaceHolder is the compose box's hint while the room is shown.
+const composePlaceHolder = "Write a message. Enter sends, Shift+Enter starts a new line."
+
 // build lays out the window's content.
 func (u *UI) build() {
 	u.msgs = newMessageList(chatlog.NewLog(u.opts.MaxMessages))
@@ -225,7 +229,7 @@ func (u *UI) build() {
 	}
 
 	u.entry = newComposeEntry()
-	u.entry.SetPlaceHolder("Write a message. Enter sends, Shift+Enter starts a new line.")
+	u.entry.SetPlaceHolder(composePlaceHolder)
 	u.entry.OnSend = u.submit
 	u.entry.Complete = func(prefix string) []string { return u.users.complete(prefix) }
 	u.entry.OnEdit = func(string) { u.setHint("") }
@@ -254,8 +258,10 @@ func (u *UI) build() {
 	u.hostBar.Hide()
 
 	split := newSideSplit(u.msgs, u.users.panel)
+	u.social = newSocial(u, split)
+	u.users.onPick = u.social.pick
 	u.win.SetContent(container.NewBorder(
-		container.NewVBox(top, u.hostBar, widget.NewSeparator()),
+		container.NewVBox(top, u.hostBar, u.social.topicBar, widget.NewSeparator()),
 		compose, nil, nil, split))
 	u.win.Canvas().SetOnTypedKey(u.typedKey)
 	u.win.Canvas().SetOnTypedRune(u.typedRune)
@@ -378,6 +384,9 @@ func (u *UI) submit(text string) {
 		u.setHint("This message cannot be sent: " + err.Error() + ".")
 		return
 	}
+	if u.social.submit(clean, typed) {
+		return
+	}
 	cid, err := s.c.Send(clean)
 	if err != nil {
 		u.setHint("Not sent: " + err.Error() + ".")
@@ -427,8 +436,10 @@ func (u *UI) command(line string) bool {
 		}
 		u.setAwayMenu(p == wire.Away)
 		return true
+	case "/msg", "/topic", "/kick", "/ban", "/mute", "/unban", "/unmute", "/op", "/deop":
+		return u.social.command(strings.ToLower(name), arg)
 	case "/help":
-		u.system(chatlog.KindInfo, "Commands: /nick NAME changes your nickname, /away and /back set your status, //text sends text that starts with a slash. Tab completes a nickname.")
+		u.system(chatlog.KindInfo, "Commands: /nick NAME changes your nickname, /away and /back set your status, /msg NICK text talks to one person, //text sends text that starts with a slash. Tab completes a nickname. The host and moderators also have /topic, /kick, /ban, /mute, /unban, /unmute, /op and /deop.")
 		u.msgs.flush()
 		return true
 	}
@@ -477,6 +488,7 @@ func (u *UI) refreshMenu() {
 func (u *UI) setFocused(f bool) {
 	u.focused = f
 	if f {
+		u.social.focused()
 		u.cursorActive()
 		u.unread = 0
 		u.notifier.reset()

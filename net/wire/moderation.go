@@ -1,5 +1,12 @@
 package wire
 
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
 // Moderation: the host and the moderators the host names remove people
 // for a while (kick, mute, ban by nickname or by address), name
 // moderators and set the room's topic. A server that has it lists
@@ -161,4 +168,19 @@ func (e *envelope) moderationFrame() (f Frame, ok bool) {
 		return RoleChange{Time: e.Time, Nick: e.Nick, Role: e.Role, By: e.By}, true
 	}
 	return nil, false
+}
+
+// ParseSpan reads the time of a mute or ban as people type it: 90s, 10m,
+// 1h30m (Go's durations) or 2d (days), at least a second.
+func ParseSpan(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n > 0 && n <= 100000 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Second {
+		return 0, fmt.Errorf("%q is not a time like 90s, 10m, 1h or 2d", truncate(s, 20))
+	}
+	return d, nil
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"parley/net/wire"
 )
@@ -154,4 +155,18 @@ func FuzzDecodeSocial(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseSpan(t *testing.T) {
+	for in, want := range map[string]time.Duration{"90s": 90 * time.Second, "10m": 10 * time.Minute,
+		"1h30m": 90 * time.Minute, "2d": 48 * time.Hour, "45d": 45 * 24 * time.Hour} {
+		if got, err := wire.ParseSpan(in); err != nil || got != want {
+			t.Errorf("ParseSpan(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "soon", "0s", "500ms", "-1h", "0d", "1.5d", "d", "999999d"} {
+		if _, err := wire.ParseSpan(in); err == nil {
+			t.Errorf("ParseSpan(%q) accepted", in)
+		}
+	}
 }
