@@ -67,8 +67,14 @@ func (s *Server) allow(p *peer, data []byte) bool {
 		// as the strikes bound how many refused frames there are.
 		var cid string
 		if f, err := wire.DecodeClient(data); err == nil {
-			if send, ok := f.(wire.Send); ok && len(send.CID) <= wire.MaxClientID {
-				cid = send.CID
+			switch f := f.(type) {
+			case wire.Send:
+				cid = f.CID
+			case wire.Private:
+				cid = f.CID
+			}
+			if len(cid) > wire.MaxClientID {
+				cid = ""
 			}
 		}
 		p.enqueue(mustJSONFrame(wire.Error{Code: wire.CodeRateLimited, CID: cid,

@@ -143,3 +143,44 @@ func TestPrivateRefusals(t *testing.T) {
 		}
 	}
 }
+
+// Private messages count against the sender's rate limit like sends: over
+// it, they are dropped with rate_limited and the cid, and not delivered.
+func TestPrivateRateLimited(t *testing.T) {
+	_, url := start(t, server.Config{Rate: 1, Burst: 5})
+	alice, _ := rich(t, url, "alice")
+	bob, _ := rich(t, url, "bob")
+	for i := range 6 {
+		alice.send(wire.Private{To: "bob", Text: "spam", CID: string(rune('a' + i))})
+	}
+	limited, echoed := 0, 0
+	for limited+echoed < 6 {
+		switch f := answer(alice).(type) {
+		case wire.Error:
+			if f.Code != wire.CodeRateLimited || f.CID == "" {
+				t.Fatalf("refusal %+v, want rate_limited with the cid", f)
+			}
+			limited++
+		case wire.Private:
+			echoed++
+		}
+	}
+	if limited == 0 {
+		t.Fatal("six private messages at once passed a rate of 1/s, burst 5 (the hello took one)")
+	}
+	got := 0
+	for got < echoed {
+		until[wire.Private](bob)
+		got++
+	}
+	bob.send(wire.Send{Text: "marker"})
+	for {
+		f := bob.frame()
+		if m, ok := f.(wire.Msg); ok && m.Text == "marker" {
+			break
+		}
+		if _, ok := f.(wire.Private); ok {
+			t.Fatalf("bob got %d private messages, more than the %d that passed the limit", echoed+1, echoed)
+		}
+	}
+}

@@ -486,3 +486,25 @@ func (u *UI) hostKeyFor(addr string) string {
 	}
 	return ""
 }
+
+// removedText says why a moderator put this user out, for the room's log
+// and the status bar; ok is false for any other end.
+func removedText(ev client.Disconnected, addr string) (text, ended string, ok bool) {
+	why := ""
+	if ev.Bye != nil && ev.Bye.Text != "" {
+		why = " " + ev.Bye.Text
+	}
+	switch {
+	case errors.Is(ev.Err, client.ErrKicked):
+		return "You were removed from the chat." + why + " You can join again.",
+			"Removed from the chat at " + addr, true
+	case errors.Is(ev.Err, client.ErrBanned):
+		text = "You are banned from this chat." + why
+		ended = "Banned from the chat at " + addr
+		if ev.Bye != nil && ev.Bye.Until != 0 {
+			ended += " until " + time.UnixMilli(ev.Bye.Until).Format("15:04")
+		}
+		return text, ended, true
+	}
+	return "", "", false
+}

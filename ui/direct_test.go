@@ -151,4 +151,20 @@ func TestPrivateConversationAndModeration(t *testing.T) {
 	if carol.has(func(ev client.Event) bool { _, ok := ev.(client.Private); return ok }) {
 		t.Error("a third person received a private message")
 	}
+
+	// The host takes moderation back, then removes bob: his window says
+	// so and does not reconnect by itself.
+	host.PickPerson("bob", "Remove moderator")
+	waitFor(t, "bob to be a member again", func() bool { return slices.Contains(guest.PeopleRows(), "bob — you") }, hp, gp)
+	host.PickPerson("bob", "Kick")
+	waitFor(t, "bob's window to say he was removed", func() bool {
+		return guest.Count("You were removed from the chat. You were removed by alice.") == 1
+	}, hp, gp)
+	if got := guest.Status(); got != "Removed from the chat at "+host.HostAddr() {
+		t.Errorf("bob's status = %q", got)
+	}
+	settle(300*time.Millisecond, hp, gp)
+	if guest.Connected() {
+		t.Error("a kicked window reconnected by itself")
+	}
 }

@@ -363,6 +363,9 @@ func (s *session) apply(ev client.Event) bool {
 				}
 				s.ended = fmt.Sprintf("The host ended the chat at %s", s.addr)
 			}
+			if t, ended, ok := removedText(ev, s.addr); ok {
+				text, s.ended = t, ended
+			}
 			u.system(chatlog.KindError, text)
 			u.failPending("the connection ended")
 			u.pinChanged(s.addr, s.c.Nick(), ev.Err)
