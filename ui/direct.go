@@ -39,6 +39,7 @@ type moderator interface {
 	Op(nick string) (string, error)
 	Deop(nick string) (string, error)
 	SetTopic(text string) error
+	ClaimHost(key string) error
 }
 
 // The times the people menu offers.
@@ -435,6 +436,12 @@ func (s *social) command(name, arg string) bool {
 		err = s.send(s.open(target), text)
 	case "/topic":
 		err = m.SetTopic(arg)
+	case "/host":
+		if arg == "" {
+			u.setHint("Usage: /host KEY, with the key from the server's host.key file")
+			return false
+		}
+		err = m.ClaimHost(arg)
 	case "/kick":
 		_, err = m.Kick(target, rest(1))
 	case "/ban", "/mute":

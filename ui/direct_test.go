@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"errors"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"parley/net/client"
+	"parley/net/wire"
+	"parley/server"
 	"parley/ui"
 )
 
@@ -166,5 +169,31 @@ func TestPrivateConversationAndModeration(t *testing.T) {
 	settle(300*time.Millisecond, hp, gp)
 	if guest.Connected() {
 		t.Error("a kicked window reconnected by itself")
+	}
+}
+
+// A headless server's host key typed in the window's compose box makes
+// the window the host; a wrong one is refused and said so.
+func TestHostKeyTyped(t *testing.T) {
+	a := test.NewTempApp(t)
+	remembered(a)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "0123456789abcdef0123456789abcdef"
+	srv := server.New(server.Config{Room: "Testroom", HostKey: key})
+	go srv.Serve(ln)
+	t.Cleanup(func() { stopServer(srv, wire.ByeShutdown) })
+
+	u, p := newUI(t, ui.Options{})
+	u.Dial(ln.Addr().String(), "gina")
+	waitFor(t, "joining", u.Connected, p)
+	typeAndSend(u, "/host wrong-key")
+	waitFor(t, "the refusal", func() bool { return u.Count("that is not the host key") == 1 }, p)
+	typeAndSend(u, "/host "+key)
+	waitFor(t, "gina to be the host", func() bool { return slices.Contains(u.PeopleRows(), "gina (host) — you") }, p)
+	if u.Count("You are the host") != 1 {
+		t.Errorf("no line says so: %q", u.Lines())
 	}
 }

@@ -436,7 +436,7 @@ func (u *UI) command(line string) bool {
 		}
 		u.setAwayMenu(p == wire.Away)
 		return true
-	case "/msg", "/topic", "/kick", "/ban", "/mute", "/unban", "/unmute", "/op", "/deop":
+	case "/msg", "/topic", "/host", "/kick", "/ban", "/mute", "/unban", "/unmute", "/op", "/deop":
 		return u.social.command(strings.ToLower(name), arg)
 	case "/help":
 		u.system(chatlog.KindInfo, "Commands: /nick NAME changes your nickname, /away and /back set your status, /msg NICK text talks to one person, //text sends text that starts with a slash. Tab completes a nickname. The host and moderators also have /topic, /kick, /ban, /mute, /unban, /unmute, /op and /deop.")
