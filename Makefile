@@ -149,7 +149,8 @@ FUZZ := ./net/wire:FuzzDecode ./net/wire:FuzzCleanText ./net/nickname:FuzzSkelet
 	./net/client:FuzzParseAddr ./net/client:FuzzPlainFrame ./net/client:FuzzRichFrames \
 	./server:FuzzHandle ./server:FuzzFrames ./server:FuzzHandshake \
 	./server:FuzzHandshakeTLS ./net/pin:FuzzParse ./net/client:FuzzParseLink \
-	./net/wire:FuzzDecodeClient ./net/wire:FuzzQuotedLen
+	./net/wire:FuzzDecodeClient ./net/wire:FuzzQuotedLen \
+	./net/wire:FuzzDecodeSocial ./server:FuzzModeration
 
 fuzz:
 	@for t in $(FUZZ); do \

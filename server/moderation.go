@@ -54,8 +54,12 @@ type sanction struct {
 	by     string
 }
 
-// Defaults of a plain client's commands and of reasons.
+// maxReasonRunes bounds a reason, in characters.
 const maxReasonRunes = 120
+
+// maxSanctions bounds the bans and mutes in force, which the host and
+// moderators add: each costs a scan on every hello and muted send.
+const maxSanctions = 1024
 
 // peerAddr is the address a connection comes from, as bans compare it.
 func peerAddr(p *peer) netip.Addr {
@@ -271,6 +275,8 @@ func (s *Server) moderate(p *peer, m wire.Mod) *wire.Error {
 		return refuse(wire.CodeBadMod, "name a nickname or an address, not both")
 	case m.Nick == "" && m.Addr == "":
 		return refuse(wire.CodeBadMod, "name a nickname or an address")
+	case m.Nick != "" && utf8.RuneCountInString(normNick(m.Nick)) > wire.MaxNick:
+		return refuse(wire.CodeBadMod, "%q is not a nickname: at most %d characters", clip(m.Nick, 40), wire.MaxNick)
 	case m.Addr != "":
 		a, err := netip.ParseAddr(m.Addr)
 		if err != nil {
@@ -334,7 +340,7 @@ func (s *Server) moderate(p *peer, m wire.Mod) *wire.Error {
 	if target != nil {
 		ev.Nick = target.nick
 	} else if m.Nick != "" {
-		ev.Nick = normNick(m.Nick)
+		ev.Nick = wire.CleanText(normNick(m.Nick))
 	}
 	switch m.Action {
 	case wire.ActKick:
@@ -354,6 +360,9 @@ func (s *Server) moderate(p *peer, m wire.Mod) *wire.Error {
 			}
 		}
 		s.sweepLocked(now)
+		if len(s.mod.sanctions) >= maxSanctions {
+			return refuse(wire.CodeBadMod, "%d bans and mutes are in force, the most this server keeps: lift some first", maxSanctions)
+		}
 		s.mod.sanctions = append(s.mod.sanctions, b)
 		ev.Until = b.until.UnixMilli()
 		if m.Action == wire.ActBan {

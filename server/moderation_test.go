@@ -400,3 +400,29 @@ func TestRoleOutlivesReconnect(t *testing.T) {
 		t.Errorf("bob: %+v", b)
 	}
 }
+
+// A moderation naming no nickname (overlong) or too many bans is refused
+// with bad_mod, and the room is told nothing.
+func TestModerationBounds(t *testing.T) {
+	url := modServer(t)
+	alice := host(t, url, "alice")
+	alice.send(wire.Mod{Ref: "x", Action: wire.ActBan, Nick: strings.Repeat("n", wire.MaxNick+1), Secs: 60})
+	if a := answer(alice); !refusedWith(a, wire.CodeBadMod) {
+		t.Errorf("an overlong nickname: %+v, want bad_mod", a)
+	}
+	for _, m := range []wire.Mod{
+		{Action: wire.ActBan, Nick: "x", Addr: "10.0.0.1", Secs: 60},
+		{Action: wire.ActBan, Secs: 60},
+		{Action: wire.ActBan, Addr: "10.0.0.300", Secs: 60},
+		{Action: wire.ActBan, Nick: "x", Secs: wire.MaxSanction + 1},
+		{Action: wire.ActMute, Nick: "x"},
+		{Action: "shout", Nick: "x"},
+		{Action: wire.ActOp, Addr: "10.0.0.1"},
+		{Action: wire.ActUnban, Nick: "never-banned"},
+	} {
+		alice.send(m)
+		if a := answer(alice); !refusedWith(a, wire.CodeBadMod) {
+			t.Errorf("%+v: %+v, want bad_mod", m, a)
+		}
+	}
+}
