@@ -17,9 +17,9 @@ import (
 // hasGUI tells -version whether this build has the window.
 const hasGUI = true
 
-// runGUI opens the chat window and returns when it closes. A signal closes
+// runGUI opens the chat window and returns when it closes. A signal ends
 // it as the Quit menu item does: the chat is left and hosting stopped
-// cleanly first.
+// cleanly, on the main goroutine, once the window's loop has ended.
 func runGUI(ctx context.Context, o guiOptions, stderr io.Writer) int {
 	a := app.NewWithID(o.ID)
 	opts := ui.Options{
@@ -33,6 +33,7 @@ func runGUI(ctx context.Context, o guiOptions, stderr io.Writer) int {
 		Version: o.Version,
 
 		MaxMessages: o.MaxMessages,
+		NoHistory:   o.NoHistory,
 	}
 	if !o.NoDiscovery {
 		opts.Announce = func(port int, room, fp string, people func() int) (func(), error) {
@@ -50,18 +51,22 @@ func runGUI(ctx context.Context, o guiOptions, stderr io.Writer) int {
 		}
 	}
 	u := ui.New(a, opts)
+	// Fyne's driver ends its loop on SIGINT and SIGTERM by itself, with
+	// fyne.Do(driver.Quit), but only once ShowAndRun has started; ctx
+	// ends it the same way, for a signal that comes earlier. Only the
+	// driver's Quit, not the app's: app.Quit closes the windows, which
+	// Fyne allows on the main goroutine only, and once the loop has ended
+	// (Fyne's own handler may win the race) fyne.Do runs its function on
+	// the calling goroutine. app.Quit there logged "Error in Fyne call
+	// thread" and could panic in GLFW during shutdown.
 	stop := context.AfterFunc(ctx, func() {
 		o.Logger.Info("signal: closing the window")
-		fyne.Do(func() {
-			u.Close()
-			a.Quit()
-		})
+		fyne.Do(a.Driver().Quit)
 	})
 	defer stop()
 	u.ShowAndRun()
-	// Fyne's driver also quits on SIGINT and SIGTERM, possibly before the
-	// function above runs: leave the chat and stop hosting here too (Close
-	// does nothing the second time).
+	// Leave the chat and stop hosting here, on the main goroutine, however
+	// the loop ended (after the Quit menu item, Close does nothing).
 	u.Close()
 	return 0
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"time"
@@ -12,17 +13,19 @@ import (
 	"parley/server"
 )
 
-// onListen returns the server's start-up hook for -server: it logs what
-// the connection checker finds (interfaces, the address to share, whether
-// the port answers there, firewall advice), and with -announce announces
-// the chat on the local network (stopped with a goodbye before the server
-// shuts down).
-func onListen(log *slog.Logger, announce bool) func(*server.Server, net.Addr) func() {
+// onListen returns the server's start-up hook for -server: it prints the
+// addresses to share on stdout, logs what the connection checker finds
+// (interfaces, the address to share, whether the port answers there,
+// firewall advice), and with -announce announces the chat on the local
+// network (stopped with a goodbye before the server shuts down).
+func onListen(log *slog.Logger, announce, plainToo bool, stdout io.Writer) func(*server.Server, net.Addr) func() {
 	return func(s *server.Server, addr net.Addr) func() {
 		tcp, ok := addr.(*net.TCPAddr)
 		if !ok {
 			return nil
 		}
+		writeShare(stdout, shareInfo{Room: s.Room(), Addrs: shareAddrs(tcp), Local: tcp.IP.IsLoopback(),
+			FP: s.Fingerprint(), Plain: plainToo})
 		if !tcp.IP.IsLoopback() {
 			go logCheck(log.With("part", "checker"), tcp.Port)
 		}

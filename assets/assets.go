@@ -1,6 +1,6 @@
 // Package assets holds Parley's app icon, embedded in the binary.
 //
-// The icon is drawn by a program, not by hand: assets/internal/art holds
+// The icon is drawn by a program, not by hand: internal/art holds
 // its geometry and colours, and `go generate ./assets` writes icon.svg
 // (the editable vector source), icon.png (1024 px, the packaging icon named
 // in FyneApp.toml) and icon-256.png (the run-time icon). The package has no
@@ -10,7 +10,7 @@ package assets
 
 import _ "embed" // for the //go:embed directives below
 
-//go:generate go run ./internal/gen
+//go:generate go run ../tools/icongen
 
 // IconName is the resource name to give Icon, for example in
 // fyne.NewStaticResource(assets.IconName, assets.Icon).

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"parley/assets"
-	"parley/assets/internal/art"
+	"parley/internal/art"
 )
 
 // TestGeneratedFilesAreCurrent fails when someone edits the drawing code

@@ -20,7 +20,7 @@ work=$(mktemp -d /tmp/parley-bench-history.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 CGO_ENABLED=0 go build -tags nogui -o "$work/parley-server" .
-CGO_ENABLED=0 go build -o "$work/bench" ./bench
+CGO_ENABLED=0 go build -o "$work/loadgen" ./tools/loadgen
 pin_server=() pin_gen=()
 if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
   pin_server=(taskset -c 0) pin_gen=(taskset -c 1)
@@ -36,7 +36,7 @@ for round in $(seq 1 "$ROUNDS"); do
         "${flags[@]}" 2>"$work/server.log" &
       pid=$!
       for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-      "${pin_gen[@]}" "$work/bench" -scenario "$sc" -addr "127.0.0.1:$port" -pid "$pid" >"$work/out.txt" 2>&1 || true
+      "${pin_gen[@]}" "$work/loadgen" -scenario "$sc" -addr "127.0.0.1:$port" -pid "$pid" >"$work/out.txt" 2>&1 || true
       kill -TERM "$pid"; wait "$pid" || true
       printf 'round %s %-8s %-6s %s | %s | %s\n' "$round" "$sc" "$mode" \
         "$(awk '/^rate/ {print $2, $3}' "$work/out.txt")" \

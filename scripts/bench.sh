@@ -11,7 +11,7 @@
 #                                    again unpinned (the default; FREE= skips it)
 #   PARLEY_BIN=./parley-server scripts/bench.sh   use this server binary (make bench does)
 #   PROFILE=/tmp/prof scripts/bench.sh   instead: each scenario once against
-#                                    bench/profserver, saving Parley's CPU and heap
+#                                    tools/profserver, saving Parley's CPU and heap
 #                                    profiles there (go tool pprof -top …)
 #   Extra arguments go to the load generator: scripts/bench.sh -duration 4s
 #
@@ -41,7 +41,7 @@ if [ -n "${PARLEY_BIN:-}" ]; then
 else
   CGO_ENABLED=0 go build -tags nogui -o "$work/parley-server" .
 fi
-CGO_ENABLED=0 go build -o "$work/bench" ./bench
+CGO_ENABLED=0 go build -o "$work/loadgen" ./tools/loadgen
 
 go mod download "$GORILLA"
 src="$(go env GOMODCACHE)/github.com/gorilla/websocket@v1.5.3/examples/chat"
@@ -62,10 +62,10 @@ grep '^github.com/gorilla/websocket v1.5.3' go.sum >"$work/chat/go.sum"
 # history on disk is measured apart (PARLEY_FLAGS="-rate 0 -data DIR").
 parley_flags=${PARLEY_FLAGS:--rate 0 -no-history}
 
-run=("$work/bench")
+run=("$work/loadgen")
 extra=()
 if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ]; then
-  run=(taskset -c 1 "$work/bench")
+  run=(taskset -c 1 "$work/loadgen")
   extra=(-server-cpu 0)
 fi
 if [ "${RICH:-0}" = 1 ]; then
@@ -78,8 +78,8 @@ free_port() {
 
 if [ -n "${PROFILE:-}" ]; then
   # Profile Parley under each scenario: the same server code with pprof on
-  # a second loopback port (bench/profserver), pinned like the comparison.
-  go build -o "$work/profserver" ./bench/profserver
+  # a second loopback port (tools/profserver), pinned like the comparison.
+  go build -o "$work/profserver" ./tools/profserver
   mkdir -p "$PROFILE"
   pin0=()
   if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ]; then pin0=(taskset -c 0); fi
@@ -120,7 +120,7 @@ if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ] && [ -n "$FREE" ]; then
     echo "bench: the same unpinned: $list" >&2
     unpinned=()
     if [ "${RICH:-0}" = 1 ]; then unpinned+=(-rich); fi
-    "$work/bench" -compare -rounds "$ROUNDS" -scenarios "$list" \
+    "$work/loadgen" -compare -rounds "$ROUNDS" -scenarios "$list" \
       -parley "$work/parley-server -server -addr {addr} $parley_flags" \
       -gorilla "$work/chat/chat -addr {addr}" \
       -logdir "$work" -json "${JSON_OUT_FREE:-/tmp/parley-bench-unpinned.json}" "${unpinned[@]}" "$@"

@@ -2,7 +2,7 @@
 # End-to-end smoke test of the real app in a virtual display (make test
 # runs it). Two windows on one machine: alice hosts (-host -local), bob
 # joins (-connect). Each types a message on the keyboard with xdotool; a
-# headless third participant (carol, scripts/chatpeer, the real client)
+# headless third participant (carol, tools/chatpeer, the real client)
 # must receive both, and each window's own log must show the other's
 # message arriving. Then alice quits, which must tell bob the host ended
 # the chat, and both processes must exit cleanly. Bounded: the whole run
@@ -48,7 +48,7 @@ if [ -z "$bin" ]; then
   go build -o "$tmp/parley" .
   bin=$tmp/parley
 fi
-go build -o "$tmp/chatpeer" ./scripts/chatpeer
+go build -o "$tmp/chatpeer" ./tools/chatpeer
 start_xvfb
 port=$(free_port)
 export LANG=en_US.UTF-8
@@ -101,6 +101,15 @@ kill -TERM "$alice"
 for _ in $(seq 1 100); do kill -0 "$alice" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$alice" 2>/dev/null && fail "alice did not quit within 10 s of SIGTERM"
 wait "$alice" || fail "alice exited with status $?"
+# A signal quits the window through Fyne's main loop (gui.go): Fyne says
+# so on stderr when a window call comes from the wrong goroutine.
+clean_quit() { # LOG NAME
+  if grep -q 'Error in Fyne call thread' "$1"; then
+    grep -A3 'Error in Fyne call thread' "$1" >&2
+    fail "$2's window was closed off Fyne's main goroutine on SIGTERM"
+  fi
+}
+clean_quit "$tmp/alice.log" alice
 for _ in $(seq 1 100); do
   grep -q 'the host ended the chat' "$tmp/bob.log" && break
   sleep 0.1
@@ -111,6 +120,7 @@ kill -TERM "$bob"
 for _ in $(seq 1 100); do kill -0 "$bob" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$bob" 2>/dev/null && fail "bob did not quit within 10 s of SIGTERM"
 wait "$bob" || fail "bob exited with status $?"
+clean_quit "$tmp/bob.log" bob
 pids=()
 echo "e2e: part 1 passed: typed messages crossed both ways; quitting the host ended the chat"
 

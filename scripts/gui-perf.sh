@@ -7,7 +7,7 @@
 #     seconds, focused and in the background;
 #   - resident memory (RSS) idle, with where it is (see mem_breakdown);
 #   - a flood: FLOOD messages (default 30,000) at RATE per second (default
-#     1,000) from a scripted client (scripts/chatpeer, the real client)
+#     1,000) from a scripted client (tools/chatpeer, the real client)
 #     through a headless server, with the window keeping its default cap
 #     of 10,000 messages (MAX_MESSAGES sets -max-messages); reports the
 #     window's CPU during the flood, its peak RSS (sampled every 0.2 s),
@@ -42,7 +42,7 @@ if [ -n "${BIN:-}" ]; then
 else
   go build -o "$tmp/parley" .
 fi
-go build -o "$tmp/chatpeer" ./scripts/chatpeer
+go build -o "$tmp/chatpeer" ./tools/chatpeer
 start_xvfb
 export LANG=en_US.UTF-8
 hz=$(getconf CLK_TCK)

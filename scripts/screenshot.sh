@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Takes the README's screenshots of the real app: it builds ./parley, runs
 # it under Xvfb hosting a chat, lets a scripted participant (bob, the real
-# client in scripts/chatpeer) say a few things (a link, a long message that
+# client in tools/chatpeer) say a few things (a link, a long message that
 # wraps, a multi-line one), types a reply into the window with xdotool, and
 # saves docs/screenshot-light.png and docs/screenshot-dark.png.
 #
@@ -29,7 +29,7 @@ if [ -z "$bin" ]; then
   go build -o "$tmp/parley" .
   bin=$tmp/parley
 fi
-go build -o "$tmp/chatpeer" ./scripts/chatpeer
+go build -o "$tmp/chatpeer" ./tools/chatpeer
 start_xvfb
 
 for theme in "${themes[@]}"; do

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"net"
+	"strconv"
 	"time"
 
 	"parley/net/wire"
@@ -133,7 +134,6 @@ type Config struct {
 
 // Defaults for Config's zero values.
 const (
-	DefaultAddr             = ":2000"
 	DefaultRoom             = "Parley"
 	DefaultBacklog          = 500
 	DefaultQueueFrames      = 1024
@@ -185,10 +185,14 @@ const (
 	readBufferSize = 320
 )
 
+// DefaultAddr is Config.Addr's default: every interface, on
+// wire.DefaultPort.
+func DefaultAddr() string { return ":" + strconv.Itoa(wire.DefaultPort) }
+
 // withDefaults returns c with every zero field set to its default.
 func (c Config) withDefaults() Config {
 	if c.Addr == "" {
-		c.Addr = DefaultAddr
+		c.Addr = DefaultAddr()
 	}
 	if c.Room == "" {
 		c.Room = DefaultRoom

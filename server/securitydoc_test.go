@@ -18,14 +18,14 @@ const docLimitsHeader = "| limit | name | flag | default | when exceeded |"
 
 // TestSecurityDocLimits checks docs/SECURITY.md's limits tables against
 // the code: each row's default against Config's effective defaults or the
-// named constant, each flag against main.go, and every Config field must
+// named constant, each flag against flags.go, and every Config field must
 // have a row. So the document cannot drift from the code.
 func TestSecurityDocLimits(t *testing.T) {
 	doc, err := os.ReadFile("../docs/SECURITY.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	mainGo, err := os.ReadFile("../main.go")
+	mainGo, err := os.ReadFile("../flags.go") // the command line's flags
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestSecurityDocLimits(t *testing.T) {
 		if flag != "—" {
 			f := strings.TrimPrefix(strings.Trim(flag, "`"), "-")
 			if !strings.Contains(string(mainGo), `"`+f+`"`) {
-				t.Errorf("SECURITY.md:%d: %s: main.go has no flag %s", i+1, name, flag)
+				t.Errorf("SECURITY.md:%d: %s: flags.go has no flag %s", i+1, name, flag)
 			}
 		}
 	}

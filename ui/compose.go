@@ -119,9 +119,9 @@ func newComposeEntry() *composeEntry {
 }
 
 // wrapLimit is the longest line, in bytes, the box wraps. Fyne's word
-// wrapping costs about the square of a line's length (55 ms for 2,000
-// bytes, seconds for 16 KB on this machine), so a longer line, which only
-// a paste makes, scrolls sideways instead of freezing the window.
+// wrapping costs about the square of a line's length (measured in
+// docs/PERFORMANCE.md#gui-under-load), so a longer line, which only a
+// paste makes, scrolls sideways instead of freezing the window.
 const wrapLimit = 2000
 
 // SetText replaces the text, choosing the wrapping before the Entry lays

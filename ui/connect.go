@@ -180,8 +180,8 @@ func (u *UI) dial(addr, nick string) {
 		container.NewVBox(widget.NewLabel(fmt.Sprintf("Joining %s as %s…", addr, nick)), bar), u.win)
 	progress.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", cancel)})
 	u.showDialog(progress, nil, cancel)
-	local := u.showLocal(addr)
-	cfg := client.Config{Addr: addr, Nick: nick, Logger: u.log.With("part", "client"), Agent: "parley/" + u.opts.Version}
+	saved := u.showSaved(addr)
+	cfg := client.Config{Addr: addr, Nick: nick, Logger: u.logger.With("part", "client"), Agent: "parley/" + u.opts.Version}
 	u.secureDial(&cfg, addr)
 	cfg.HostKey = u.hostKeyFor(addr)
 	go func() {
@@ -203,8 +203,8 @@ func (u *UI) dial(addr, nick string) {
 				return
 			}
 			u.joined(c, addr, nick)
-			if local.epoch != "" {
-				u.sess.local = local
+			if saved.epoch != "" {
+				u.sess.saved = saved
 			}
 		})
 	}()
@@ -223,8 +223,8 @@ func (u *UI) joined(c chatClient, addr, nick string) {
 	}
 	u.social.reset()
 	u.sess = newSession(u, c, addr)
-	u.sess.scroll.fromSeq = u.msgs.log.FirstSeq() + uint64(u.msgs.log.Len())
-	u.sess.local.from = u.sess.scroll.fromSeq
+	u.sess.scroll.fromSeq = u.msgs.entries.FirstSeq() + uint64(u.msgs.entries.Len())
+	u.sess.saved.from = u.sess.scroll.fromSeq
 	if u.hosting == nil {
 		u.remember(addr, nick)
 	} else {
@@ -260,7 +260,7 @@ func (u *UI) dialFailed(addr, nick string, err error) {
 		return
 	}
 	text := explain(err, addr, nick)
-	u.log.Info("join failed", "addr", addr, "err", err)
+	u.logger.Info("join failed", "addr", addr, "err", err)
 	if h := u.hosting; h != nil && addr == h.local {
 		// The host could not join its own chat: there is no point in
 		// keeping it up.
@@ -331,7 +331,7 @@ func (u *UI) disconnect() {
 // since the connection that would have sent them is gone, and says why:
 // what happened before they reached the server.
 func (u *UI) failPending(why string) {
-	n := u.msgs.log.FailAll()
+	n := u.msgs.entries.FailAll()
 	if n == 0 {
 		return
 	}
@@ -369,7 +369,7 @@ func (u *UI) leave(text string) {
 	if s == nil {
 		return
 	}
-	u.saveLocal(s)
+	u.saveChat(s)
 	u.sess = nil
 	s.close()
 	u.users.clear(usersNotInChat)

@@ -64,7 +64,7 @@ func (u *UI) inform(title, text string, onClosed func()) {
 // confirm asks a question. Escape answers no; Enter does nothing, since
 // what is asked ends something (a chat, hosting) and deserves a look.
 func (u *UI) confirm(title, text, yes, no string, danger bool, onYes func()) {
-	u.log.Debug("asking", "title", title, "text", text)
+	u.logger.Debug("asking", "title", title, "text", text)
 	d := dialog.NewConfirm(title, text, func(ok bool) {
 		if ok {
 			onYes()

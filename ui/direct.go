@@ -48,6 +48,9 @@ const (
 	menuBan  = time.Hour
 )
 
+// composePlaceHolder is the compose box's hint while the room is shown.
+const composePlaceHolder = "Write a message. Enter sends, Shift+Enter starts a new line."
+
 // maxDirectLines bounds the lines kept per direct conversation.
 const maxDirectLines = 500
 

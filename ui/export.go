@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"parley/ui/chatlog"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
+
+	"parley/ui/chatlog"
 )
 
 // Export writes the chat log the window holds (at most its cap: scroll
@@ -20,7 +21,7 @@ import (
 
 // showExport opens the save dialog.
 func (u *UI) showExport() {
-	if u.msgs.log.Len() == 0 {
+	if u.msgs.entries.Len() == 0 {
 		u.inform("Export", "There is nothing to export yet.", nil)
 		return
 	}
@@ -36,7 +37,7 @@ func (u *UI) showExport() {
 			u.inform("Export", "The chat could not be exported: "+err.Error()+".", nil)
 			return
 		}
-		done := fmt.Sprintf("Exported %s to %s.", plural(u.msgs.log.Len(), "line", "lines"), w.URI().Path())
+		done := fmt.Sprintf("Exported %s to %s.", plural(u.msgs.entries.Len(), "line", "lines"), w.URI().Path())
 		if u.msgs.cut {
 			u.inform("Export", done, nil) // a cut list shows no new lines
 			return
@@ -74,9 +75,9 @@ func (u *UI) exportTo(w io.WriteCloser, name string) error {
 	lower := strings.ToLower(name)
 	var err error
 	if strings.HasSuffix(lower, ".html") || strings.HasSuffix(lower, ".htm") {
-		err = writeHTML(w, u.msgs.log, u.roomName())
+		err = writeHTML(w, u.msgs.entries, u.roomName())
 	} else {
-		err = writeText(w, u.msgs.log)
+		err = writeText(w, u.msgs.entries)
 	}
 	if cerr := w.Close(); err == nil {
 		err = cerr

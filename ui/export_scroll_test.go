@@ -15,10 +15,10 @@ import (
 func (u *UI) TopSeq() uint64 {
 	m := u.msgs
 	i := int(m.list.GetScrollOffset()/m.pitch() + 0.5)
-	if i >= m.lay.Len() {
+	if i >= m.lines.Len() {
 		return 0
 	}
-	return m.lay.At(i).Seq
+	return m.lines.At(i).Seq
 }
 
 // Cut reports whether the log has lost the present.
@@ -29,14 +29,14 @@ func (u *UI) Loading() bool { return u.msgs.spinner.Visible() }
 
 // OldestID is the id of the oldest message the log holds (0: none).
 func (u *UI) OldestID() uint64 {
-	id, _ := u.msgs.log.OldestID(0)
+	id, _ := u.msgs.entries.OldestID(0)
 	return id
 }
 
 // HasID reports whether the log holds message id, and whether it is
 // marked as the found one.
 func (u *UI) HasID(id uint64) (held, found bool) {
-	l := u.msgs.log
+	l := u.msgs.entries
 	for i := 0; i < l.Len(); i++ {
 		if e := l.At(i); e.ID == id {
 			return true, e.Found
@@ -50,8 +50,8 @@ func (u *UI) InView(id uint64) bool {
 	m := u.msgs
 	top := int(m.list.GetScrollOffset() / m.pitch())
 	rows := int(m.list.Size().Height / m.pitch())
-	for k := max(0, top); k < min(m.lay.Len(), top+rows); k++ {
-		if i, ok := m.log.Index(m.lay.At(k).Seq); ok && m.log.At(i).ID == id {
+	for k := max(0, top); k < min(m.lines.Len(), top+rows); k++ {
+		if i, ok := m.entries.Index(m.lines.At(k).Seq); ok && m.entries.At(i).ID == id {
 			return true
 		}
 	}
@@ -132,10 +132,10 @@ func (u *UI) ExportTo(w interface {
 }
 
 // ToggleLocalLog is the "Keep a local log" menu item.
-func (u *UI) ToggleLocalLog() { u.toggleLocal() }
+func (u *UI) ToggleLocalLog() { u.toggleSaving() }
 
 // ClearLocalLogs is the "Clear local logs…" menu item.
-func (u *UI) ClearLocalLogs() { u.clearLocal() }
+func (u *UI) ClearLocalLogs() { u.clearSaved() }
 
 // LocalLogDir is the folder of the local logs.
-func (u *UI) LocalLogDir() string { return u.localDir() }
+func (u *UI) LocalLogDir() string { return u.savedDir() }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"parley/ui/chatlog"
 	"strings"
 	"sync"
 	"time"
@@ -10,6 +9,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"parley/ui/chatlog"
 )
 
 // This file gives the external tests (package ui_test) handles on the
@@ -89,7 +90,7 @@ func (u *UI) Dial(addr, nick string)    { u.dial(addr, nick) }
 func (u *UI) Disconnect()               { u.disconnect() }
 func (u *UI) StopHosting()              { u.stopHosting() }
 func (u *UI) Unread() int               { return u.unread }
-func (u *UI) Log() *chatlog.Log         { return u.msgs.log }
+func (u *UI) Log() *chatlog.Log         { return u.msgs.entries }
 func (u *UI) Status() string            { return u.status.Text }
 func (u *UI) ListLength() int           { return u.msgs.list.Length() }
 func (u *UI) JumpVisible() bool         { return u.msgs.jump.Visible() }
@@ -138,7 +139,7 @@ func (u *UI) ConnectForm() (*AddrEntry, *FormEntry, Submitter) {
 
 // Lines returns the log as "kind from: text [state]" strings.
 func (u *UI) Lines() []string {
-	l := u.msgs.log
+	l := u.msgs.entries
 	out := make([]string, 0, l.Len())
 	for i := 0; i < l.Len(); i++ {
 		e := l.At(i)

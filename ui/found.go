@@ -84,7 +84,7 @@ func (f *foundList) start(u *UI, browse func(context.Context, func([]discovery.S
 			})
 		})
 		if err != nil && ctx.Err() == nil {
-			u.log.Warn("cannot search the network for chats", "err", err)
+			u.logger.Warn("cannot search the network for chats", "err", err)
 			u.do(func() {
 				if ctx.Err() == nil {
 					f.browse = false
@@ -190,7 +190,7 @@ func (f *foundList) rebuild() {
 func (f *foundList) logPlaces(ctx context.Context) {
 	u := f.u
 	found := len(f.found)
-	u.log.Debug("chats found on the network", "n", found)
+	u.logger.Debug("chats found on the network", "n", found)
 	time.AfterFunc(placeDelay, func() {
 		u.do(func() {
 			if ctx.Err() != nil {
@@ -204,7 +204,7 @@ func (f *foundList) logPlaces(ctx context.Context) {
 				}
 				pos := u.app.Driver().AbsolutePositionForObject(b)
 				size := b.Size()
-				u.log.Debug("chat listed", "text", b.Text, "addr", addrs[i],
+				u.logger.Debug("chat listed", "text", b.Text, "addr", addrs[i],
 					"x", int(pos.X), "y", int(pos.Y), "w", int(size.Width), "h", int(size.Height))
 			}
 		})

@@ -13,9 +13,9 @@ import (
 // user set GOGC. Under a flood most of the Go heap's growth is garbage:
 // Fyne's two images per new line of text, dropped once uploaded
 // (docs/FYNE-UPSTREAM.md, 3). At 50 the heap grows to 1.5 times its live
-// size rather than twice between collections; the live heap is small
-// (about 30 MiB), so the extra collections cost no CPU that could be
-// measured, and the peak fell by 19 MiB (docs/PERFORMANCE.md).
+// size rather than twice between collections; the live heap is small, so
+// the extra collections cost no CPU that could be measured, and the peak
+// fell (docs/PERFORMANCE.md#what-changed-and-why).
 const gcPercent = 50
 
 // tuneMemory sets the process-wide allocator settings the window wants:
@@ -68,7 +68,7 @@ func (u *UI) trim() {
 	mallocTrim()
 	took := time.Since(start)
 	after := readMemory()
-	u.log.Debug("memory", "trim", took.Round(time.Microsecond),
+	u.logger.Debug("memory", "trim", took.Round(time.Microsecond),
 		"rss_mib", after.rss>>20, "rss_before_mib", before.rss>>20,
 		"go_heap_mib", after.goHeap>>20, "go_held_mib", after.goHeld>>20, "go_held_before_mib", before.goHeld>>20,
 		"c_used_mib", after.cUsed>>20, "c_held_mib", after.cHeld>>20, "c_held_before_mib", before.cHeld>>20)

@@ -18,6 +18,7 @@ import (
 	"parley/net/pin"
 	"parley/net/wire"
 	"parley/server"
+	"parley/server/store"
 	"parley/ui/chatlog"
 )
 
@@ -35,6 +36,11 @@ type hostSettings struct {
 	Nick string
 	// Plain lets plain-text programs join without encryption (ws://).
 	Plain bool
+	// NoHistory keeps the history in memory only (see hosthistory.go).
+	NoHistory bool
+	// troubled: the history could not be opened and the user chose to
+	// host without it.
+	troubled bool
 }
 
 // hosting is a chat server running in this process.
@@ -53,6 +59,9 @@ type hosting struct {
 	// unannounce ends the announcement on the network; nil when the
 	// chat is not announced.
 	unannounce func()
+	// db is the chat's history on disk, closed once the server has shut
+	// down; nil when the history is kept in memory only.
+	db *store.DB
 }
 
 // summary is the hosting bar's text. The address others need comes
@@ -80,6 +89,9 @@ func (h *hosting) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 	h.srv.Shutdown(ctx, wire.ByeEnded, "The host ended the chat")
+	if h.db != nil {
+		h.db.Close()
+	}
 }
 
 // showHost opens the "Host a chat" dialog.
@@ -90,7 +102,7 @@ func (u *UI) showHost() {
 	}
 	p := u.app.Preferences()
 	port := newFormEntry()
-	port.SetText(strconv.Itoa(p.IntWithFallback(prefHostPort, DefaultPort)))
+	port.SetText(strconv.Itoa(p.IntWithFallback(prefHostPort, wire.DefaultPort)))
 	port.Validator = func(s string) error {
 		_, err := parsePort(s)
 		return err
@@ -116,23 +128,28 @@ func (u *UI) showHost() {
 	nick.Validator = checkNick
 	plain := widget.NewCheck("Also let plain-text programs join, without encryption", nil)
 	plain.SetChecked(p.Bool(prefHostPlain))
+	noHistory := widget.NewCheck("Don't keep history", nil)
+	noHistory.SetChecked(p.Bool(prefHostNoHistory))
 	items := []*widget.FormItem{
 		{Text: "Port", Widget: port, HintText: "Others need this number to join; 2000 is usual"},
 		{Text: "Who may join", Widget: who},
 		{Text: "Room name", Widget: room},
 		{Text: "Your nickname", Widget: nick},
 		{Text: "Encryption", Widget: plain, HintText: u.hostCertHint()},
+		{Text: "History", Widget: noHistory, HintText: "Kept on this computer, so that hosting again shows what was said"},
 	}
 	d := newFormDialog(u, "Host a chat", "Start", items, []formField{entryField(port), entryField(room), entryField(nick)}, func() {
 		n, _ := parsePort(port.Text)
-		hs := hostSettings{Port: n, LAN: who.Selected != optLocal, Room: strings.TrimSpace(room.Text), Nick: strings.TrimSpace(nick.Text), Plain: plain.Checked}
+		hs := hostSettings{Port: n, LAN: who.Selected != optLocal, Room: strings.TrimSpace(room.Text), Nick: strings.TrimSpace(nick.Text), Plain: plain.Checked, NoHistory: noHistory.Checked}
 		p.SetBool(prefHostPlain, hs.Plain)
+		p.SetBool(prefHostNoHistory, hs.NoHistory)
 		p.SetInt(prefHostPort, n)
 		p.SetBool(prefHostLAN, hs.LAN)
 		p.SetString(prefRoom, hs.Room)
 		u.startHosting(hs, true)
 	})
 	u.hostForm = d
+	u.hostNoHistory = noHistory
 	d.show(480)
 	// The first field to fill in has the focus, so that Enter alone
 	// starts a chat with the remembered settings.
@@ -195,19 +212,30 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	if u.hosting != nil {
 		return
 	}
-	cfg := server.Config{Room: hs.Room, Version: u.opts.Version, Logger: u.log.With("part", "server"), HostKey: newHostKey()}
+	cfg := server.Config{Room: hs.Room, Version: u.opts.Version, Logger: u.logger.With("part", "server"), HostKey: newHostKey()}
 	fp, err := u.secureHost(&cfg, hs.Plain)
 	if err != nil {
-		u.log.Error("cannot host", "err", err)
+		u.logger.Error("cannot host", "err", err)
 		u.system(chatlog.KindError, "Could not start the chat: "+errText(err)+".")
 		u.msgs.flush()
 		u.inform("Could not start the chat", errText(err)+".", nil)
 		return
 	}
+	u.waitHostStopped()
+	var db *store.DB
+	if !hs.NoHistory {
+		if db, err = u.openHostHistory(); err != nil {
+			u.historyTrouble(hs, interactive, err)
+			return
+		}
+	}
 	lns, err := listen(hs.Port, hs.LAN)
 	if err != nil {
+		if db != nil {
+			db.Close()
+		}
 		text := explainListen(err, hs.Port)
-		u.log.Warn("cannot host", "port", hs.Port, "err", err)
+		u.logger.Warn("cannot host", "port", hs.Port, "err", err)
 		if s := u.sess; s != nil && !s.stopped {
 			text += fmt.Sprintf(" You are still in the chat at %s.", s.addr)
 		}
@@ -217,13 +245,28 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 		u.inform("Could not start the chat", text, nil)
 		return
 	}
+	port := lns[0].Addr().(*net.TCPAddr).Port
+	cfg.Addr = lns[0].Addr().String()
+	var srv *server.Server
+	if db == nil {
+		srv = server.New(cfg)
+	} else {
+		cfg.Store = db
+		if srv, err = server.Open(cfg); err != nil {
+			for _, ln := range lns {
+				ln.Close()
+			}
+			db.Close()
+			u.historyTrouble(hs, interactive, err)
+			return
+		}
+	}
+	// Only now that the chat can start: if it cannot, the user is
+	// still where they were.
 	if s := u.sess; s != nil {
 		u.leave(fmt.Sprintf("You left the chat at %s to host your own.", s.addr))
 	}
-	port := lns[0].Addr().(*net.TCPAddr).Port
-	cfg.Addr = lns[0].Addr().String()
-	srv := server.New(cfg)
-	h := &hosting{srv: srv, port: port, lan: hs.LAN, room: hs.Room, fp: fp, plain: hs.Plain, key: cfg.HostKey, done: make(chan struct{})}
+	h := &hosting{srv: srv, port: port, lan: hs.LAN, room: hs.Room, fp: fp, plain: hs.Plain, db: db, key: cfg.HostKey, done: make(chan struct{})}
 	h.local = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	if lns[0].Addr().(*net.TCPAddr).IP.To4() == nil && !hs.LAN {
 		h.local = net.JoinHostPort("::1", strconv.Itoa(port))
@@ -237,7 +280,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 			}
 			stop, err := u.opts.Announce(port, hs.Room, fp, srv.People)
 			if err != nil {
-				u.log.Warn("not announcing the chat on the network", "err", err)
+				u.logger.Warn("not announcing the chat on the network", "err", err)
 				u.system(chatlog.KindInfo, fmt.Sprintf("Others will not see this chat in their list of chats on the network (%s); they can still join with the address.", errText(err)))
 			} else {
 				h.unannounce = stop
@@ -247,17 +290,18 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	for _, ln := range lns {
 		go func(ln net.Listener) {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, server.ErrClosed) {
-				u.log.Error("hosted server stopped", "addr", ln.Addr(), "err", err)
+				u.logger.Error("hosted server stopped", "addr", ln.Addr(), "err", err)
 			}
 		}(ln)
 	}
 	u.hosting = h
-	u.log.Info("hosting", "port", port, "lan", hs.LAN, "room", hs.Room)
+	u.logger.Info("hosting", "port", port, "lan", hs.LAN, "room", hs.Room, "history", db != nil)
 	if hs.LAN {
 		u.system(chatlog.KindInfo, fmt.Sprintf("You are hosting “%s” on port %d. Others on your network can join with one of the addresses in Chat ▸ Addresses to join….", hs.Room, port))
 	} else {
 		u.system(chatlog.KindInfo, fmt.Sprintf("You are hosting “%s” on port %d. Only this computer can join (%s).", hs.Room, port, h.local))
 	}
+	u.noteHostHistory(hs, db)
 	u.msgs.flush()
 	u.updateState()
 	u.dial(h.local, hs.Nick)
@@ -295,7 +339,7 @@ func explainListen(err error, port int) string {
 	case errors.Is(err, syscall.EADDRINUSE):
 		return fmt.Sprintf("Port %d is already in use: another program, perhaps another Parley, is listening on it. Choose another port, or close that program first.", port)
 	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
-		return fmt.Sprintf("This computer allows only administrators to use port %d. Choose a port above 1023, such as %d.", port, DefaultPort)
+		return fmt.Sprintf("This computer allows only administrators to use port %d. Choose a port above 1023, such as %d.", port, wire.DefaultPort)
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
 		return "This computer has no loopback network address to host on."
 	}
@@ -325,7 +369,7 @@ func (u *UI) stopHosting() {
 	}
 	u.hosting = nil
 	u.leave("")
-	go h.stop()
+	u.stopHost(h)
 	u.users.clear(usersNotInChat)
 	u.users.flush()
 	u.system(chatlog.KindInfo, "You stopped hosting. Everyone in the chat was told that it ended.")

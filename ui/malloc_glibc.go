@@ -50,12 +50,12 @@ func mallocTrim() {
 
 // mallocTune sets glibc's threshold for mapping a block by itself
 // (M_MMAP_THRESHOLD) to mmapThreshold. Most of what the window allocates
-// through C is Mesa's copy of each line's text texture, 10-60 KB, kept
+// through C is Mesa's copy of each line's text texture, tens of KB, kept
 // until Fyne lets the line's texture go; below glibc's adaptive
 // threshold (which climbs to 32 MB) these fill its heap, and a few live
 // ones pin the freed rest until malloc_trim. Mapped by themselves, they go
 // back to the system as each is freed, which lowers the peak during a
-// flood (docs/PERFORMANCE.md).
+// flood (docs/PERFORMANCE.md#what-changed-and-why).
 func mallocTune() {
 	C.parley_malloc_tune(mmapThreshold)
 }

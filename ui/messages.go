@@ -4,16 +4,15 @@ import (
 	"fmt"
 	"image/color"
 	"net/url"
-	"parley/ui/chatlog"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"parley/ui/chatlog"
 )
 
 // messageList shows a chatlog.Log: a widget.List with one row per visual
@@ -24,11 +23,13 @@ import (
 type messageList struct {
 	widget.BaseWidget
 
-	log  *chatlog.Log
-	lay  *chatlog.Lines
-	list *widget.List
-	jump *widget.Button
-	body *fyne.Container
+	// entries are the chat the list shows; lines are those entries
+	// wrapped to the list's width, one per row.
+	entries *chatlog.Log
+	lines   *chatlog.Lines
+	list    *widget.List
+	jump    *widget.Button
+	body    *fyne.Container
 
 	// shown is the number of lines the list showed at the last flush;
 	// dropped counts lines removed from the front since then, added
@@ -94,11 +95,11 @@ type columns struct {
 
 var _ fyne.Widget = (*messageList)(nil)
 
-func newMessageList(log *chatlog.Log) *messageList {
-	m := &messageList{log: log, now: time.Now}
+func newMessageList(entries *chatlog.Log) *messageList {
+	m := &messageList{entries: entries, now: time.Now}
 	m.after = func(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) }
-	m.lay = chatlog.NewLines(m.measure)
-	m.list = widget.NewList(m.lay.Len, m.createRow, m.updateRow)
+	m.lines = chatlog.NewLines(m.measure)
+	m.list = widget.NewList(m.lines.Len, m.createRow, m.updateRow)
 	m.list.HideSeparators = true
 	m.list.OnSelected = func(id widget.ListItemID) { m.list.Unselect(id) }
 	m.jump = widget.NewButtonWithIcon("", theme.MoveDownIcon(), m.scrollToBottom)
@@ -126,19 +127,21 @@ func (m *messageList) Resize(s fyne.Size) {
 }
 
 // Refresh is called on theme changes among others: the columns are
-// measured again and every row redrawn.
+// measured again and every row redrawn. The base goes first, as it
+// forgets the theme it cached, which measureColumns reads.
 func (m *messageList) Refresh() {
+	m.BaseWidget.Refresh()
 	if m.measureColumns() {
 		m.relayout(true)
 	}
 	m.gen++
 	m.list.Refresh()
-	m.BaseWidget.Refresh()
 }
 
 // measure is the width of s as a row's text is drawn, or a little more.
-// Fyne shapes every string it measures (about 0.1 ms each, even for a
-// short one), too slow to lay out 100,000 messages or a flood of them.
+// Fyne shapes every string it measures, even a short one, too slowly to
+// lay out 100,000 messages or a flood of them
+// (docs/PERFORMANCE.md#gui-under-load).
 // For text made only of Latin, Greek-free runes below U+0300 (where
 // shaping does no more than kerning, which only ever tightens) the sum of
 // each rune's advance, measured once, is an upper bound that is exact to
@@ -165,7 +168,7 @@ func (m *messageList) measure(s string) float32 {
 // measureColumns works out the row geometry from the theme and reports
 // whether it changed.
 func (m *messageList) measureColumns() bool {
-	th := fyne.CurrentApp().Settings().Theme()
+	th := m.Theme()
 	c := columns{
 		textSize:  th.Size(theme.SizeNameText),
 		gap:       th.Size(theme.SizeNamePadding),
@@ -215,25 +218,25 @@ func (m *messageList) relayout(force bool) {
 		return
 	}
 	w := m.textWidth()
-	if !force && w == m.lay.Width() {
+	if !force && w == m.lines.Width() {
 		return
 	}
 	bottom := m.atBottom(m.shown)
 	var anchor uint64
-	if !bottom && m.lay.Len() > 0 {
+	if !bottom && m.lines.Len() > 0 {
 		top := int(m.list.GetScrollOffset() / m.pitch())
-		if top >= m.lay.Len() {
-			top = m.lay.Len() - 1
+		if top >= m.lines.Len() {
+			top = m.lines.Len() - 1
 		}
-		anchor = m.lay.At(top).Seq
+		anchor = m.lines.At(top).Seq
 	}
-	m.lay.Rebuild(m.log, w)
-	m.shown, m.dropped = m.lay.Len(), 0
+	m.lines.Rebuild(m.entries, w)
+	m.shown, m.dropped = m.lines.Len(), 0
 	m.gen++
 	m.list.Refresh()
 	if bottom {
 		m.toBottom()
-	} else if i, ok := m.lay.Find(anchor); ok {
+	} else if i, ok := m.lines.Find(anchor); ok {
 		m.list.ScrollToOffset(float32(i) * m.pitch())
 	}
 }
@@ -252,8 +255,8 @@ func (m *messageList) append(e chatlog.Entry) uint64 {
 		}
 		return 0
 	}
-	seq := m.log.Append(e)
-	m.added1(seq)
+	seq := m.entries.Append(e)
+	m.layOutNewest(seq)
 	return seq
 }
 
@@ -263,25 +266,28 @@ func (m *messageList) appendPending(cid string, e chatlog.Entry) uint64 {
 	if m.cut {
 		m.backToPresent()
 	}
-	seq := m.log.AppendPending(cid, e)
-	m.added1(seq)
+	seq := m.entries.AppendPending(cid, e)
+	m.layOutNewest(seq)
 	return seq
 }
 
-func (m *messageList) added1(seq uint64) {
-	before := m.lay.Len()
-	m.lay.DropBefore(m.log.FirstSeq())
-	m.dropped += before - m.lay.Len()
-	i, _ := m.log.Index(seq)
-	e := m.log.At(i)
-	m.lay.Add(e)
+// layOutNewest follows an append of entry seq: the lines of the entries
+// the cap pushed out go, the new entry's lines come, and the list is
+// shown again at the next flush.
+func (m *messageList) layOutNewest(seq uint64) {
+	before := m.lines.Len()
+	m.lines.DropBefore(m.entries.FirstSeq())
+	m.dropped += before - m.lines.Len()
+	i, _ := m.entries.Index(seq)
+	e := m.entries.At(i)
+	m.lines.Add(e)
 	if e.Kind == chatlog.KindChat && !e.Own {
 		m.added++
 	}
 	m.dirty = true
 }
 
-// changed redraws entry seq after its state changed; textChanged lays
+// changed redraws the entries after one's state changed; textChanged lays
 // everything out again (the server cleaned a text differently).
 func (m *messageList) changed(textChanged bool) {
 	if textChanged {
@@ -327,7 +333,7 @@ func (m *messageList) flush() {
 	m.dirty = false
 	offset := m.list.GetScrollOffset()
 	filled := float32(m.shown)*m.pitch() > m.list.Size().Height
-	m.shown = m.lay.Len()
+	m.shown = m.lines.Len()
 	if bottom && filled && m.dropped == 0 && m.gen == m.shownGen {
 		m.toBottom()
 		m.added = 0
@@ -360,7 +366,7 @@ func (m *messageList) scrollToBottom() {
 }
 
 func (m *messageList) toBottom() {
-	n := m.lay.Len()
+	n := m.lines.Len()
 	m.list.ScrollToOffset(float32(n) * m.pitch())
 	m.unseen = 0
 	if m.cut {
@@ -379,28 +385,29 @@ func (m *messageList) createRow() fyne.CanvasObject {
 // updateRow is the list's UpdateItem.
 func (m *messageList) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	r := o.(*lineRow)
-	if id < 0 || id >= m.lay.Len() {
+	if id < 0 || id >= m.lines.Len() {
 		return
 	}
-	ln := m.lay.At(id)
-	i, ok := m.log.Index(ln.Seq)
+	ln := m.lines.At(id)
+	i, ok := m.entries.Index(ln.Seq)
 	if !ok {
 		return
 	}
-	r.show(ln, m.log.At(i))
+	r.show(ln, m.entries.At(i))
 	if id == 0 {
 		m.topShown()
 	}
-	if id == m.lay.Len()-1 && m.unseen > 0 && !m.cut && m.atBottom(m.shown) {
+	if id == m.lines.Len()-1 && m.unseen > 0 && !m.cut && m.atBottom(m.shown) {
 		// The user scrolled down to the newest line by themselves.
 		m.unseen = 0
 		m.jump.Hide()
 	}
 }
 
-// color returns a theme colour for the current variant.
+// color returns a colour of the list's theme, in the app's variant (light
+// or dark), as Fyne's own widgets read it.
 func (m *messageList) color(name fyne.ThemeColorName) color.Color {
-	return fyne.CurrentApp().Settings().Theme().Color(name, fyne.CurrentApp().Settings().ThemeVariant())
+	return m.Theme().Color(name, fyne.CurrentApp().Settings().ThemeVariant())
 }
 
 func (m *messageList) open(u *url.URL) {
@@ -412,297 +419,6 @@ func (m *messageList) open(u *url.URL) {
 		fyne.LogError("open link", err)
 	}
 }
-
-// lineRow draws one Line: time and sender on an entry's first line, then
-// the piece of text in runs of canvas text, with links as Hyperlinks.
-// widget.List creates a row for its template on every refresh, so a row
-// costs little until it shows something: no RichText, no renderer for
-// MinSize, hyperlinks only for lines that have links.
-type lineRow struct {
-	widget.BaseWidget
-	m         *messageList
-	bg        *canvas.Rectangle
-	when, who *canvas.Text
-	runs      []*canvas.Text      // plain pieces, reused
-	links     []*widget.Hyperlink // link pieces, reused
-	parts     []rowPart           // what the line shows, in order
-	objects   []fyne.CanvasObject
-
-	seq        uint64
-	start, end int32
-	state      chatlog.State
-	gen        uint64
-}
-
-// rowPart is one piece of a line: a run or a link, with its x offset
-// from the text column and its width.
-type rowPart struct {
-	run  *canvas.Text
-	link *widget.Hyperlink
-	x, w float32
-}
-
-var (
-	_ fyne.Widget            = (*lineRow)(nil)
-	_ fyne.SecondaryTappable = (*lineRow)(nil)
-)
-
-func newLineRow(m *messageList) *lineRow {
-	r := &lineRow{
-		m:    m,
-		bg:   canvas.NewRectangle(color.Transparent),
-		when: canvas.NewText("", color.Transparent),
-		who:  canvas.NewText("", color.Transparent),
-	}
-	r.who.Alignment = fyne.TextAlignTrailing
-	r.who.TextStyle.Bold = true
-	r.objects = []fyne.CanvasObject{r.bg, r.when, r.who}
-	r.ExtendBaseWidget(r)
-	return r
-}
-
-// MinSize is the row's size without creating a renderer: the list asks
-// it of every template.
-func (r *lineRow) MinSize() fyne.Size {
-	return fyne.NewSize(r.m.cols.bodyX, r.m.cols.rowH)
-}
-
-// CreateRenderer implements fyne.Widget.
-func (r *lineRow) CreateRenderer() fyne.WidgetRenderer {
-	return &lineRowRenderer{r: r}
-}
-
-// show fills the row with line ln of entry e, unless it already shows it.
-func (r *lineRow) show(ln chatlog.Line, e *chatlog.Entry) {
-	if r.seq == ln.Seq && r.start == ln.Start && r.end == ln.End && r.state == e.State && r.gen == r.m.gen {
-		return
-	}
-	r.seq, r.start, r.end, r.state, r.gen = ln.Seq, ln.Start, ln.End, e.State, r.m.gen
-	m := r.m
-	if m.shownNew != nil {
-		m.shownNew()
-	}
-	c := m.cols
-
-	r.when.Text, r.who.Text = "", ""
-	r.when.TextSize, r.who.TextSize = c.textSize, c.textSize
-	r.when.Color = m.color(theme.ColorNamePlaceHolder)
-	r.bg.FillColor = color.Transparent
-	if ln.First {
-		r.when.Text = time.UnixMilli(e.Time).Format("15:04")
-		switch e.State {
-		case chatlog.Pending:
-			r.when.Text = "…"
-		case chatlog.Failed:
-			r.when.Text = "!"
-			r.when.Color = m.color(theme.ColorNameError)
-		}
-		r.who.Text, r.who.Color = r.sender(e)
-	}
-	switch {
-	case e.Found:
-		r.bg.FillColor = m.color(theme.ColorNameFocus)
-	case e.Mention:
-		r.bg.FillColor = m.color(theme.ColorNameSelection)
-	}
-
-	colour := theme.ColorNameForeground
-	var style fyne.TextStyle
-	switch {
-	case e.Kind == chatlog.KindEvent, e.Kind == chatlog.KindInfo:
-		colour, style.Italic = theme.ColorNamePlaceHolder, true
-	case e.Kind == chatlog.KindWarn:
-		colour = theme.ColorNameWarning
-	case e.Kind == chatlog.KindError, e.State == chatlog.Failed:
-		colour = theme.ColorNameError
-	case e.State == chatlog.Pending:
-		colour = theme.ColorNamePlaceHolder
-	}
-	r.fill(e.Text, int(ln.Start), int(ln.End), m.color(colour), style)
-	r.Refresh()
-}
-
-// fill lays out text[start:end] as runs and links.
-func (r *lineRow) fill(text string, start, end int, col color.Color, style fyne.TextStyle) {
-	m := r.m
-	r.parts = r.parts[:0]
-	nRun, nLink := 0, 0
-	var x float32
-	addRun := func(s string) {
-		if s == "" {
-			return
-		}
-		if nRun == len(r.runs) {
-			r.runs = append(r.runs, canvas.NewText("", col))
-		}
-		t := r.runs[nRun]
-		nRun++
-		t.Text, t.Color, t.TextStyle, t.TextSize = s, col, style, m.cols.textSize
-		w := m.measure(s) // an upper bound: at most a pixel or two of gap before a link
-		r.parts = append(r.parts, rowPart{run: t, x: x, w: w})
-		x += w
-	}
-	for _, sp := range linkSpans(text, start, end) {
-		addRun(text[start:sp.Start])
-		if nLink == len(r.links) {
-			r.links = append(r.links, widget.NewHyperlink("", nil))
-		}
-		l := r.links[nLink]
-		nLink++
-		u := sp.url
-		l.Text, l.URL = text[sp.Start:sp.End], u
-		l.OnTapped = func() { m.open(u) }
-		w := m.measure(l.Text)
-		r.parts = append(r.parts, rowPart{link: l, x: x, w: w})
-		x += w
-		start = sp.End
-	}
-	addRun(text[start:end])
-	r.objects = r.objects[:3]
-	for _, p := range r.parts {
-		if p.run != nil {
-			r.objects = append(r.objects, p.run)
-		} else {
-			r.objects = append(r.objects, p.link)
-		}
-	}
-}
-
-// linkSpan is a link's piece within a line, and the whole link's URL.
-type linkSpan struct {
-	chatlog.Span
-	url *url.URL
-}
-
-// linkSpans returns the pieces of links within text[start:end]: whole
-// URLs, even when the line shows only part of one, so that both halves of
-// a wrapped link open it.
-func linkSpans(text string, start, end int) []linkSpan {
-	if !strings.Contains(text, "://") {
-		return nil
-	}
-	var out []linkSpan
-	for _, sp := range chatlog.FindLinks(text) {
-		if sp.End <= start || sp.Start >= end {
-			continue
-		}
-		u, err := url.Parse(text[sp.Start:sp.End])
-		if err != nil {
-			continue
-		}
-		out = append(out, linkSpan{chatlog.Span{Start: max(sp.Start, start), End: min(sp.End, end)}, u})
-	}
-	return out
-}
-
-// sender is the text and colour of the sender column.
-func (r *lineRow) sender(e *chatlog.Entry) (string, color.Color) {
-	m := r.m
-	switch e.Kind {
-	case chatlog.KindEvent:
-		return "*", m.color(theme.ColorNamePlaceHolder)
-	case chatlog.KindInfo:
-		return "--", m.color(theme.ColorNamePrimary)
-	case chatlog.KindWarn:
-		return "!", m.color(theme.ColorNameWarning)
-	case chatlog.KindError:
-		return "!!", m.color(theme.ColorNameError)
-	}
-	name := fitText(e.From, m.cols.nickW, func(s string) float32 {
-		return fyne.MeasureText(s, m.cols.textSize, fyne.TextStyle{Bold: true}).Width
-	})
-	if e.Own {
-		return name, m.color(theme.ColorNamePrimary)
-	}
-	return name, m.color(theme.ColorNameForeground)
-}
-
-// fitText shortens s with an ellipsis until it fits width.
-func fitText(s string, width float32, measure func(string) float32) string {
-	if measure(s) <= width {
-		return s
-	}
-	r := []rune(s)
-	for n := len(r) - 1; n > 0; n-- {
-		if t := string(r[:n]) + "…"; measure(t) <= width {
-			return t
-		}
-	}
-	return "…"
-}
-
-// TappedSecondary offers to copy the message, or a link in it.
-func (r *lineRow) TappedSecondary(ev *fyne.PointEvent) {
-	menu := r.copyMenu()
-	c := fyne.CurrentApp().Driver().CanvasForObject(r)
-	if menu == nil || c == nil {
-		return
-	}
-	widget.ShowPopUpMenuAtPosition(menu, c, ev.AbsolutePosition)
-}
-
-// copyMenu is the row's context menu: copy the message ("nick: text"),
-// or one of its first three links.
-func (r *lineRow) copyMenu() *fyne.Menu {
-	i, ok := r.m.log.Index(r.seq)
-	if !ok {
-		return nil
-	}
-	e := r.m.log.At(i)
-	text := e.Text
-	if e.Kind == chatlog.KindChat {
-		text = e.From + ": " + e.Text
-	}
-	clip := fyne.CurrentApp().Clipboard()
-	items := []*fyne.MenuItem{fyne.NewMenuItem("Copy message", func() { clip.SetContent(text) })}
-	for k, sp := range chatlog.FindLinks(e.Text) {
-		if k == 3 {
-			break
-		}
-		link := e.Text[sp.Start:sp.End]
-		items = append(items, fyne.NewMenuItem("Copy link "+fitText(link, 300, func(s string) float32 {
-			return fyne.MeasureText(s, r.m.cols.textSize, fyne.TextStyle{}).Width
-		}), func() { clip.SetContent(link) }))
-	}
-	return fyne.NewMenu("", items...)
-}
-
-type lineRowRenderer struct {
-	r *lineRow
-}
-
-func (l *lineRowRenderer) Layout(size fyne.Size) {
-	r, c := l.r, l.r.m.cols
-	r.bg.Resize(size)
-	r.bg.Move(fyne.Position{})
-	r.when.Move(fyne.NewPos(c.gap, 0))
-	r.when.Resize(fyne.NewSize(c.timeW, c.rowH))
-	r.who.Move(fyne.NewPos(c.gap+c.timeW+2*c.gap, 0))
-	r.who.Resize(fyne.NewSize(c.nickW, c.rowH))
-	for _, p := range r.parts {
-		if p.run != nil {
-			p.run.Move(fyne.NewPos(c.bodyX+p.x, 0))
-			p.run.Resize(fyne.NewSize(p.w, c.rowH))
-			continue
-		}
-		// A Hyperlink pads its text; place the text where a run's would be.
-		p.link.Move(fyne.NewPos(c.bodyX+p.x-c.linkPad, -c.linkPad))
-		p.link.Resize(fyne.NewSize(p.w+2*c.linkPad, c.rowH+2*c.linkPad))
-	}
-}
-
-func (l *lineRowRenderer) MinSize() fyne.Size { return l.r.MinSize() }
-
-func (l *lineRowRenderer) Refresh() {
-	r := l.r
-	l.Layout(r.Size())
-	for _, o := range r.objects {
-		o.Refresh()
-	}
-}
-
-func (l *lineRowRenderer) Objects() []fyne.CanvasObject { return l.r.objects }
-func (l *lineRowRenderer) Destroy()                     {}
 
 // plural formats n with the singular or plural noun.
 func plural(n int, one, many string) string {

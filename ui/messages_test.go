@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"net/url"
-	"parley/ui/chatlog"
 	"runtime"
 	"sort"
 	"strings"
@@ -13,6 +12,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+
+	"parley/ui/chatlog"
 )
 
 // newTestList shows a message list keeping max entries in a test window
@@ -31,7 +32,7 @@ func chat(i int) chatlog.Entry {
 }
 
 func maxOffset(m *messageList) float32 {
-	content := float32(m.lay.Len())*m.pitch() - m.cols.pad
+	content := float32(m.lines.Len())*m.pitch() - m.cols.pad
 	return max(0, content-m.list.Size().Height)
 }
 
@@ -146,23 +147,23 @@ func TestListFollowsBottom(t *testing.T) {
 // does not move what a reader scrolled up to.
 func TestListCapKeepsView(t *testing.T) {
 	m, _ := newTestList(t, 50, fyne.NewSize(500, 300))
-	base := m.log.FirstSeq() // the Seq of message 0
+	base := m.entries.FirstSeq() // the Seq of message 0
 	for i := 0; i < 50; i++ {
 		m.append(chat(i))
 	}
 	m.flush()
 	m.list.ScrollToOffset(20 * m.pitch())
-	top := m.lay.At(20).Seq
+	top := m.lines.At(20).Seq
 	for i := 50; i < 55; i++ {
 		m.append(chat(i))
 	}
 	m.flush()
-	if m.log.Len() > 50 || m.log.FirstSeq() == base || m.lay.Len() != m.log.Len() {
+	if m.entries.Len() > 50 || m.entries.FirstSeq() == base || m.lines.Len() != m.entries.Len() {
 		t.Fatalf("log %d (first %d), lines %d; want at most 50, some dropped, a line each",
-			m.log.Len(), m.log.FirstSeq()-base, m.lay.Len())
+			m.entries.Len(), m.entries.FirstSeq()-base, m.lines.Len())
 	}
 	row := int(m.list.GetScrollOffset() / m.pitch())
-	if got := m.lay.At(row).Seq; got != top {
+	if got := m.lines.At(row).Seq; got != top {
 		t.Errorf("top line is entry %d, want %d", got, top)
 	}
 	// The rows moved with their lines.
@@ -177,19 +178,19 @@ func TestListWrapsAndRelayouts(t *testing.T) {
 	m.append(chatlog.Entry{Kind: chatlog.KindChat, From: "ann", Text: long})
 	m.append(chatlog.Entry{Kind: chatlog.KindChat, From: "ann", Text: "one\ntwo\nthree"})
 	m.flush()
-	wide := m.lay.Len()
+	wide := m.lines.Len()
 	w.Resize(fyne.NewSize(350, 300))
-	narrow := m.lay.Len()
+	narrow := m.lines.Len()
 	if narrow <= wide || wide < 5 {
 		t.Fatalf("lines: %d at 700 wide, %d at 350; want more when narrower", wide, narrow)
 	}
 	// Every line fits the width it was laid out for.
-	for i := 0; i < m.lay.Len(); i++ {
-		ln := m.lay.At(i)
-		j, _ := m.log.Index(ln.Seq)
-		text := strings.TrimRight(m.log.At(j).Text[ln.Start:ln.End], " ")
-		if got := m.measure(text); got > m.lay.Width() {
-			t.Errorf("line %q is %v wide, the layout %v", text, got, m.lay.Width())
+	for i := 0; i < m.lines.Len(); i++ {
+		ln := m.lines.At(i)
+		j, _ := m.entries.Index(ln.Seq)
+		text := strings.TrimRight(m.entries.At(j).Text[ln.Start:ln.End], " ")
+		if got := m.measure(text); got > m.lines.Width() {
+			t.Errorf("line %q is %v wide, the layout %v", text, got, m.lines.Width())
 		}
 	}
 	if got, want := m.list.GetScrollOffset(), maxOffset(m); got != want {

@@ -159,7 +159,7 @@ func (u *UI) pinChanged(addr, nick string, err error) bool {
 	if !errors.As(err, &pm) {
 		return false
 	}
-	u.log.Warn("server key changed", "addr", addr, "host", pm.Host, "want", pm.Want.Code(), "got", pm.Got.Code())
+	u.logger.Warn("server key changed", "addr", addr, "host", pm.Host, "want", pm.Want.Code(), "got", pm.Got.Code())
 	expected := "the one this computer saw there before"
 	if pm.FromLink {
 		expected = "the one in the link or code you joined with"
@@ -184,9 +184,9 @@ func (u *UI) pinChanged(addr, nick string, err error) bool {
 	trust := widget.NewButton("Trust the new certificate", func() {
 		d.Hide()
 		if err := u.pins().Pin(pm.Host, pm.Got); err != nil {
-			u.log.Warn("could not pin", "err", err)
+			u.logger.Warn("could not pin", "err", err)
 		}
-		u.log.Info("new key trusted", "host", pm.Host, "fingerprint", pm.Got.Code())
+		u.logger.Info("new key trusted", "host", pm.Host, "fingerprint", pm.Got.Code())
 		u.dial(withoutFingerprint(addr), nick)
 	})
 	trust.Importance = widget.DangerImportance

@@ -56,19 +56,19 @@ func (m *messageList) prepend(es []chatlog.Entry) {
 		return
 	}
 	offset := m.list.GetScrollOffset()
-	n := min(len(es), m.log.Max())
-	if m.log.Prepend(es) > 0 {
-		m.lay.DropFrom(m.log.FirstSeq() + uint64(m.log.Len()))
+	n := min(len(es), m.entries.Max())
+	if m.entries.Prepend(es) > 0 {
+		m.lines.DropFrom(m.entries.FirstSeq() + uint64(m.entries.Len()))
 		m.setCut(true)
 	}
-	kept := m.lay.Len()
-	m.lay.Prepend(m.log, n)
-	added := m.lay.Len() - kept
+	kept := m.lines.Len()
+	m.lines.Prepend(m.entries, n)
+	added := m.lines.Len() - kept
 	// The lines in view were at offset in the list as last refreshed,
 	// minus any dropped at the front since (see flush).
 	offset += float32(added-m.dropped) * m.pitch()
 	m.dropped = 0
-	m.shown = m.lay.Len()
+	m.shown = m.lines.Len()
 	m.gen++
 	m.shownGen = m.gen
 	m.list.Refresh()
@@ -100,8 +100,8 @@ func (m *messageList) showJump() {
 
 // empty removes every entry and line.
 func (m *messageList) empty() {
-	m.log.Reset()
-	m.lay.Clear()
+	m.entries.Reset()
+	m.lines.Clear()
 	m.shown, m.dropped, m.added, m.unseen = 0, 0, 0, 0
 	m.dirty = false
 	m.gen++
@@ -194,21 +194,21 @@ func (s *session) older() {
 		return
 	}
 	before := sb.lastID + 1
-	if id, ok := s.u.msgs.log.OldestID(sb.fromSeq); ok {
+	if id, ok := s.u.msgs.entries.OldestID(sb.fromSeq); ok {
 		before = id
 	}
 	if before <= 1 {
 		sb.more = false
 		return
 	}
-	s.ask(h, before, min(pageSize, max(1, s.u.msgs.log.Max()/2)), 0)
+	s.ask(h, before, min(pageSize, max(1, s.u.msgs.entries.Max()/2)), 0)
 }
 
 // ask sends a History request and shows the spinner until it is answered.
 func (s *session) ask(h historian, before uint64, limit int, focus uint64) {
 	ref, err := h.History(before, limit)
 	if err != nil {
-		s.u.log.Debug("history request", "err", err)
+		s.u.logger.Debug("history request", "err", err)
 		return
 	}
 	s.scroll.ref, s.scroll.focus = ref, focus
@@ -218,7 +218,7 @@ func (s *session) ask(h historian, before uint64, limit int, focus uint64) {
 // present fetches the newest page after the log was emptied to return
 // to the present.
 func (s *session) present() {
-	s.scroll.fromSeq = s.u.msgs.log.FirstSeq()
+	s.scroll.fromSeq = s.u.msgs.entries.FirstSeq()
 	s.scroll.ref = ""
 	s.scroll.more = true
 	s.older()
@@ -234,7 +234,7 @@ func (s *session) context(id uint64) {
 	m := s.u.msgs
 	m.empty()
 	m.setCut(true)
-	s.scroll.fromSeq = m.log.FirstSeq()
+	s.scroll.fromSeq = m.entries.FirstSeq()
 	const around = 20
 	s.scroll.more = true
 	s.scroll.ref = ""
@@ -251,7 +251,7 @@ func (s *session) page(p client.Page) {
 	m := s.u.msgs
 	m.setLoading(false)
 	sb.more = p.More
-	oldest, held := m.log.OldestID(sb.fromSeq)
+	oldest, held := m.entries.OldestID(sb.fromSeq)
 	nick := wire.FoldNick(s.c.Nick())
 	es := make([]chatlog.Entry, 0, len(p.Msgs)+8)
 	dayOf := func(ms int64) string { return time.UnixMilli(ms).Format("2006-01-02") }
@@ -284,7 +284,7 @@ func (s *session) page(p client.Page) {
 		es = append(es, e)
 	}
 	if day != "" && held {
-		if t, ok := m.log.OldestTime(sb.fromSeq); ok && dayOf(t) != day && !m.log.HasLine(sb.fromSeq, dayLine(t).Text) {
+		if t, ok := m.entries.OldestTime(sb.fromSeq); ok && dayOf(t) != day && !m.entries.HasLine(sb.fromSeq, dayLine(t).Text) {
 			es = append(es, dayLine(t))
 		}
 	}
@@ -293,16 +293,16 @@ func (s *session) page(p client.Page) {
 	}
 	focus := sb.focus
 	sb.focus = 0
-	if m.log.FirstSeq() < sb.fromSeq {
+	if m.entries.FirstSeq() < sb.fromSeq {
 		// The log begins with the chat the user was in before this one:
 		// the older page goes in its place.
-		before := m.lay.Len()
-		m.log.DropBefore(sb.fromSeq)
-		m.lay.DropBefore(sb.fromSeq)
-		m.dropped += before - m.lay.Len()
+		before := m.lines.Len()
+		m.entries.DropBefore(sb.fromSeq)
+		m.lines.DropBefore(sb.fromSeq)
+		m.dropped += before - m.lines.Len()
 	}
 	m.prepend(es)
-	sb.fromSeq = m.log.FirstSeq()
+	sb.fromSeq = m.entries.FirstSeq()
 	if focus != 0 {
 		m.scrollToID(focus)
 	}
@@ -311,12 +311,12 @@ func (s *session) page(p client.Page) {
 // scrollToID brings the message with server id into the middle of the
 // view.
 func (m *messageList) scrollToID(id uint64) {
-	for i := 0; i < m.log.Len(); i++ {
-		e := m.log.At(i)
+	for i := 0; i < m.entries.Len(); i++ {
+		e := m.entries.At(i)
 		if e.ID != id {
 			continue
 		}
-		if k, ok := m.lay.Find(e.Seq); ok {
+		if k, ok := m.lines.Find(e.Seq); ok {
 			off := float32(k)*m.pitch() - m.list.Size().Height/2
 			m.list.ScrollToOffset(max(0, off))
 		}

@@ -45,7 +45,7 @@ func TestFloodIsBatched(t *testing.T) {
 	u := newUI(a, Options{MaxMessages: 100000}, do)
 	fc := &fakeClient{events: make(chan client.Event, 64)}
 	u.joined(fc, "x:1", "me")
-	before := u.msgs.log.Len()
+	before := u.msgs.entries.Len()
 
 	const n = 5000
 	start := time.Now()
@@ -56,9 +56,9 @@ func TestFloodIsBatched(t *testing.T) {
 		}
 	}()
 	deadline := time.Now().Add(20 * time.Second)
-	for u.msgs.log.Len() < before+n+1 {
+	for u.msgs.entries.Len() < before+n+1 {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d messages applied", u.msgs.log.Len()-before, n)
+			t.Fatalf("only %d of %d messages applied", u.msgs.entries.Len()-before, n)
 		}
 		mu.Lock()
 		q := queued
@@ -78,7 +78,7 @@ func TestFloodIsBatched(t *testing.T) {
 		t.Errorf("%d flushes for %d messages: not batched", flushes, n)
 	}
 	for i := 0; i < n; i++ {
-		if e := u.msgs.log.At(u.msgs.log.Len() - n + i); e.ID != uint64(i+1) {
+		if e := u.msgs.entries.At(u.msgs.entries.Len() - n + i); e.ID != uint64(i+1) {
 			t.Fatalf("message %d has id %d: out of order", i+1, e.ID)
 		}
 	}
@@ -138,9 +138,17 @@ func TestReconnectCountdown(t *testing.T) {
 	fc.events <- client.Connected{Resumed: true, Welcome: wire.Welcome{Nick: "me", Room: "R", Users: []wire.User{{Nick: "me"}}}}
 	waitStatus("In R at x:1 as me")
 	clock = clock.Add(time.Hour)
-	time.Sleep(1100 * time.Millisecond)
-	run()
-	if u.status.Text != "In R at x:1 as me" || u.sess.ticking {
-		t.Errorf("after reconnecting: status %q, still ticking %v", u.status.Text, u.sess.ticking)
+	// The tick scheduled before the connection came back runs once more
+	// and stops; a countdown that went on would schedule the next.
+	deadline := time.Now().Add(5 * time.Second)
+	for u.sess.ticking {
+		if time.Now().After(deadline) {
+			t.Fatalf("still counting down 5 s after reconnecting; status %q", u.status.Text)
+		}
+		run()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if u.status.Text != "In R at x:1 as me" {
+		t.Errorf("after reconnecting: status %q", u.status.Text)
 	}
 }

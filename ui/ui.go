@@ -13,7 +13,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -23,16 +22,12 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"parley/assets"
-	"parley/net/client"
 	"parley/net/discovery"
 	"parley/net/nickname"
 	"parley/net/wire"
 	"parley/ui/chatlog"
 	_ "parley/ui/drawcache" // sets FYNE_CACHE before Fyne reads it
 )
-
-// DefaultPort is the port "Host a chat…" offers: the teaching chat's.
-const DefaultPort = client.DefaultPort
 
 // Preference keys.
 const (
@@ -56,7 +51,7 @@ type Options struct {
 	Nick string
 	// Host starts hosting a chat at once (-host) on Port.
 	Host bool
-	// Port is the port to host on; zero means DefaultPort.
+	// Port is the port to host on; zero means wire.DefaultPort.
 	Port int
 	// Local, with Host, lets only this computer join (listen on loopback).
 	Local bool
@@ -73,9 +68,14 @@ type Options struct {
 	// Notify sends a desktop notification; nil uses the app's
 	// SendNotification. Tests record notifications through it.
 	Notify func(*fyne.Notification)
-	// DataDir is the folder of the hosting certificate; empty means the
-	// app's storage folder.
+	// DataDir is the folder of the hosting certificate and of the hosted
+	// chat's history (see hosthistory.go); empty means the app's storage
+	// folder.
 	DataDir string
+	// NoHistory, with Host, keeps the hosted chat's history in memory
+	// only (-no-history); otherwise the Host dialog's remembered choice
+	// holds.
+	NoHistory bool
 
 	// Announce, if set, announces a chat hosted for the network (not one
 	// for this computer only) on port, with the server's key fp
@@ -97,7 +97,9 @@ type UI struct {
 	app  fyne.App
 	win  fyne.Window
 	opts Options
-	log  *slog.Logger
+	// logger receives the window's diagnostics (Options.Logger), not
+	// the chat: that is msgs.entries.
+	logger *slog.Logger
 	// do runs a function on the UI goroutine: fyne.Do, or in tests a
 	// queue the test drains.
 	do  func(func())
@@ -114,7 +116,7 @@ type UI struct {
 	hostBar   *fyne.Container
 	hostLabel *widget.Label
 
-	menuConnect, menuDisconnect, menuHost, menuStop, menuAddrs, menuNotify, menuAway, menuSearch, menuLocal *fyne.MenuItem
+	menuConnect, menuDisconnect, menuHost, menuStop, menuAddrs, menuNotify, menuAway, menuSearch, menuSaving *fyne.MenuItem
 
 	sess    *session // the current connection, nil when none
 	hosting *hosting // the hosted server, nil when none
@@ -141,6 +143,12 @@ type UI struct {
 	blink   *quiet
 	holdGen int
 
+	// hostStopped is closed when the last hosted server has stopped and
+	// closed its history (see stopHost); nil when none is stopping.
+	hostStopped chan struct{}
+	// hostNoHistory is the last host dialog's history switch (for tests).
+	hostNoHistory *widget.Check
+
 	focused  bool
 	unread   int
 	notifier *notifier
@@ -162,7 +170,7 @@ func newUI(a fyne.App, opts Options, do func(func())) *UI {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
-	u := &UI{app: a, opts: opts, log: opts.Logger, do: do, now: time.Now, focused: true}
+	u := &UI{app: a, opts: opts, logger: opts.Logger, do: do, now: time.Now, focused: true}
 	notify := opts.Notify
 	if notify == nil {
 		notify = a.SendNotification
@@ -208,9 +216,6 @@ func (u *UI) ShowAndRun() {
 	u.app.Lifecycle().SetOnStarted(u.updateTitle)
 	u.win.ShowAndRun()
 }
-
-// composePlaceHolder is the compose box's hint while the room is shown.
-const composePlaceHolder = "Write a message. Enter sends, Shift+Enter starts a new line."
 
 // build lays out the window's content.
 func (u *UI) build() {
@@ -291,7 +296,7 @@ func (u *UI) menu() *fyne.MainMenu {
 	u.menuSearch = fyne.NewMenuItem("Search the history…", u.showSearch)
 	u.menuSearch.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: mod}
 	export := fyne.NewMenuItem("Export the chat…", u.showExport)
-	local := u.localMenu()
+	saving := u.savedMenu()
 	u.menuAway = fyne.NewMenuItem("Away", u.toggleAway)
 	u.menuNotify = fyne.NewMenuItem("Notifications", u.toggleNotify)
 	u.menuNotify.Checked = u.notifier.enabled
@@ -300,7 +305,7 @@ func (u *UI) menu() *fyne.MainMenu {
 	quit.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: mod}
 	chat := fyne.NewMenu("Chat", u.menuConnect, u.menuDisconnect, fyne.NewMenuItemSeparator(),
 		u.menuHost, u.menuAddrs, u.menuStop, fyne.NewMenuItemSeparator(),
-		u.menuSearch, export, local[0], local[1], fyne.NewMenuItemSeparator(),
+		u.menuSearch, export, saving[0], saving[1], fyne.NewMenuItemSeparator(),
 		u.menuAway, u.menuNotify, fyne.NewMenuItemSeparator(), quit)
 	return fyne.NewMainMenu(chat)
 }
@@ -316,12 +321,13 @@ func (u *UI) start() {
 	case u.opts.Host:
 		port := u.opts.Port
 		if port == 0 {
-			port = DefaultPort
+			port = wire.DefaultPort
 		}
 		if nick == "" {
 			nick = "host"
 		}
-		u.startHosting(hostSettings{Port: port, LAN: !u.opts.Local, Room: u.opts.Room, Nick: nick}, false)
+		u.startHosting(hostSettings{Port: port, LAN: !u.opts.Local, Room: u.opts.Room, Nick: nick,
+			NoHistory: u.opts.NoHistory || prefs.Bool(prefHostNoHistory)}, false)
 	case u.opts.Connect != "":
 		if _, err := nickname.Check(nick); err != nil {
 			u.showConnectWith(u.opts.Connect, nick)
@@ -342,238 +348,6 @@ func (u *UI) system(kind chatlog.Kind, text string) {
 	u.msgs.append(chatlog.Entry{Kind: kind, Time: u.now().UnixMilli(), Text: text})
 }
 
-// setHint shows (or with "" hides) a line under the compose box.
-func (u *UI) setHint(text string) {
-	if text == "" {
-		if u.hint.Visible() {
-			u.hint.Hide()
-		}
-		return
-	}
-	u.hint.SetText(text)
-	u.hint.Show()
-}
-
-// submit sends what the compose box holds, or explains why not.
-func (u *UI) submit(text string) {
-	if strings.HasPrefix(text, "/") && !strings.HasPrefix(text, "//") {
-		if u.command(strings.TrimSpace(text)) {
-			u.entry.AddHistory(text)
-			u.entry.SetText("")
-		}
-		return
-	}
-	typed := text
-	text = strings.TrimPrefix(text, "/")
-	s := u.sess
-	if s == nil {
-		u.setHint("You are not in a chat. Connect (Ctrl+K) or host one first.")
-		return
-	}
-	limits := s.c.Limits()
-	clean, err := wire.CheckText(text, limits.MaxText)
-	switch {
-	case err == nil:
-	case errorsIs(err, wire.ErrTextEmpty):
-		return // nothing to send; Enter on an empty box does nothing
-	case errorsIs(err, wire.ErrTextLong):
-		u.setHint(fmt.Sprintf("This message is too long to send: %s, and the server takes at most %s. Shorten it or send it in parts.",
-			byteSize(len(wire.CleanText(text))), byteSize(limits.MaxText)))
-		return
-	default:
-		u.setHint("This message cannot be sent: " + err.Error() + ".")
-		return
-	}
-	if u.social.submit(clean, typed) {
-		return
-	}
-	cid, err := s.c.Send(clean)
-	if err != nil {
-		u.setHint("Not sent: " + err.Error() + ".")
-		return
-	}
-	u.msgs.appendPending(cid, chatlog.Entry{Time: u.now().UnixMilli(), From: s.c.Nick(), Text: clean})
-	u.entry.AddHistory(typed)
-	u.entry.SetText("")
-	u.setHint("")
-	u.msgs.flush()
-	u.msgs.toBottom()
-}
-
-// command runs a /command typed in the compose box and reports whether
-// it was understood (then the box is cleared).
-func (u *UI) command(line string) bool {
-	name, arg, _ := strings.Cut(line, " ")
-	arg = strings.TrimSpace(arg)
-	s := u.sess
-	switch strings.ToLower(name) {
-	case "/nick":
-		if s == nil {
-			u.setHint("You are not in a chat.")
-			return false
-		}
-		if _, err := nickname.Check(arg); err != nil {
-			u.setHint("That nickname cannot be used: " + err.Error() + ".")
-			return false
-		}
-		if err := s.c.SetNick(arg); err != nil {
-			u.setHint("Could not change your nickname: " + err.Error() + ".")
-			return false
-		}
-		return true
-	case "/away", "/back":
-		if s == nil {
-			u.setHint("You are not in a chat.")
-			return false
-		}
-		p := wire.Active
-		if strings.EqualFold(name, "/away") {
-			p = wire.Away
-		}
-		if err := s.c.SetStatus(p); err != nil {
-			u.setHint("Could not change your status: " + err.Error() + ".")
-			return false
-		}
-		u.setAwayMenu(p == wire.Away)
-		return true
-	case "/msg", "/topic", "/host", "/kick", "/ban", "/mute", "/unban", "/unmute", "/op", "/deop":
-		return u.social.command(strings.ToLower(name), arg)
-	case "/help":
-		u.system(chatlog.KindInfo, "Commands: /nick NAME changes your nickname, /away and /back set your status, /msg NICK text talks to one person, //text sends text that starts with a slash. Tab completes a nickname. The host and moderators also have /topic, /kick, /ban, /mute, /unban, /unmute, /op and /deop.")
-		u.msgs.flush()
-		return true
-	}
-	u.setHint(fmt.Sprintf("Unknown command %s. Type /help for the list, or //%s to send it as a message.", name, strings.TrimPrefix(line, "/")))
-	return false
-}
-
-func (u *UI) toggleAway() {
-	s := u.sess
-	if s == nil || s.c.Plain() {
-		return
-	}
-	away := !u.menuAway.Checked
-	p := wire.Active
-	if away {
-		p = wire.Away
-	}
-	if err := s.c.SetStatus(p); err != nil {
-		u.system(chatlog.KindError, "Could not change your status: "+err.Error())
-		u.msgs.flush()
-		return
-	}
-	u.setAwayMenu(away)
-}
-
-func (u *UI) setAwayMenu(away bool) {
-	u.menuAway.Checked = away
-	u.refreshMenu()
-}
-
-func (u *UI) toggleNotify() {
-	u.notifier.enabled = !u.notifier.enabled
-	u.app.Preferences().SetBool(prefNotify, u.notifier.enabled)
-	u.menuNotify.Checked = u.notifier.enabled
-	u.refreshMenu()
-}
-
-func (u *UI) refreshMenu() {
-	if m := u.win.MainMenu(); m != nil {
-		m.Refresh()
-	}
-}
-
-// setFocused follows the window gaining and losing the focus: while it
-// is away, new messages count as unread in the title and may notify.
-func (u *UI) setFocused(f bool) {
-	u.focused = f
-	if f {
-		u.social.focused()
-		u.cursorActive()
-		u.unread = 0
-		u.notifier.reset()
-	}
-	u.updateTitle()
-}
-
-// updateState brings the title, status bar, buttons and menus in line
-// with the connection and hosting state.
-func (u *UI) updateState() {
-	u.updateTitle()
-	s := u.sess
-	var buttons []fyne.CanvasObject
-	switch {
-	case s == nil:
-		u.status.SetText("Not connected")
-		buttons = append(buttons, widget.NewButton("Connect…", u.showConnect))
-		if u.hosting == nil {
-			buttons = append(buttons, widget.NewButton("Host a chat…", u.showHost))
-		}
-	case s.stopped:
-		// The chat ended or the client gave up: offer the ways on.
-		u.status.SetText(s.describe())
-		buttons = append(buttons, widget.NewButton("Reconnect", u.reconnect),
-			widget.NewButton("Connect…", u.showConnect))
-		if u.hosting == nil {
-			buttons = append(buttons, widget.NewButton("Host a chat…", u.showHost))
-		}
-	default:
-		u.status.SetText(s.describe())
-		if !s.connected && s.retry > 0 {
-			buttons = append(buttons, widget.NewButton("Retry now", u.reconnect))
-		}
-		if u.hosting == nil {
-			buttons = append(buttons, widget.NewButton("Disconnect", u.disconnect))
-		}
-	}
-	u.actions.Objects = buttons
-	u.actions.Refresh()
-
-	connected := s != nil
-	setDisabled(u.menuDisconnect, !connected || u.hosting != nil)
-	setDisabled(u.menuHost, u.hosting != nil)
-	setDisabled(u.menuStop, u.hosting == nil)
-	setDisabled(u.menuAddrs, u.hosting == nil)
-	setDisabled(u.menuAway, !connected || s.plain)
-	if u.hosting != nil {
-		u.hostLabel.SetText(u.hosting.summary())
-		u.hostBar.Show()
-	} else {
-		u.hostBar.Hide()
-	}
-	if connected && !s.stopped {
-		u.entry.Enable()
-		u.sendBtn.Enable()
-	} else {
-		u.entry.Disable()
-		u.sendBtn.Disable()
-	}
-	u.refreshMenu()
-}
-
-func setDisabled(m *fyne.MenuItem, off bool) {
-	if m != nil {
-		m.Disabled = off
-	}
-}
-
-// updateTitle shows the room, the server and the connection state, with
-// the unread count in front while the window is not focused.
-func (u *UI) updateTitle() {
-	title := "Parley"
-	if s := u.sess; s != nil {
-		title += " — " + s.room() + " @ " + s.addr + " — " + s.stateWord()
-	} else {
-		title += " — not connected"
-	}
-	if u.unread > 0 && !u.focused {
-		title = fmt.Sprintf("(%d) %s", u.unread, title)
-	}
-	if u.win.Title() != title {
-		u.win.SetTitle(title)
-	}
-}
-
 // Close leaves the chat and stops hosting, waiting (a few seconds at
 // most) for the connections to close cleanly. It is what Quit does
 // before the app exits; main may call it on a signal.
@@ -588,7 +362,7 @@ func (u *UI) Close() {
 	}
 	var wg sync.WaitGroup
 	if s := u.sess; s != nil {
-		u.saveLocal(s)
+		u.saveChat(s)
 		u.sess = nil
 		wg.Add(1)
 		go func() {
@@ -605,6 +379,13 @@ func (u *UI) Close() {
 			h.stop()
 		}()
 	}
+	if done := u.hostStopped; done != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-done
+		}()
+	}
 	done := make(chan struct{})
 	go func() {
 		wg.Wait()
@@ -613,7 +394,7 @@ func (u *UI) Close() {
 	select {
 	case <-done:
 	case <-time.After(stopTimeout + time.Second):
-		u.log.Warn("connections did not close in time")
+		u.logger.Warn("connections did not close in time")
 	}
 }
 
@@ -635,15 +416,4 @@ func (u *UI) quit() {
 	}
 	u.Close()
 	u.app.Quit()
-}
-
-// byteSize formats a byte count for people.
-func byteSize(n int) string {
-	switch {
-	case n >= 10<<10:
-		return fmt.Sprintf("%d KB", n>>10)
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

@@ -1074,7 +1074,7 @@ func TestHostDialogKeyboard(t *testing.T) {
 		t.Fatalf("focus at start on %T, want the port", c.Focused())
 	}
 	var order []string
-	for range 8 {
+	for range 9 {
 		test.FocusNext(c)
 		switch f := c.Focused().(type) {
 		case *ui.FormEntry:
@@ -1086,8 +1086,8 @@ func TestHostDialogKeyboard(t *testing.T) {
 		}
 	}
 	// The two choices of "who may join" are radio items, one stop each;
-	// the check box is the encryption switch.
-	want := "*widget.radioItem,*widget.radioItem,room,nick,*widget.Check,Cancel,Start,port"
+	// the check boxes are the encryption and history switches.
+	want := "*widget.radioItem,*widget.radioItem,room,nick,*widget.Check,*widget.Check,Cancel,Start,port"
 	if got := strings.Join(order, ","); got != want {
 		t.Errorf("Tab order %s, want %s", got, want)
 	}

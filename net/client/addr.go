@@ -6,16 +6,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-)
 
-// DefaultPort is the port assumed when an address names none. It is the
-// teaching chat server's port.
-const DefaultPort = 2000
+	"parley/net/wire"
+)
 
 // ParseAddr turns what someone typed into a server's WebSocket URL. It
 // accepts "host", "host:port", "[v6addr]:port", a bare IPv6 address,
 // "host:port/path", and ws:// or wss:// URLs (http:// and https:// are taken
-// to mean ws:// and wss://). A missing port is DefaultPort for ws and 443
+// to mean ws:// and wss://). A missing port is wire.DefaultPort for ws and 443
 // for wss; a missing path is "/". Errors wrap ErrBadAddress and say what is
 // wrong in words meant for the person who typed it.
 func ParseAddr(s string) (*url.URL, error) {
@@ -39,7 +37,7 @@ func ParseAddr(s string) (*url.URL, error) {
 		rest = s[i+3:]
 	} else if ip := net.ParseIP(unbracket(s)); ip != nil && strings.Contains(s, ":") {
 		// A bare IPv6 address: its colons are not a port separator.
-		return &url.URL{Scheme: "ws", Host: net.JoinHostPort(ip.String(), strconv.Itoa(DefaultPort)), Path: "/"}, nil
+		return &url.URL{Scheme: "ws", Host: net.JoinHostPort(ip.String(), strconv.Itoa(wire.DefaultPort)), Path: "/"}, nil
 	}
 
 	hostport, path := rest, "/"
@@ -71,7 +69,7 @@ func ParseAddr(s string) (*url.URL, error) {
 		return nil, fmt.Errorf("%w: %v", ErrBadAddress, err)
 	}
 	if port == "" {
-		port = strconv.Itoa(DefaultPort)
+		port = strconv.Itoa(wire.DefaultPort)
 		if scheme == "wss" {
 			port = "443"
 		}

@@ -41,7 +41,7 @@ func IsLink(s string) bool {
 }
 
 // ParseLink reads a join link. The host and port are checked as
-// ParseAddr checks an address (a missing port is DefaultPort). Errors
+// ParseAddr checks an address (a missing port is wire.DefaultPort). Errors
 // wrap ErrBadAddress.
 func ParseLink(s string) (Link, error) {
 	s = strings.TrimSpace(s)

@@ -19,6 +19,12 @@ import (
 // that offers no subprotocol gets plain-text mode.
 const Subprotocol = "parley.v1"
 
+// DefaultPort is Parley's port: where the server listens and the host
+// dialog offers to host unless told otherwise, and the port an address
+// that names none means. It is the teaching chat server's port, which
+// Parley grew from.
+const DefaultPort = 2000
+
 // Version is the protocol version carried in hello and welcome frames. A
 // later, incompatible protocol gets a new subprotocol name (parley.v2) so
 // that both can be offered during the handshake.

@@ -238,3 +238,25 @@ func BenchmarkMemory100k(b *testing.B) {
 	b.ReportMetric(float64(heap)/(1<<20), "MiB")
 	b.ReportMetric(float64(heap)/100000, "B/msg")
 }
+
+// TestLinesClear: Clear drops every line, and the lines laid out after it
+// start afresh.
+func TestLinesClear(t *testing.T) {
+	l := chatlog.NewLog(10)
+	ls := chatlog.NewLines(mono)
+	ls.Rebuild(l, 100)
+	for _, text := range []string{"one", "two two two two"} {
+		l.Append(chatlog.Entry{Text: text})
+		ls.Add(l.At(l.Len() - 1))
+	}
+	ls.Clear()
+	l.Reset()
+	if ls.Len() != 0 || l.Len() != 0 {
+		t.Fatalf("after Clear and Reset: %d lines, %d entries", ls.Len(), l.Len())
+	}
+	l.Append(chatlog.Entry{Text: "three"})
+	ls.Add(l.At(0))
+	if got := strings.Join(lines(ls, l), "|"); got != "^three" {
+		t.Errorf("lines %q, want ^three", got)
+	}
+}

@@ -2,6 +2,8 @@ package chatlog_test
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"parley/ui/chatlog"
@@ -59,6 +61,51 @@ func TestLogPrepend(t *testing.T) {
 			pendingKept := tt.wantDropped == 0
 			if (l.Pending() == 1) != pendingKept {
 				t.Errorf("pending %d, want kept %v", l.Pending(), pendingKept)
+			}
+		})
+	}
+}
+
+// TestLinesPrepend: after an older page is prepended to the log, and the
+// newest entries the cap pushed out are dropped (DropFrom), the lines
+// laid out for the page in front (Prepend) are exactly what laying out
+// the whole log again gives.
+func TestLinesPrepend(t *testing.T) {
+	tests := []struct {
+		name            string
+		max, held, page int
+	}{
+		{"room to spare", 20, 4, 5},
+		{"the newest drop out", 10, 8, 6},
+		{"a page longer than the cap", 6, 3, 9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := chatlog.NewLog(tt.max)
+			ls := chatlog.NewLines(mono)
+			ls.Rebuild(l, 100) // ten characters a line
+			for i := range tt.held {
+				l.Append(chatlog.Entry{ID: uint64(100 + i), Text: fmt.Sprintf("held %d %s", i, strings.Repeat("x ", i))})
+				ls.DropBefore(l.FirstSeq())
+				ls.Add(l.At(l.Len() - 1))
+			}
+			var page []chatlog.Entry
+			for i := range tt.page {
+				page = append(page, chatlog.Entry{ID: uint64(50 + i), Text: fmt.Sprintf("old %d %s", i, strings.Repeat("yy ", i))})
+			}
+			n := min(len(page), l.Max())
+			if l.Prepend(page) > 0 {
+				ls.DropFrom(l.FirstSeq() + uint64(l.Len()))
+			}
+			ls.Prepend(l, n)
+
+			want := chatlog.NewLines(mono)
+			want.Rebuild(l, 100)
+			if got, want := lines(ls, l), lines(want, l); !slices.Equal(got, want) {
+				t.Fatalf("lines after the page:\n%q\nwant, as laid out afresh:\n%q", got, want)
+			}
+			if i, ok := ls.Find(l.FirstSeq()); !ok || i != 0 {
+				t.Errorf("Find(oldest) = %d, %v; want 0, true", i, ok)
 			}
 		})
 	}

@@ -5,11 +5,11 @@
 //
 // A chat window draws a stream of new lines. Under a flood of 1,000
 // messages a second, a minute of text textures (drawn in software, they
-// live in the process's memory) took the window from 150 MiB to 700 MiB;
-// 15 s keeps it near 360 MiB (docs/PERFORMANCE.md). Fyne walks an idle
-// window's widgets every FYNE_CACHE − 10 s to keep their renderers alive,
-// and on every frame when FYNE_CACHE is under 10 s, so 15 s is about as
-// low as it should go.
+// live in the process's memory) is most of the window's memory, and 15 s
+// of them far less (measured in docs/PERFORMANCE.md#gui-under-load).
+// Fyne walks an idle window's widgets every FYNE_CACHE − 10 s to keep
+// their renderers alive, and on every frame when FYNE_CACHE is under
+// 10 s, so 15 s is about as low as it should go.
 //
 // Importing this package for its side effect sets FYNE_CACHE before Fyne
 // reads it, unless the user set it. Go initialises the first package, in

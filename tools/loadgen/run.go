@@ -784,6 +784,6 @@ func raiseNoFile(want int) {
 	}
 	lim.Cur = min(max(uint64(want), lim.Cur), lim.Max)
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		fmt.Fprintf(os.Stderr, "bench: raising the open-file limit: %v\n", err)
+		fmt.Fprintf(os.Stderr, "loadgen: raising the open-file limit: %v\n", err)
 	}
 }

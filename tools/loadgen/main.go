@@ -1,4 +1,4 @@
-// Command bench is Parley's load generator. It opens many WebSocket
+// Command loadgen is Parley's load generator. It opens many WebSocket
 // clients on loopback, makes some of them send timestamped, numbered
 // messages, and measures what every client receives: deliveries per
 // second, loss, reordering, one-way latency, and the server's memory per
@@ -6,12 +6,12 @@
 //
 // One run against a server that is already listening:
 //
-//	bench -scenario chatroom -addr 127.0.0.1:2000 -pid $(pgrep -n parley)
+//	loadgen -scenario chatroom -addr 127.0.0.1:2000 -pid $(pgrep -n parley)
 //
 // The side-by-side comparison that make bench runs (it starts each server
 // itself, one after the other, over several rounds):
 //
-//	bench -compare -parley './parley-server -server -addr {addr} -rate 0' \
+//	loadgen -compare -parley './parley-server -server -addr {addr} -rate 0' \
 //	      -gorilla '/tmp/chat/chat -addr {addr}'
 //
 // Every run is bounded in time and stops by itself. The generator only
@@ -37,13 +37,13 @@ import (
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
 		scenarioName = fs.String("scenario", "chatroom", "scenario to run: "+scenarioNames())
@@ -67,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		jsonOut      = fs.String("json", "", "also write the results as JSON to this file")
 		verbose      = fs.Bool("v", false, "log progress")
 		cpuProfile   = fs.String("cpuprofile", "", "write the load generator's own CPU profile to this file")
-		pprofURL     = fs.String("pprof-url", "", "the server's net/http/pprof base URL (bench/profserver): save its CPU profile of the sending window and its heap after the ramp")
+		pprofURL     = fs.String("pprof-url", "", "the server's net/http/pprof base URL (tools/profserver): save its CPU profile of the sending window and its heap after the ramp")
 		pprofDir     = fs.String("pprof-dir", ".", "directory for the profiles of -pprof-url")
 
 		compare   = fs.Bool("compare", false, "compare Parley and gorilla's chat example side by side (starts both)")
@@ -76,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		rich      = fs.Bool("rich", false, "compare: also run Parley in rich mode (parley.v1)")
 		rounds    = fs.Int("rounds", 3, "compare: rounds; each runs every scenario on every server")
 		list      = fs.String("scenarios", "chatroom,burst,overload,fanout,bigroom,idle,large", "compare: scenarios to run")
-		serverCPU = fs.String("server-cpu", "", "compare: pin servers to this CPU list with taskset (run bench itself under taskset on the others)")
+		serverCPU = fs.String("server-cpu", "", "compare: pin servers to this CPU list with taskset (run loadgen itself under taskset on the others)")
 		logDir    = fs.String("logdir", "", "compare: directory for the servers' logs (default: a temporary one)")
 		quiet     = fs.Duration("quiet", 30*time.Second, "compare: before each run, wait up to this long for the machine to be idle (0: don't)")
 		quietCPU  = fs.Float64("quiet-cpu", 10, "compare: idle means at most this % of one core busy")
@@ -233,7 +233,7 @@ func runBudget(sc scenario, cfg config) time.Duration {
 // of defence behind the per-phase deadlines.
 func watchdog(d time.Duration, stderr io.Writer) {
 	time.AfterFunc(d, func() {
-		fmt.Fprintf(stderr, "bench: hard deadline of %v reached, exiting\n", d)
+		fmt.Fprintf(stderr, "loadgen: hard deadline of %v reached, exiting\n", d)
 		os.Exit(3)
 	})
 }

@@ -14,7 +14,7 @@ import (
 // connections, as one broadcast to the big room does. Run it pinned like
 // the load test:
 //
-//	taskset -c 0,1 go test ./bench -run - -bench LoopbackWrite -cpu 2
+//	taskset -c 0,1 go test ./tools/loadgen -run - -bench LoopbackWrite -cpu 2
 func BenchmarkLoopbackWrite(b *testing.B) {
 	for _, conns := range []int{1, 100, 1000} {
 		b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) {

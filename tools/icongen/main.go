@@ -1,4 +1,4 @@
-// Command gen renders Parley's app icon into the assets directory: the SVG
+// Command icongen renders Parley's app icon into the assets directory: the SVG
 // source and the PNGs that packaging and the running app use. Run it with
 // `go generate ./assets` from the repository root.
 package main
@@ -11,7 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"parley/assets/internal/art"
+	"parley/internal/art"
 )
 
 func main() {
@@ -19,7 +19,7 @@ func main() {
 	preview := flag.String("preview", "", "also write icon-N.png for these extra sizes into this directory (for eyeballing)")
 	flag.Parse()
 	if err := run(*dir, *preview); err != nil {
-		fmt.Fprintln(os.Stderr, "gen:", err)
+		fmt.Fprintln(os.Stderr, "icongen:", err)
 		os.Exit(1)
 	}
 }

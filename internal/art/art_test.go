@@ -12,7 +12,7 @@ import (
 	"github.com/fyne-io/oksvg"
 	"github.com/srwiley/rasterx"
 
-	"parley/assets/internal/art"
+	"parley/internal/art"
 )
 
 // TestSVGMatchesRender draws icon.svg with an independent SVG renderer

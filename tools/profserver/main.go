@@ -1,9 +1,9 @@
 // Command profserver is Parley's headless server with net/http/pprof on a
 // second listener, for profiling the server under the load generator:
 //
-//	go build -o /tmp/profserver ./bench/profserver
+//	go build -o /tmp/profserver ./tools/profserver
 //	/tmp/profserver -addr 127.0.0.1:2000 -pprof 127.0.0.1:6060 &
-//	go run ./bench -scenario bigroom -addr 127.0.0.1:2000 -pid $! \
+//	go run ./tools/loadgen -scenario bigroom -addr 127.0.0.1:2000 -pid $! \
 //	    -pprof-url http://127.0.0.1:6060 -pprof-dir /tmp/prof
 //
 // It runs the same server.Run as parley -server with the defaults, the

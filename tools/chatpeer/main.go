@@ -1,9 +1,9 @@
-// Chatpeer is a scripted chat participant for the window tests under Xvfb
+// Command chatpeer is a scripted chat participant for the window tests under Xvfb
 // (scripts/e2e.sh, scripts/screenshot.sh): it joins a Parley chat with the
 // real client, optionally waits for someone, says its lines, and can wait
 // for a message it expects, exiting 0 when it arrives and 1 on timeout.
 //
-//	go run ./scripts/chatpeer -addr 127.0.0.1:2000 -nick carol \
+//	go run ./tools/chatpeer -addr 127.0.0.1:2000 -nick carol \
 //	    -wait-user bob -expect "hello from bob" -timeout 60s
 package main
 

@@ -5,7 +5,7 @@ import (
 	"strconv"
 )
 
-// A bench payload is one line of text:
+// A load generator payload is one line of text:
 //
 //	#<sender>.<seq>.<sent>.xxxx…
 //
