@@ -149,7 +149,7 @@ func (c *Client) SendPrivate(to, text string) (cid string, err error) {
 // a cid is reported, though no outbox item is pending for it.
 const privateMark = "~"
 
-// privateRefusal reports whether an error names a private message's cid.
+// privateRefusalLocked reports whether an error names a private message's cid.
 // c.mu is held.
 func (c *Client) privateRefusalLocked(cid string) bool {
 	return strings.HasPrefix(cid, c.cidPrefix+privateMark)
