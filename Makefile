@@ -90,6 +90,8 @@ interop: server
 	/usr/bin/python3 scripts/interop.py ./$(APP)
 	@echo "== interop over TLS: python3-websockets (wss://, key checked by fingerprint) against ./$(SERVER) -tls"
 	/usr/bin/python3 scripts/interop_tls.py ./$(SERVER)
+	@echo "== interop with a room password: python3-websockets, plain mode over wss://, /pass"
+	/usr/bin/python3 scripts/interop_password.py ./$(SERVER)
 	@echo "== interop: private messages and moderation (/msg, /host, /topic, /kick, /ban) against ./$(SERVER)"
 	/usr/bin/python3 scripts/interop_moderation.py ./$(SERVER)
 
@@ -149,7 +151,8 @@ FUZZ := ./net/wire:FuzzDecode ./net/wire:FuzzCleanText ./net/nickname:FuzzSkelet
 	./net/client:FuzzParseAddr ./net/client:FuzzPlainFrame ./net/client:FuzzRichFrames \
 	./server:FuzzHandle ./server:FuzzFrames ./server:FuzzHandshake \
 	./server:FuzzHandshakeTLS ./net/pin:FuzzParse ./net/client:FuzzParseLink \
-	./net/wire:FuzzDecodeClient ./net/wire:FuzzQuotedLen \
+	./net/wire:FuzzDecodeClient ./net/wire:FuzzQuotedLen ./net/wire:FuzzDecodeAuth \
+	./server:FuzzGate \
 	./net/wire:FuzzDecodeSocial ./server:FuzzModeration
 
 fuzz:

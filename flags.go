@@ -58,6 +58,8 @@ type options struct {
 	tlsCert   string
 	tlsKey    string
 	alsoPlain bool
+	pwFile    string // the room password's file (password.go)
+	hashPw    bool
 }
 
 // guiOptions is what the window needs from the command line. It mirrors
@@ -133,6 +135,8 @@ func parseFlags(args []string, version string, stderr io.Writer) (o options, sta
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "a PEM certificate `file` to serve wss:// and https:// with (implies -tls)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "the PEM key `file` of -tls-cert")
 	fs.BoolVar(&o.alsoPlain, "plain", false, "with -tls, also serve unencrypted ws:// and http:// on the same port")
+	fs.StringVar(&o.pwFile, "password-file", "", "with -server, a `file` holding the room password, or its hash from -hash-password: people must give it to join")
+	fs.BoolVar(&o.hashPw, "hash-password", false, "with -server, read a room password on standard input, print its salted argon2id hash for -password-file, and exit")
 	fs.BoolVar(&o.announce, "announce", false, "with -server, announce the chat on the local network (mDNS, _parley._tcp) so others find it")
 	fs.BoolVar(&o.noDisc, "no-discovery", false, "in the window, neither announce hosted chats on the network nor look for chats there (scripts, tests)")
 	fs.Var(&o.origins, "allow-origin", "a browser `origin` allowed besides the server's own (repeat, or a comma list; * for any)")

@@ -35,10 +35,11 @@ func runGUI(ctx context.Context, o guiOptions, stderr io.Writer) int {
 		MaxMessages: o.MaxMessages,
 		NoHistory:   o.NoHistory,
 	}
+	opts.Keyring = ui.SystemKeyring()
 	if !o.NoDiscovery {
-		opts.Announce = func(port int, room, fp string, people func() int) (func(), error) {
+		opts.Announce = func(port int, room, fp string, pw bool, people func() int) (func(), error) {
 			a, err := discovery.Announce(context.Background(), discovery.AnnounceConfig{
-				Port: port, Info: discovery.Info{Room: room, Version: wire.Version, Fingerprint: fp},
+				Port: port, Info: discovery.Info{Room: room, Version: wire.Version, Fingerprint: fp, Password: pw},
 				People: people, Logger: o.Logger.With("part", "discovery"),
 			})
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 
 	"parley/server"
 	"parley/server/store"
@@ -19,6 +20,9 @@ func runServer(ctx context.Context, o options, info appInfo, log *slog.Logger, s
 	}
 	if o.backupTo != "" || o.restore != "" {
 		return history(ctx, historyDir, o.backupTo, o.restore, stdout, stderr)
+	}
+	if o.hashPw {
+		return hashPassword(os.Stdin, stdout, stderr)
 	}
 
 	cfg := server.Config{
@@ -57,6 +61,15 @@ func runServer(ctx context.Context, o options, info appInfo, log *slog.Logger, s
 			cfg.HostKey = key
 			log.Info("host key: type /host KEY in the chat to moderate it", "file", path)
 		}
+	}
+	if o.pwFile != "" {
+		v, err := readPasswordFile(o.pwFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "parley: -password-file: %v\n", err)
+			return 2
+		}
+		cfg.Password = v
+		log.Info("the room has a password", "file", o.pwFile)
 	}
 	if historyDir != "" {
 		db, err := store.Open(historyDir, store.Options{Retain: o.retain, RetainMessages: o.retainN, Sync: o.sync, Logger: log})

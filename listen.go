@@ -38,7 +38,7 @@ func onListen(log *slog.Logger, announce, plainToo bool, stdout io.Writer) func(
 		}
 		a, err := discovery.Announce(context.Background(), discovery.AnnounceConfig{
 			Port:   tcp.Port,
-			Info:   discovery.Info{Room: s.Room(), Version: wire.Version, Fingerprint: fingerprint(s)},
+			Info:   discovery.Info{Room: s.Room(), Version: wire.Version, Fingerprint: fingerprint(s), Password: s.HasPassword()},
 			People: s.People,
 			Logger: log.With("part", "discovery"),
 		})

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"parley/net/password"
 	"parley/net/wire"
 )
 
@@ -120,6 +121,14 @@ type Config struct {
 	// history in memory, as New does. The caller closes it after
 	// Shutdown.
 	Store Store
+
+	// Password, when set, is the room password: clients must prove they
+	// know it before they join (password.go). PasswordTries wrong ones
+	// from one address (default 5) lock it out for PasswordLockout
+	// (default 30s), doubling with each further wrong one.
+	Password        *password.Verifier
+	PasswordTries   int
+	PasswordLockout time.Duration
 
 	// Logger receives the server's logs. Default: discard.
 	Logger *slog.Logger
@@ -251,6 +260,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxConnsPerIP == 0 {
 		c.MaxConnsPerIP = DefaultMaxConnsPerIP
+	}
+	if c.PasswordTries <= 0 {
+		c.PasswordTries = DefaultPasswordTries
+	}
+	if c.PasswordLockout <= 0 {
+		c.PasswordLockout = DefaultPasswordLockout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -75,6 +75,7 @@ func (s *Server) start(c *conn, ws *websocket.Conn, br *bufio.Reader, key string
 		rich: ws.Subprotocol() == wire.Subprotocol,
 		ip:   key,
 	}
+	p.gate = s.gate != nil
 	c.p = p // from now on gorilla's own writes go through the queue
 	s.register(p)
 	go p.startReading()
@@ -188,7 +189,16 @@ func (s *Server) register(p *peer) {
 			p.end(e)
 			return
 		}
-		s.joinPlainLocked(p)
+		// The greeting goes first, and, once it is out, the client is in
+		// the room (or told it needs the password): s.mu is held, so no
+		// broadcast comes between the join and the greeting.
+		if p.gated() {
+			p.enqueue(greetingFrame)
+			p.enqueue(passNotice(p))
+		} else {
+			s.joinPlainLocked(p)
+			p.enqueue(greetingFrame)
+		}
 	}
 	s.mu.Unlock()
 	s.log.Debug("connected", "conn", p.id, "addr", p.raw.RemoteAddr(), "rich", p.rich)
@@ -199,6 +209,8 @@ func (s *Server) register(p *peer) {
 			p.helloWait = time.AfterFunc(s.cfg.HelloTimeout, func() { s.helloTimedOut(p) })
 		}
 		p.mu.Unlock()
+	} else if p.gated() {
+		s.awaitPass(p)
 	}
 }
 
@@ -210,6 +222,7 @@ func (s *Server) unregister(p *peer) {
 		return
 	}
 	delete(s.conns, p)
+	s.gate.forget(p)
 	s.released++
 	s.releaseIPLocked(p.ip)
 	s.checkDrainedLocked()

@@ -56,7 +56,8 @@ var (
 	}
 	endNoHello = ending{
 		code: websocket.ClosePolicyViolation, text: "no hello", leave: leavePolicy,
-		rich: mustJSONFrame(wire.Bye{Reason: wire.ByePolicy, Text: "No valid hello in time."}),
+		rich:  mustJSONFrame(wire.Bye{Reason: wire.ByePolicy, Text: "No valid hello in time."}),
+		plain: textFrame(wire.PlainNotice("disconnected: no password in time")), // only gated plain clients wait to join
 	}
 	endBadUTF8 = ending{code: websocket.CloseInvalidFramePayloadData, text: "invalid UTF-8", leave: leavePolicy}
 	endBinary  = ending{code: websocket.CloseUnsupportedData, text: "binary frames are not supported", leave: leavePolicy}

@@ -124,12 +124,16 @@ func (s *Server) handleRich(p *peer, data []byte) {
 	s.mu.Lock()
 	joined := p.joined
 	s.mu.Unlock()
+	if p.gated() {
+		s.gateRich(p, f)
+		return
+	}
 	if h, ok := f.(wire.Hello); ok {
 		if joined {
 			s.refuse(p, wire.Error{Code: wire.CodeAlreadyJoined, Text: "already joined"})
 			return
 		}
-		s.hello(p, h)
+		s.hello(p, h, nil)
 		return
 	}
 	if !joined {
@@ -187,9 +191,13 @@ func (s *Server) handleRich(p *peer, data []byte) {
 }
 
 // hello joins a rich client, or tells it why not; it may try again.
-func (s *Server) hello(p *peer, h wire.Hello) {
+// first, if any, goes just before the welcome (auth_ok).
+func (s *Server) hello(p *peer, h wire.Hello, first []byte) {
 	r := s.join(p, h)
 	if r.err != nil {
+		if first != nil {
+			p.enqueue(first) // the password passed; the hello did not
+		}
 		s.refuse(p, *r.err)
 		return
 	}
@@ -206,7 +214,7 @@ func (s *Server) hello(p *peer, h wire.Hello) {
 	s.log.Debug("joined", "conn", p.id, "addr", p.raw.RemoteAddr(), "nick", r.welcome.Nick,
 		"resumed", r.welcome.Resumed, "gap", r.welcome.Gap, "agent", h.Agent)
 	sortUsers(r.welcome.Users)
-	p.release(mustJSONFrame(*r.welcome))
+	p.release(append(first, mustJSONFrame(*r.welcome)...))
 }
 
 // plainHelp is the answer to /help.
@@ -226,6 +234,10 @@ var plainHelp = strings.Join([]string{
 
 // handlePlain acts on one line from a plain client.
 func (s *Server) handlePlain(p *peer, text string) {
+	if p.gated() {
+		s.gatePlain(p, text)
+		return
+	}
 	if strings.HasPrefix(text, "/") && !strings.HasPrefix(text, "//") {
 		s.command(p, text)
 		return
@@ -275,6 +287,8 @@ func (s *Server) command(p *peer, line string) {
 		notice(plainHelp)
 	case "/search":
 		s.plainSearch(p, arg)
+	case "/pass":
+		notice("you are in already: this chat needs no password, or you gave it")
 	default:
 		if s.plainSocial(p, strings.ToLower(name), arg) {
 			return

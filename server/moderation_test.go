@@ -35,7 +35,7 @@ func TestModerationNotAllowed(t *testing.T) {
 		wire.Claim{Key: strings.Repeat("0", len(hostKey))},
 	} {
 		bob.send(f)
-		if a := answer(bob); !refusedWith(a, wire.CodeNotAllowed) {
+		if a := reply(bob); !refusedWith(a, wire.CodeNotAllowed) {
 			t.Errorf("%#v from a member: %+v, want not_allowed", f, a)
 		}
 	}
@@ -77,7 +77,7 @@ func TestModerationRanks(t *testing.T) {
 		{Action: wire.ActBan, Addr: "127.0.0.1", Secs: 60}, // the host's address
 	} {
 		dave.send(m)
-		for a := answer(dave); !refusedWith(a, wire.CodeNotAllowed); a = answer(dave) {
+		for a := reply(dave); !refusedWith(a, wire.CodeNotAllowed); a = reply(dave) {
 			if ev, ok := a.(wire.Moderation); !ok || ev.By == "dave" {
 				t.Errorf("%+v by a moderator: %+v, want not_allowed", m, a)
 				break
@@ -171,7 +171,7 @@ func TestBanByNick(t *testing.T) {
 		t.Helper()
 		c := dialAt(t, url, local, true)
 		c.send(h)
-		if b, ok := answer(c).(wire.Bye); !ok || b.Reason != wire.ByeBanned || b.Until != m.Until {
+		if b, ok := reply(c).(wire.Bye); !ok || b.Reason != wire.ByeBanned || b.Until != m.Until {
 			t.Fatalf("hello %+v from %s: %+v, want bye banned", h, local, b)
 		}
 		if code, text := c.closed(); code != websocket.ClosePolicyViolation || !strings.Contains(text, "banned") {
@@ -407,7 +407,7 @@ func TestModerationBounds(t *testing.T) {
 	url := modServer(t)
 	alice := host(t, url, "alice")
 	alice.send(wire.Mod{Ref: "x", Action: wire.ActBan, Nick: strings.Repeat("n", wire.MaxNick+1), Secs: 60})
-	if a := answer(alice); !refusedWith(a, wire.CodeBadMod) {
+	if a := reply(alice); !refusedWith(a, wire.CodeBadMod) {
 		t.Errorf("an overlong nickname: %+v, want bad_mod", a)
 	}
 	for _, m := range []wire.Mod{
@@ -421,7 +421,7 @@ func TestModerationBounds(t *testing.T) {
 		{Action: wire.ActUnban, Nick: "never-banned"},
 	} {
 		alice.send(m)
-		if a := answer(alice); !refusedWith(a, wire.CodeBadMod) {
+		if a := reply(alice); !refusedWith(a, wire.CodeBadMod) {
 			t.Errorf("%+v: %+v, want bad_mod", m, a)
 		}
 	}

@@ -27,6 +27,9 @@ type peer struct {
 	rw   readWaiter
 	ip   string // the key counted against MaxConnsPerIP, "" when exempt
 	rich bool
+	// gate: the room has a password this client has not yet proved it
+	// knows (password.go). Set before the reader starts, then owned by it.
+	gate bool
 
 	// Room state, guarded by s.mu.
 	joined bool

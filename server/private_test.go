@@ -76,7 +76,7 @@ func TestPrivateReachesOnlyTheTwo(t *testing.T) {
 		return false
 	})
 	alice.send(wire.Private{To: "bob", Text: "are you there? " + secret, CID: "p2"})
-	if a := answer(alice); !refusedWith(a, wire.CodeNoSuchNick) {
+	if a := reply(alice); !refusedWith(a, wire.CodeNoSuchNick) {
 		t.Errorf("to a look-alike: %+v, want no_such_nick", a)
 	}
 	noneHolds(t, "the look-alike", upTo(mallory, "mallory was here"), secret)
@@ -155,7 +155,7 @@ func TestPrivateRateLimited(t *testing.T) {
 	}
 	limited, echoed := 0, 0
 	for limited+echoed < 6 {
-		switch f := answer(alice).(type) {
+		switch f := reply(alice).(type) {
 		case wire.Error:
 			if f.Code != wire.CodeRateLimited || f.CID == "" {
 				t.Fatalf("refusal %+v, want rate_limited with the cid", f)

@@ -159,8 +159,9 @@ func (s *Server) removeLocked(p *peer) {
 	}
 }
 
-// joinPlainLocked joins a plain client as the next free guest-N and sends
-// it the greeting before anything broadcast after it.
+// joinPlainLocked joins a plain client as the next free guest-N. The
+// caller queues its greeting before it lets go of s.mu, so that it comes
+// before anything broadcast after the join.
 func (s *Server) joinPlainLocked(p *peer) {
 	for {
 		s.guests++
@@ -171,7 +172,6 @@ func (s *Server) joinPlainLocked(p *peer) {
 		}
 	}
 	p.status = wire.Active
-	p.enqueue(greetingFrame)
 	s.addLocked(p)
 	s.announceJoinLocked(p)
 }
@@ -283,7 +283,7 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 		Server:  s.software,
 		LastID:  s.backlog.last,
 		Limits:  s.limits,
-		Caps:    caps,
+		Caps:    s.caps(),
 		Topic:   s.topicLocked(),
 	}
 	if h.Epoch == s.epoch && h.After != nil && *h.After <= s.backlog.last {

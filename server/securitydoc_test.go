@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"parley/net/client"
+	"parley/net/password"
 	"parley/net/wire"
 )
 
@@ -47,6 +48,10 @@ func TestSecurityDocLimits(t *testing.T) {
 		"lingerTime":                 lingerTime,
 		"refuseWait":                 refuseWait,
 		"maxRefusing":                maxRefusing,
+		"maxLockout":                 maxLockout,
+		"maxGuessAddrs":              maxGuessAddrs,
+		"passTimeout":                passTimeout,
+		"password.MaxPassword":       password.MaxPassword,
 		"http.Server.MaxHeaderBytes": s.hs.MaxHeaderBytes,
 		"http.Server.IdleTimeout":    s.hs.IdleTimeout,
 		"client.DefaultReadLimit":    client.DefaultReadLimit,
@@ -56,7 +61,8 @@ func TestSecurityDocLimits(t *testing.T) {
 	}
 	// Config fields that are not limits.
 	notLimits := map[string]bool{"Room": true, "Version": true, "Logger": true,
-		"DataDir": true, "TLS": true, "AllowPlain": true, "OnListen": true, "Store": true, "HostKey": true} // see "Encryption" in SECURITY.md
+		"DataDir": true, "TLS": true, "AllowPlain": true, "OnListen": true, "Store": true,
+		"Password": true, "HostKey": true} // see "Room password" in SECURITY.md // see "Encryption" in SECURITY.md
 
 	seen := map[string]bool{}
 	inTable := false

@@ -56,6 +56,8 @@ type Server struct {
 	software string
 	hooks    *testHooks // nil but in tests
 
+	gate *gatekeeper // the room password; nil when there is none (password.go)
+
 	// The rules of every peer's buckets (limits.go).
 	sendRule   rule // frames a client sends: Rate and Burst
 	strikeRule rule // frames over the rate a client may send before it is closed
@@ -170,6 +172,7 @@ func newServer(cfg Config) *Server {
 		ConnContext: withReplayConn,
 		ConnState:   s.connState,
 	}
+	s.gate = newGatekeeper(cfg)
 	s.handoff.init()
 	s.wheel.init(s)
 	s.fast = s.up

@@ -120,11 +120,11 @@ func fmtAny(v any) string {
 // the test runs, and short enough to read in a message.
 const banTime = int64(time.Hour / time.Second)
 
-// answer reads c's frames until the server's answer to a request: an
+// reply reads c's frames until the server's answer to a request: an
 // error, or the effect the request would have (a private message, a
 // moderation, a role, a topic, a welcome, a bye), so that a test sees a
 // request that was carried out when it should have been refused.
-func answer(c *client) wire.Frame {
+func reply(c *client) wire.Frame {
 	c.t.Helper()
 	for {
 		switch f := c.frame().(type) {

@@ -99,6 +99,12 @@ func (u *UI) showConnectWith(addr, nick string) {
 			u.msgs.flush()
 			return
 		}
+		if cd.needsPassword(a.Text) && u.passwordFor(addr) == "" {
+			// The link or the announcement says so: ask now, not after
+			// a refusal.
+			u.askPassword(addr, nick, fmt.Sprintf("The chat at %s has a password.", addr))
+			return
+		}
 		u.dial(addr, nick)
 	})
 	cd.dlg.SetOnClosed(func() {
@@ -184,7 +190,12 @@ func (u *UI) dial(addr, nick string) {
 	cfg := client.Config{Addr: addr, Nick: nick, Logger: u.logger.With("part", "client"), Agent: "parley/" + u.opts.Version}
 	u.secureDial(&cfg, addr)
 	cfg.HostKey = u.hostKeyFor(addr)
+	cfg.Password = u.passwordFor(addr)
+	kr := u.keyring
 	go func() {
+		if cfg.Password == "" {
+			cfg.Password = loadPassword(kr, addr)
+		}
 		c, err := client.Dial(ctx, cfg)
 		u.do(func() {
 			cancel()
@@ -256,7 +267,7 @@ func (u *UI) dialFailed(addr, nick string, err error) {
 		u.msgs.flush()
 		return
 	}
-	if u.pinChanged(addr, nick, err) {
+	if u.pinChanged(addr, nick, err) || u.passwordFailed(addr, nick, err) {
 		return
 	}
 	text := explain(err, addr, nick)

@@ -130,7 +130,9 @@ func (s *session) connectionDown(ev client.Disconnected) {
 		}
 		u.system(chatlog.KindError, text)
 		u.failPending("the connection ended")
-		u.pinChanged(s.addr, s.c.Nick(), ev.Err)
+		if !u.pinChanged(s.addr, s.c.Nick(), ev.Err) {
+			u.passwordFailed(s.addr, s.c.Nick(), ev.Err) // the host changed it
+		}
 		return
 	}
 	s.tick()

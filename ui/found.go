@@ -38,7 +38,8 @@ type foundList struct {
 	recent []string
 	found  []discovery.Service
 	pick   func(addr string)
-	browse bool // a search of the network runs
+	locked map[string]bool // addresses of found chats announced with a password
+	browse bool            // a search of the network runs
 	stop   context.CancelFunc
 	// resized, if set, is called after the rows changed, so that the
 	// dialog grows or shrinks with them.
@@ -110,6 +111,7 @@ func (f *foundList) set(list []discovery.Service) {
 
 // rows are the texts and addresses of the rows, found chats first.
 func (f *foundList) rows() (texts, addrs []string, found int) {
+	clear(f.locked)
 	for _, s := range f.found {
 		addr := s.Addr()
 		if addr == "" || len(texts) == maxFound {
@@ -119,6 +121,12 @@ func (f *foundList) rows() (texts, addrs []string, found int) {
 			// Joined with the key it announced: checked from the first
 			// connection, never plain.
 			addr += "?" + pin.Param + "=" + url.QueryEscape(s.Info.Fingerprint)
+		}
+		if s.Info.Password {
+			if f.locked == nil {
+				f.locked = make(map[string]bool)
+			}
+			f.locked[addr] = true
 		}
 		texts = append(texts, foundText(s))
 		addrs = append(addrs, addr)

@@ -114,6 +114,7 @@ func TestConnectListsFoundChats(t *testing.T) {
 		rows[1] != "🔒 Testroom · 3 people · on box · found on your network (eth9)" {
 		t.Fatalf("rows after the update = %q", rows)
 	}
+	s.Info.Password = false // the host took the password off: a click joins at once
 	fb.send(s)
 	p.Run()
 	if rows := rowTexts(u); len(rows) != 2 {
@@ -170,7 +171,7 @@ type fakeAnnounce struct {
 	calls   int
 }
 
-func (f *fakeAnnounce) announce(port int, room, fp string, people func() int) (func(), error) {
+func (f *fakeAnnounce) announce(port int, room, fp string, pw bool, people func() int) (func(), error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.port, f.room, f.people = port, room, people
@@ -230,7 +231,7 @@ func TestHostAnnounces(t *testing.T) {
 func TestHostAnnounceFails(t *testing.T) {
 	a := test.NewTempApp(t)
 	remembered(a)
-	u, p := newUI(t, ui.Options{Announce: func(int, string, string, func() int) (func(), error) {
+	u, p := newUI(t, ui.Options{Announce: func(int, string, string, bool, func() int) (func(), error) {
 		return nil, discovery.ErrNoInterface
 	}})
 	u.StartHosting(0, true, "Room", "lea")
@@ -273,7 +274,7 @@ func TestHostAnnouncesKey(t *testing.T) {
 	remembered(a)
 	var mu sync.Mutex
 	var announced string
-	u, p := newUI(t, ui.Options{Announce: func(_ int, _, fp string, _ func() int) (func(), error) {
+	u, p := newUI(t, ui.Options{Announce: func(_ int, _, fp string, _ bool, _ func() int) (func(), error) {
 		mu.Lock()
 		announced = fp
 		mu.Unlock()

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	nethost "parley/net/hosting"
+	"parley/net/password"
 	"parley/net/pin"
 	"parley/net/wire"
 	"parley/server"
@@ -41,6 +42,8 @@ type hostSettings struct {
 	// troubled: the history could not be opened and the user chose to
 	// host without it.
 	troubled bool
+	// Password, if set, is the room password (password.go).
+	Password string
 }
 
 // hosting is a chat server running in this process.
@@ -56,6 +59,7 @@ type hosting struct {
 	key   string          // the host key, which the window's own client presents
 	fp    pin.Fingerprint // the server's key; zero if not encrypted
 	plain bool            // plain ws:// clients may join too
+	pw    bool            // the room has a password
 	// unannounce ends the announcement on the network; nil when the
 	// chat is not announced.
 	unannounce func()
@@ -138,9 +142,15 @@ func (u *UI) showHost() {
 		{Text: "Encryption", Widget: plain, HintText: u.hostCertHint()},
 		{Text: "History", Widget: noHistory, HintText: "Kept on this computer, so that hosting again shows what was said"},
 	}
-	d := newFormDialog(u, "Host a chat", "Start", items, []formField{entryField(port), entryField(room), entryField(nick)}, func() {
+	// The room password: never kept in the preferences.
+	pw := newPasswordEntry()
+	pw.SetPlaceHolder("none: anyone who has the address may join")
+	pw.Validator = checkRoomPassword
+	items = append(items, &widget.FormItem{Text: "Password", Widget: pw, HintText: "Optional: a word or a PIN people must give to join"})
+	d := newFormDialog(u, "Host a chat", "Start", items, []formField{entryField(port), entryField(room), entryField(nick), {pw, &pw.Entry}}, func() {
 		n, _ := parsePort(port.Text)
 		hs := hostSettings{Port: n, LAN: who.Selected != optLocal, Room: strings.TrimSpace(room.Text), Nick: strings.TrimSpace(nick.Text), Plain: plain.Checked, NoHistory: noHistory.Checked}
+		hs.Password = pw.Text
 		p.SetBool(prefHostPlain, hs.Plain)
 		p.SetBool(prefHostNoHistory, hs.NoHistory)
 		p.SetInt(prefHostPort, n)
@@ -214,6 +224,9 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	}
 	cfg := server.Config{Room: hs.Room, Version: u.opts.Version, Logger: u.logger.With("part", "server"), HostKey: newHostKey()}
 	fp, err := u.secureHost(&cfg, hs.Plain)
+	if err == nil && hs.Password != "" {
+		cfg.Password, err = password.New(hs.Password, password.Params{})
+	}
 	if err != nil {
 		u.logger.Error("cannot host", "err", err)
 		u.system(chatlog.KindError, "Could not start the chat: "+errText(err)+".")
@@ -267,6 +280,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 		u.leave(fmt.Sprintf("You left the chat at %s to host your own.", s.addr))
 	}
 	h := &hosting{srv: srv, port: port, lan: hs.LAN, room: hs.Room, fp: fp, plain: hs.Plain, db: db, key: cfg.HostKey, done: make(chan struct{})}
+	h.pw = hs.Password != ""
 	h.local = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	if lns[0].Addr().(*net.TCPAddr).IP.To4() == nil && !hs.LAN {
 		h.local = net.JoinHostPort("::1", strconv.Itoa(port))
@@ -278,7 +292,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 			if !h.fp.IsZero() {
 				fp = h.fp.String()
 			}
-			stop, err := u.opts.Announce(port, hs.Room, fp, srv.People)
+			stop, err := u.opts.Announce(port, hs.Room, fp, h.pw, srv.People)
 			if err != nil {
 				u.logger.Warn("not announcing the chat on the network", "err", err)
 				u.system(chatlog.KindInfo, fmt.Sprintf("Others will not see this chat in their list of chats on the network (%s); they can still join with the address.", errText(err)))
@@ -304,6 +318,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	u.noteHostHistory(hs, db)
 	u.msgs.flush()
 	u.updateState()
+	u.rememberPassword(h.local, hs.Password) // the host's own client joins with it
 	u.dial(h.local, hs.Nick)
 	if interactive && hs.LAN && len(h.addrs) > 0 {
 		u.showAddresses()

@@ -81,10 +81,14 @@ type Options struct {
 	// for this computer only) on port, with the server's key fp
 	// (pin.Fingerprint.String(); empty if not encrypted), reading the
 	// people count from people; the function it returns ends the
-	// announcement with a goodbye. main passes net/discovery's; nil
+	// announcement with a goodbye; pw says the room has a password (the
+	// TXT record's pw flag). main passes net/discovery's; nil
 	// announces nothing (tests, which must not send multicast on the
 	// machine's network).
-	Announce func(port int, room, fp string, people func() int) (stop func(), err error)
+	Announce func(port int, room, fp string, pw bool, people func() int) (stop func(), err error)
+	// Keyring, if set, is where the window may remember room passwords
+	// (SystemKeyring in main); nil: it remembers them only while open.
+	Keyring Keyring
 	// Browse, if set, lists the chats announced on the network for the
 	// connect dialog, calling onChange from its own goroutine with each
 	// new listing, until ctx ends. main passes net/discovery's Browse.
@@ -154,6 +158,12 @@ type UI struct {
 	notifier *notifier
 	lastDay  string
 	closed   bool
+
+	// The room password (password.go): the passwords given in this run,
+	// by address, and the open prompt (for tests).
+	passwords map[string]string
+	pwPrompt  *passwordDialog
+	keyring   Keyring // opts.Keyring once it was found to work (keyring.go)
 }
 
 // New builds the main window for a (test.NewApp() in tests) and starts
@@ -200,6 +210,7 @@ func newUI(a fyne.App, opts Options, do func(func())) *UI {
 	a.Settings().AddListener(func(fyne.Settings) { u.do(u.msgs.Refresh) })
 
 	u.updateState()
+	u.probeKeyring()
 	u.start()
 	return u
 }

@@ -1074,7 +1074,7 @@ func TestHostDialogKeyboard(t *testing.T) {
 		t.Fatalf("focus at start on %T, want the port", c.Focused())
 	}
 	var order []string
-	for range 9 {
+	for range 11 {
 		test.FocusNext(c)
 		switch f := c.Focused().(type) {
 		case *ui.FormEntry:
@@ -1086,8 +1086,9 @@ func TestHostDialogKeyboard(t *testing.T) {
 		}
 	}
 	// The two choices of "who may join" are radio items, one stop each;
-	// the check boxes are the encryption and history switches.
-	want := "*widget.radioItem,*widget.radioItem,room,nick,*widget.Check,*widget.Check,Cancel,Start,port"
+	// the check boxes are the encryption and history switches; then the
+	// password and its show/hide button (no text, an icon).
+	want := "*widget.radioItem,*widget.radioItem,room,nick,*widget.Check,*widget.Check,*ui.passwordEntry,,Cancel,Start,port"
 	if got := strings.Join(order, ","); got != want {
 		t.Errorf("Tab order %s, want %s", got, want)
 	}

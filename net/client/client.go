@@ -118,6 +118,11 @@ type Config struct {
 	// present the same key, or fail with a *PinMismatchError. A host with
 	// a pin is never joined without TLS.
 	Pins pin.Store
+	// Password is the room password, for a chat that has one. It never
+	// leaves this process: the client answers the server's challenge
+	// with a proof (password.go). Empty, joining such a chat fails with
+	// ErrPasswordNeeded.
+	Password string
 	// HostKey, when set, is presented after every welcome (a claim
 	// frame), making this client the host: the window sets it when it
 	// hosts the chat. See moderation.go.
@@ -224,6 +229,7 @@ type Client struct {
 	gen     uint64
 	cur     *conn // nil while disconnected
 	sec     *security
+	keys    keyCache // the room password's key (password.go); its own lock
 	closed  bool
 	stopped error     // why the client gave up reconnecting, if it did
 	role    wire.Role // this user's role: from the welcome and role events

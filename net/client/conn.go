@@ -84,7 +84,7 @@ func (c *Client) run(cn *conn, pre []Event) {
 				c.giveUp(err, bye)
 				return
 			}
-			if errors.Is(err, ErrPinMismatch) {
+			if errors.Is(err, ErrPinMismatch) || isPasswordError(err) {
 				// Retrying cannot help: only a person can say whether
 				// the new key is the host's (see tls.go).
 				c.giveUp(err, bye)

@@ -48,6 +48,7 @@ func (c *Client) hello(ws *websocket.Conn, cn *conn, resume bool) ([]Event, erro
 	}
 	ws.SetReadDeadline(deadline)
 	var notices []Event
+	var ex exchange // the room password's, if the server asks (password.go)
 	for {
 		typ, data, err := ws.ReadMessage()
 		if err != nil {
@@ -72,10 +73,24 @@ func (c *Client) hello(ws *websocket.Conn, cn *conn, resume bool) ([]Event, erro
 			return nil, fmt.Errorf("%w: %s sent a malformed frame: %v", ErrNotChatServer, c.url.Host, err)
 		}
 		switch f := f.(type) {
+		case wire.Challenge:
+			if err := c.answer(ws, f, &ex, deadline); err != nil {
+				return nil, err
+			}
+		case wire.AuthOK:
+			if err := ex.accepted(f); err != nil {
+				return nil, err
+			}
 		case wire.Welcome:
+			if err := ex.welcomed(); err != nil {
+				return nil, err
+			}
 			c.extendRead(ws)
 			return append(c.applyWelcome(cn, f, wanted), notices...), nil
 		case wire.Error:
+			if err := passwordError(f); err != nil {
+				return nil, err
+			}
 			se := &ServerError{Frame: f}
 			if f.Code == wire.CodeNickTaken && resume && tries < altNicks {
 				tries++

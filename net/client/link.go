@@ -10,8 +10,7 @@ import (
 // LinkScheme is the URL scheme of join links: parley://HOST:PORT.
 const LinkScheme = "parley"
 
-// Query parameters of a join link that this version knows. Private rooms
-// (issue 12) give them meaning; until then they are parsed and kept.
+// Query parameters of a join link that this version knows.
 const (
 	linkFingerprint = "fp"
 	linkPassword    = "pw"
@@ -25,9 +24,11 @@ type Link struct {
 	Addr string
 	// Fingerprint is the server's TLS certificate fingerprint (fp).
 	Fingerprint string
-	// Password is the room's password, when the host chose to put it in
-	// the link (pw).
-	Password string
+	// NeedsPassword says the chat has a password (pw=1), so that the
+	// window asks for it before connecting. A link never carries the
+	// password itself: whatever else pw holds is read as "needed" and
+	// dropped, never used or written back.
+	NeedsPassword bool
 	// Extra holds the query parameters this version does not know, so
 	// that a link from a newer host survives being read and written.
 	Extra url.Values
@@ -75,7 +76,7 @@ func ParseLink(s string) (Link, error) {
 		case linkFingerprint:
 			l.Fingerprint = v[0]
 		case linkPassword:
-			l.Password = v[0]
+			l.NeedsPassword = v[0] != "" && v[0] != "0" && !strings.EqualFold(v[0], "false")
 		default:
 			if l.Extra == nil {
 				l.Extra = url.Values{}
@@ -96,8 +97,8 @@ func (l Link) String() string {
 	if l.Fingerprint != "" {
 		q.Set(linkFingerprint, l.Fingerprint)
 	}
-	if l.Password != "" {
-		q.Set(linkPassword, l.Password)
+	if l.NeedsPassword {
+		q.Set(linkPassword, "1")
 	}
 	u := url.URL{Scheme: LinkScheme, Host: l.Addr, RawQuery: q.Encode()}
 	return u.String()

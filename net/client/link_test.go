@@ -16,7 +16,9 @@ func TestParseLink(t *testing.T) {
 		{"parley://192.168.1.20:2000", client.Link{Addr: "192.168.1.20:2000"}},
 		{"  PARLEY://host.lan  ", client.Link{Addr: "host.lan:2000"}},
 		{"parley://[fd00::5]:2001/", client.Link{Addr: "[fd00::5]:2001"}},
-		{"parley://h:1?fp=ab12&pw=s%20cret", client.Link{Addr: "h:1", Fingerprint: "ab12", Password: "s cret"}},
+		{"parley://h:1?fp=ab12&pw=1", client.Link{Addr: "h:1", Fingerprint: "ab12", NeedsPassword: true}},
+		{"parley://h:1?pw=s%20cret", client.Link{Addr: "h:1", NeedsPassword: true}}, // a password in a link is never kept
+		{"parley://h:1?pw=0", client.Link{Addr: "h:1"}},
 		{"parley://h:1?v=2&fp=x", client.Link{Addr: "h:1", Fingerprint: "x", Extra: url.Values{"v": {"2"}}}},
 	}
 	for _, tt := range tests {
@@ -25,7 +27,7 @@ func TestParseLink(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Addr != tt.want.Addr || got.Fingerprint != tt.want.Fingerprint || got.Password != tt.want.Password ||
+			if got.Addr != tt.want.Addr || got.Fingerprint != tt.want.Fingerprint || got.NeedsPassword != tt.want.NeedsPassword ||
 				got.Extra.Encode() != tt.want.Extra.Encode() {
 				t.Fatalf("ParseLink(%q) = %+v, want %+v", tt.in, got, tt.want)
 			}
@@ -53,7 +55,7 @@ func TestLinkString(t *testing.T) {
 	if got := (client.Link{Addr: "[fd00::5]:2000"}).String(); got != "parley://[fd00::5]:2000" {
 		t.Errorf("String = %q", got)
 	}
-	if got := (client.Link{Addr: "h:1", Password: "a&b", Fingerprint: "f"}).String(); got != "parley://h:1?fp=f&pw=a%26b" {
+	if got := (client.Link{Addr: "h:1", NeedsPassword: true, Fingerprint: "f"}).String(); got != "parley://h:1?fp=f&pw=1" {
 		t.Errorf("String = %q", got)
 	}
 	if got := client.WebAddress("[fd00::5]:2000"); got != "http://[fd00::5]:2000/" {

@@ -42,8 +42,8 @@ type Info struct {
 	Version int
 	// People is how many people are in the room.
 	People int
-	// Password says the room needs a password to join (private rooms,
-	// issue 12; always false until then).
+	// Password says the room needs a password to join, so that a
+	// window asks for it before connecting.
 	Password bool
 	// Fingerprint is the server's TLS key as a join link carries it
 	// (pin.Fingerprint.String()); empty when the chat is not encrypted.

@@ -38,11 +38,10 @@ type clientEnvelope struct {
 }
 
 // DecodeClient parses one frame a client sent, as a server does: only the
-// frames a client may send (hello, send, nick, status, history, search)
-// and only their
-// members. For those frames it returns what Decode returns. The error
-// wraps ErrMalformed, ErrUnknownType or, for a frame only a server sends,
-// ErrServerFrame.
+// frames a client may send (hello, send, nick, status, history, search,
+// auth) and only their members. For those frames it returns what Decode
+// returns. The error wraps ErrMalformed, ErrUnknownType or, for a frame
+// only a server sends, ErrServerFrame.
 func DecodeClient(data []byte) (Frame, error) {
 	var e clientEnvelope
 	if err := json.Unmarshal(data, &e); err != nil {
@@ -65,6 +64,9 @@ func DecodeClient(data []byte) (Frame, error) {
 	case TypeWelcome, TypeMsg, TypeJoin, TypeLeave, TypeRename, TypeError, TypeNotice, TypeBye, TypePage, TypeResults,
 		TypeModeration, TypeRole:
 		return nil, fmt.Errorf("%w: a client may not send %s frames", ErrServerFrame, *e.Type)
+	}
+	if f, ok, err := decodeAuth(*e.Type, data, true); ok {
+		return f, err
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownType, truncate(string(*e.Type), 32))
 }

@@ -19,7 +19,7 @@ func TestDecodeClient(t *testing.T) {
 		}
 		got, err := wire.DecodeClient(data)
 		switch tc.frame.(type) {
-		case wire.Hello, wire.Send, wire.Nick, wire.History, wire.Search:
+		case wire.Hello, wire.Send, wire.Nick, wire.History, wire.Search, wire.Auth:
 			if err != nil || !reflect.DeepEqual(got, tc.frame) {
 				t.Errorf("%s: DecodeClient = %#v, %v; want %#v", tc.name, got, err, tc.frame)
 			}
@@ -80,7 +80,7 @@ func FuzzDecodeClient(f *testing.F) {
 
 func isClientFrame(f wire.Frame) bool {
 	switch f.(type) {
-	case wire.Hello, wire.Send, wire.Nick, wire.Status, wire.History, wire.Search:
+	case wire.Hello, wire.Send, wire.Nick, wire.Status, wire.History, wire.Search, wire.Auth:
 		return true
 	}
 	return false

@@ -431,6 +431,9 @@ func Decode(data []byte) (Frame, error) {
 	case TypeResults:
 		return Results{Ref: e.Ref, Q: e.Q, Msgs: e.Msgs, More: e.More}, nil
 	}
+	if f, ok, err := decodeAuth(*e.Type, data, false); ok {
+		return f, err
+	}
 	if f, ok := e.moderationFrame(); ok {
 		return f, nil
 	}
