@@ -92,6 +92,8 @@ interop: server
 	/usr/bin/python3 scripts/interop_tls.py ./$(SERVER)
 	@echo "== interop with a room password: python3-websockets, plain mode over wss://, /pass"
 	/usr/bin/python3 scripts/interop_password.py ./$(SERVER)
+	@echo "== interop: private messages and moderation (/msg, /host, /topic, /kick, /ban) against ./$(SERVER)"
+	/usr/bin/python3 scripts/interop_moderation.py ./$(SERVER)
 
 # ---------------------------------------------------------------------
 # UI smoke test under Xvfb: ./$(APP) hosting in one window and joining in
@@ -150,7 +152,8 @@ FUZZ := ./net/wire:FuzzDecode ./net/wire:FuzzCleanText ./net/nickname:FuzzSkelet
 	./server:FuzzHandle ./server:FuzzFrames ./server:FuzzHandshake \
 	./server:FuzzHandshakeTLS ./net/pin:FuzzParse ./net/client:FuzzParseLink \
 	./net/wire:FuzzDecodeClient ./net/wire:FuzzQuotedLen ./net/wire:FuzzDecodeAuth \
-	./server:FuzzGate
+	./server:FuzzGate \
+	./net/wire:FuzzDecodeSocial ./server:FuzzModeration
 
 fuzz:
 	@for t in $(FUZZ); do \

@@ -53,6 +53,15 @@ func runServer(ctx context.Context, o options, info appInfo, log *slog.Logger, s
 	if status := setupTLS(&cfg, o.dataDir, o.useTLS, o.tlsCert, o.tlsKey, o.alsoPlain, stderr); status != 0 {
 		return status
 	}
+	if o.dataDir != "" {
+		key, path, err := server.LoadHostKey(o.dataDir)
+		if err != nil {
+			log.Error("no host key: nobody can moderate", "err", err)
+		} else {
+			cfg.HostKey = key
+			log.Info("host key: type /host KEY in the chat to moderate it", "file", path)
+		}
+	}
 	if o.pwFile != "" {
 		v, err := readPasswordFile(o.pwFile)
 		if err != nil {

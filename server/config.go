@@ -18,6 +18,10 @@ type Config struct {
 	Addr string
 	// Room is the room's name, sent in every welcome. Default "Parley".
 	Room string
+	// HostKey is the secret that makes a client the host (a claim frame,
+	// or /host KEY): it may kick, mute and ban, name moderators and set
+	// the topic. Empty: nobody is the host, so nobody can moderate.
+	HostKey string
 	// Version is the server software's version, sent in every welcome as
 	// "parley/<Version>". Default "dev".
 	Version string

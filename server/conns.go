@@ -183,6 +183,11 @@ func (s *Server) register(p *peer) {
 	}
 	s.conns[p] = struct{}{}
 	if !p.rich {
+		if e, banned := s.bannedOnArrivalLocked(p); banned {
+			s.mu.Unlock()
+			p.end(e)
+			return
+		}
 		// The greeting goes first, and, once it is out, the client is in
 		// the room (or told it needs the password): s.mu is held, so no
 		// broadcast comes between the join and the greeting.

@@ -37,6 +37,8 @@ const (
 	leaveReplaced                    // the session connected again
 	leavePolicy                      // the client broke a rule and was closed
 	leaveShutdown                    // the server is stopping
+	leaveKicked                      // a moderator kicked the client (moderation.go)
+	leaveBanned                      // a moderator banned the client (moderation.go)
 )
 
 // leaveNames are the reasons as sent in leave events (docs/PROTOCOL.md).
@@ -49,6 +51,8 @@ var leaveNames = [...]string{
 	leaveReplaced: "replaced",
 	leavePolicy:   "policy",
 	leaveShutdown: "shutdown",
+	leaveKicked:   "kicked",
+	leaveBanned:   "banned",
 }
 
 // String returns the reason as sent in leave events.

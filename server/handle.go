@@ -67,8 +67,14 @@ func (s *Server) allow(p *peer, data []byte) bool {
 		// as the strikes bound how many refused frames there are.
 		var cid string
 		if f, err := wire.DecodeClient(data); err == nil {
-			if send, ok := f.(wire.Send); ok && len(send.CID) <= wire.MaxClientID {
-				cid = send.CID
+			switch f := f.(type) {
+			case wire.Send:
+				cid = f.CID
+			case wire.Private:
+				cid = f.CID
+			}
+			if len(cid) > wire.MaxClientID {
+				cid = ""
 			}
 		}
 		p.enqueue(mustJSONFrame(wire.Error{Code: wire.CodeRateLimited, CID: cid,
@@ -151,6 +157,9 @@ func (s *Server) handleRich(p *peer, data []byte) {
 			s.refuse(p, wire.Error{Code: code, Text: err.Error(), CID: f.CID})
 			return
 		}
+		if s.refuseMuted(p, f.CID) {
+			return
+		}
 		s.post(p, text, f.CID)
 	case wire.Nick:
 		p.accepted()
@@ -170,6 +179,11 @@ func (s *Server) handleRich(p *peer, data []byte) {
 	case wire.Search:
 		p.accepted()
 		s.search(p, f)
+	case wire.Private, wire.Claim, wire.Mod, wire.Topic:
+		p.accepted()
+		if e := s.handleSocial(p, f); e != nil {
+			s.refuse(p, *e)
+		}
 	default:
 		s.refuse(p, wire.Error{Code: wire.CodeUnsupported,
 			Text: "a client may not send " + string(f.FrameType()) + " frames"})
@@ -188,6 +202,11 @@ func (s *Server) hello(p *peer, h wire.Hello, first []byte) {
 		return
 	}
 	p.accepted()
+	if r.ban != nil {
+		s.log.Info("banned client refused", "conn", p.id, "addr", p.raw.RemoteAddr(), "nick", h.Nick)
+		p.end(*r.ban)
+		return
+	}
 	if r.old != nil {
 		s.log.Debug("session taken over", "conn", r.old.id, "by", p.id, "nick", r.welcome.Nick)
 		r.old.end(endReplaced)
@@ -204,6 +223,11 @@ var plainHelp = strings.Join([]string{
 	"/nick NAME   change your nickname",
 	"/who         list who is here",
 	"/search WORDS find messages with these words",
+	"/msg NICK text  send text to NICK alone",
+	"/topic [text]   show the topic (or set it: host and moderators)",
+	"/host KEY       become the host, with the host's key",
+	"Host and moderators: /kick NICK [reason], /ban NICK|ADDRESS TIME [reason],",
+	"  /mute NICK|ADDRESS TIME [reason], /unban, /unmute, /op NICK, /deop NICK",
 	"/help        this help",
 	"//text       send a message that starts with /",
 }, "\n")
@@ -227,6 +251,9 @@ func (s *Server) handlePlain(p *peer, text string) {
 		return // the original chat would echo an empty line; nobody needs it
 	case err != nil:
 		p.enqueue(textFrame(wire.PlainNotice("not sent: " + err.Error())))
+		return
+	}
+	if s.refuseMuted(p, "") {
 		return
 	}
 	s.post(p, clean, "")
@@ -263,6 +290,9 @@ func (s *Server) command(p *peer, line string) {
 	case "/pass":
 		notice("you are in already: this chat needs no password, or you gave it")
 	default:
+		if s.plainSocial(p, strings.ToLower(name), arg) {
+			return
+		}
 		cmd := wire.CleanText(name)
 		if utf8.RuneCountInString(cmd) > 20 {
 			cmd = string([]rune(cmd)[:20]) + "…"

@@ -498,7 +498,7 @@ func (s *Server) stopCommitter() {
 const readTimeout = 5 * time.Second
 
 // caps is what the server lists in every welcome.
-var caps = []string{wire.CapHistory, wire.CapSearch}
+var caps = []string{wire.CapHistory, wire.CapSearch, wire.CapPrivate, wire.CapModeration}
 
 // readable returns the id below which history may be read: messages
 // stored but not yet broadcast stay out of pages and results until

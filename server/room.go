@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/netip"
 	"runtime"
 	"slices"
 	"strconv"
@@ -141,6 +142,7 @@ func (s *Server) removeLocked(p *peer) {
 	}
 	p.joined = false
 	s.unindexLocked(p)
+	s.forgetPlainRoleLocked(p)
 	list := &s.plain
 	if p.rich {
 		list = &s.rich
@@ -184,7 +186,7 @@ func (s *Server) announceJoinLocked(p *peer) {
 	if len(s.rich) == 0 {
 		return
 	}
-	f := mustJSONFrame(wire.Join{Time: nowMS(), Nick: p.nick, Status: p.status, Plain: !p.rich})
+	f := mustJSONFrame(wire.Join{Time: nowMS(), Nick: p.nick, Status: p.status, Plain: !p.rich, Role: s.roleLocked(p)})
 	for _, q := range s.rich {
 		if q != p {
 			q.enqueue(f)
@@ -215,7 +217,8 @@ func (s *Server) leave(p *peer) {
 type helloResult struct {
 	err     *wire.Error
 	welcome *wire.Welcome
-	old     *peer // a connection of the same session, replaced
+	old     *peer   // a connection of the same session, replaced
+	ban     *ending // the client is banned: end it so
 }
 
 // join handles a rich client's hello. On success p is in the room, its
@@ -247,6 +250,10 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 	if ss != nil && ss.peer != nil && ss.peer != p {
 		old = ss.peer
 	}
+	if b := s.sanctionLocked(wire.ActBan, fold, ss, peerAddr(p), now); b != nil {
+		e := banEnding(b)
+		return helloResult{ban: &e}
+	}
 	if holder := s.holderLocked(fold, skel, old); holder != nil {
 		return helloResult{err: nickTaken(nick, holder)}
 	}
@@ -277,6 +284,7 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 		LastID:  s.backlog.last,
 		Limits:  s.limits,
 		Caps:    s.caps(),
+		Topic:   s.topicLocked(),
 	}
 	if h.Epoch == s.epoch && h.After != nil && *h.After <= s.backlog.last {
 		var complete bool
@@ -300,13 +308,13 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 func (s *Server) usersLocked(p *peer) []wire.User {
 	users := make([]wire.User, 0, len(s.rich)+len(s.plain)+1)
 	for _, q := range s.rich {
-		users = append(users, wire.User{Nick: q.nick, Status: q.status})
+		users = append(users, wire.User{Nick: q.nick, Status: q.status, Role: s.roleLocked(q)})
 	}
 	for _, q := range s.plain {
-		users = append(users, wire.User{Nick: q.nick, Status: q.status, Plain: true})
+		users = append(users, wire.User{Nick: q.nick, Status: q.status, Plain: true, Role: s.roleLocked(q)})
 	}
 	if p != nil {
-		users = append(users, wire.User{Nick: p.nick, Status: p.status, Plain: !p.rich})
+		users = append(users, wire.User{Nick: p.nick, Status: p.status, Plain: !p.rich, Role: s.roleLocked(p)})
 	}
 	return users
 }
@@ -335,6 +343,9 @@ func (s *Server) rename(p *peer, want string) *wire.Error {
 	}
 	if holder := s.holderLocked(fold, skel, p); holder != nil {
 		return nickTaken(nick, holder)
+	}
+	if b := s.sanctionLocked(wire.ActBan, fold, nil, netip.Addr{}, time.Now()); b != nil && s.roleLocked(p) == "" {
+		return &wire.Error{Code: wire.CodeNickInvalid, Text: "the nickname " + nick + " is banned until " + until(b.until)}
 	}
 	old := p.nick
 	s.unindexLocked(p)

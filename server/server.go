@@ -82,6 +82,7 @@ type Server struct {
 	closing   bool
 	farewell  ending        // how Shutdown ends connections
 	drained   chan struct{} // closed when conns is empty after Shutdown began
+	mod       moderation    // roles, bans, mutes and the topic (moderation.go)
 
 	// The connection ledger: every connection reserve admits is given
 	// back exactly once, by unreserve (its upgrade failed) or by

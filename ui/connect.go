@@ -189,6 +189,7 @@ func (u *UI) dial(addr, nick string) {
 	saved := u.showSaved(addr)
 	cfg := client.Config{Addr: addr, Nick: nick, Logger: u.logger.With("part", "client"), Agent: "parley/" + u.opts.Version}
 	u.secureDial(&cfg, addr)
+	cfg.HostKey = u.hostKeyFor(addr)
 	cfg.Password = u.passwordFor(addr)
 	kr := u.keyring
 	go func() {
@@ -231,6 +232,7 @@ func (u *UI) joined(c chatClient, addr, nick string) {
 		u.msgs.empty()
 		u.msgs.setCut(false)
 	}
+	u.social.reset()
 	u.sess = newSession(u, c, addr)
 	u.sess.scroll.fromSeq = u.msgs.entries.FirstSeq() + uint64(u.msgs.entries.Len())
 	u.sess.saved.from = u.sess.scroll.fromSeq

@@ -43,8 +43,12 @@ func (s *session) apply(ev client.Event) bool {
 		return ev.Self
 	case client.StatusChanged:
 		s.statusChanged(ev)
+	case client.Private, client.Topic, client.RoleChanged, client.Moderated:
+		s.u.social.apply(ev)
 	case client.Failed:
-		s.failed(ev)
+		if !s.u.social.failed(ev) {
+			s.failed(ev)
+		}
 	case client.Notice:
 		s.u.system(chatlog.KindInfo, ev.Text)
 	}
@@ -69,6 +73,7 @@ func (s *session) connectionUp(ev client.Connected) {
 		return
 	}
 	s.welcome = ev.Welcome
+	u.social.setTopic(ev.Welcome.Topic)
 	s.noteWelcome(ev.Welcome, ev.Reset)
 	u.users.set(ev.Welcome.Users, ev.Welcome.Nick)
 	switch {
@@ -120,6 +125,9 @@ func (s *session) connectionDown(ev client.Disconnected) {
 			}
 			s.ended = fmt.Sprintf("The host ended the chat at %s", s.addr)
 		}
+		if t, ended, ok := removedText(ev, s.addr); ok {
+			text, s.ended = t, ended
+		}
 		u.system(chatlog.KindError, text)
 		u.failPending("the connection ended")
 		if !u.pinChanged(s.addr, s.c.Nick(), ev.Err) {
@@ -141,7 +149,7 @@ func (s *session) event(ms int64, text string) {
 }
 
 func (s *session) joined(ev client.Joined) {
-	s.u.users.join(wire.User{Nick: ev.Nick, Status: ev.Status, Plain: ev.Plain})
+	s.u.users.join(wire.User{Nick: ev.Nick, Status: ev.Status, Plain: ev.Plain, Role: ev.Role})
 	note := ""
 	if ev.Plain {
 		note = " (plain-text client)"

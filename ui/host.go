@@ -56,6 +56,7 @@ type hosting struct {
 	addrs []string // the addresses others can use
 	done  chan struct{}
 
+	key   string          // the host key, which the window's own client presents
 	fp    pin.Fingerprint // the server's key; zero if not encrypted
 	plain bool            // plain ws:// clients may join too
 	pw    bool            // the room has a password
@@ -221,7 +222,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	if u.hosting != nil {
 		return
 	}
-	cfg := server.Config{Room: hs.Room, Version: u.opts.Version, Logger: u.logger.With("part", "server")}
+	cfg := server.Config{Room: hs.Room, Version: u.opts.Version, Logger: u.logger.With("part", "server"), HostKey: newHostKey()}
 	fp, err := u.secureHost(&cfg, hs.Plain)
 	if err == nil && hs.Password != "" {
 		cfg.Password, err = password.New(hs.Password, password.Params{})
@@ -278,7 +279,7 @@ func (u *UI) host(hs hostSettings, interactive bool) {
 	if s := u.sess; s != nil {
 		u.leave(fmt.Sprintf("You left the chat at %s to host your own.", s.addr))
 	}
-	h := &hosting{srv: srv, port: port, lan: hs.LAN, room: hs.Room, fp: fp, plain: hs.Plain, db: db, done: make(chan struct{})}
+	h := &hosting{srv: srv, port: port, lan: hs.LAN, room: hs.Room, fp: fp, plain: hs.Plain, db: db, key: cfg.HostKey, done: make(chan struct{})}
 	h.pw = hs.Password != ""
 	h.local = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	if lns[0].Addr().(*net.TCPAddr).IP.To4() == nil && !hs.LAN {

@@ -53,6 +53,9 @@ func (u *UI) submit(text string) {
 		u.setHint("This message cannot be sent: " + err.Error() + ".")
 		return
 	}
+	if u.social.submit(clean, typed) {
+		return
+	}
 	cid, err := s.c.Send(clean)
 	if err != nil {
 		u.setHint("Not sent: " + err.Error() + ".")
@@ -102,8 +105,10 @@ func (u *UI) command(line string) bool {
 		}
 		u.setAwayMenu(p == wire.Away)
 		return true
+	case "/msg", "/topic", "/host", "/kick", "/ban", "/mute", "/unban", "/unmute", "/op", "/deop":
+		return u.social.command(strings.ToLower(name), arg)
 	case "/help":
-		u.system(chatlog.KindInfo, "Commands: /nick NAME changes your nickname, /away and /back set your status, //text sends text that starts with a slash. Tab completes a nickname.")
+		u.system(chatlog.KindInfo, "Commands: /nick NAME changes your nickname, /away and /back set your status, /msg NICK text talks to one person, //text sends text that starts with a slash. Tab completes a nickname. The host and moderators also have /topic, /kick, /ban, /mute, /unban, /unmute, /op and /deop.")
 		u.msgs.flush()
 		return true
 	}

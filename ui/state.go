@@ -28,6 +28,7 @@ func (u *UI) refreshMenu() {
 func (u *UI) setFocused(f bool) {
 	u.focused = f
 	if f {
+		u.social.focused()
 		u.cursorActive()
 		u.unread = 0
 		u.notifier.reset()

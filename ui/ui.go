@@ -116,6 +116,7 @@ type UI struct {
 	status    *widget.Label
 	actions   *fyne.Container
 	users     *userList
+	social    *social // private conversations, the topic, moderation (direct.go)
 	hostBar   *fyne.Container
 	hostLabel *widget.Label
 
@@ -244,7 +245,7 @@ func (u *UI) build() {
 	}
 
 	u.entry = newComposeEntry()
-	u.entry.SetPlaceHolder("Write a message. Enter sends, Shift+Enter starts a new line.")
+	u.entry.SetPlaceHolder(composePlaceHolder)
 	u.entry.OnSend = u.submit
 	u.entry.Complete = func(prefix string) []string { return u.users.complete(prefix) }
 	u.entry.OnEdit = func(string) { u.setHint("") }
@@ -273,8 +274,10 @@ func (u *UI) build() {
 	u.hostBar.Hide()
 
 	split := newSideSplit(u.msgs, u.users.panel)
+	u.social = newSocial(u, split)
+	u.users.onPick = u.social.pick
 	u.win.SetContent(container.NewBorder(
-		container.NewVBox(top, u.hostBar, widget.NewSeparator()),
+		container.NewVBox(top, u.hostBar, u.social.topicBar, widget.NewSeparator()),
 		compose, nil, nil, split))
 	u.win.Canvas().SetOnTypedKey(u.typedKey)
 	u.win.Canvas().SetOnTypedRune(u.typedRune)

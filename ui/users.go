@@ -26,6 +26,10 @@ type userList struct {
 	away  string
 	dirty bool
 
+	// onPick opens the menu of a person picked in the list, under its
+	// row (direct.go); nil does nothing.
+	onPick func(u wire.User, at fyne.Position, from fyne.CanvasObject)
+
 	header *widget.Label
 	note   *widget.Label
 	list   *widget.List
@@ -74,7 +78,12 @@ func newUserList() *userList {
 			dot.FillColor = theme.Color(col)
 			dot.Refresh()
 		})
-	l.list.OnSelected = func(id widget.ListItemID) { l.list.Unselect(id) }
+	l.list.OnSelected = func(id widget.ListItemID) {
+		l.list.Unselect(id)
+		if l.onPick != nil && id < len(l.sorted) {
+			l.onPick(l.sorted[id], l.rowBottom(id), l.list)
+		}
+	}
 	l.panel = container.NewBorder(container.NewVBox(l.header, l.note), nil, nil, nil, l.list)
 	l.flush() // says that nobody is listed: not in a chat yet
 	return l
@@ -92,6 +101,12 @@ func (l *userList) rowText(i int) string {
 		text += " (away)"
 	case u.Status != "" && u.Status != wire.Active:
 		text += " (" + string(u.Status) + ")"
+	}
+	switch u.Role {
+	case wire.RoleHost:
+		text += " (host)"
+	case wire.RoleMod:
+		text += " (moderator)"
 	}
 	if wire.FoldNick(u.Nick) == l.self {
 		text += " — you"
@@ -214,4 +229,20 @@ func (l *userList) flush() {
 		l.note.Hide()
 	}
 	l.list.Refresh()
+}
+
+// role sets someone's role as shown.
+func (l *userList) role(nick string, r wire.Role) {
+	if u, ok := l.byFold[wire.FoldNick(nick)]; ok {
+		u.Role = r
+		l.byFold[wire.FoldNick(nick)] = u
+		l.dirty = true
+	}
+}
+
+// rowBottom is where, relative to the list, row id ends: where its menu
+// opens.
+func (l *userList) rowBottom(id widget.ListItemID) fyne.Position {
+	row := l.list.CreateItem().MinSize().Height + theme.Padding()
+	return fyne.NewPos(theme.Padding()*4, float32(id+1)*row-l.list.GetScrollOffset())
 }

@@ -123,6 +123,10 @@ type Config struct {
 	// with a proof (password.go). Empty, joining such a chat fails with
 	// ErrPasswordNeeded.
 	Password string
+	// HostKey, when set, is presented after every welcome (a claim
+	// frame), making this client the host: the window sets it when it
+	// hosts the chat. See moderation.go.
+	HostKey string
 
 	// stableAfter is stableAfter but in tests, which cannot wait for it
 	// (export_test.go).
@@ -227,7 +231,8 @@ type Client struct {
 	sec     *security
 	keys    keyCache // the room password's key (password.go); its own lock
 	closed  bool
-	stopped error // why the client gave up reconnecting, if it did
+	stopped error     // why the client gave up reconnecting, if it did
+	role    wire.Role // this user's role: from the welcome and role events
 }
 
 // Dial connects to cfg.Addr and joins as cfg.Nick. It returns once the

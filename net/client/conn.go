@@ -80,7 +80,7 @@ func (c *Client) run(cn *conn, pre []Event) {
 			attempt = 0
 		}
 		for {
-			if errors.Is(err, ErrEnded) || errors.Is(err, ErrReplaced) {
+			if errors.Is(err, ErrEnded) || errors.Is(err, ErrReplaced) || errors.Is(err, ErrKicked) || errors.Is(err, ErrBanned) {
 				c.giveUp(err, bye)
 				return
 			}

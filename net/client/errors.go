@@ -104,7 +104,7 @@ func (e *ServerError) Is(target error) bool {
 	case wire.CodeEmpty:
 		return target == wire.ErrTextEmpty
 	}
-	return false
+	return socialIs(e.Frame.Code, target)
 }
 
 // byeError reports a Bye frame as an error.
@@ -115,6 +115,10 @@ func byeError(b wire.Bye) error {
 		base = ErrEnded
 	case wire.ByeReplaced:
 		base = ErrReplaced
+	case wire.ByeKicked:
+		base = ErrKicked
+	case wire.ByeBanned:
+		base = ErrBanned
 	}
 	if b.Text == "" {
 		return fmt.Errorf("%w (%s)", base, b.Reason)

@@ -145,6 +145,7 @@ func (c *Client) applyWelcome(cn *conn, w wire.Welcome, wanted string) []Event {
 	if c.status != "" && c.status != wire.Active {
 		cn.ctrl <- wire.Status{Status: c.status}
 	}
+	c.welcomeRoleLocked(cn, w)
 
 	evs := make([]Event, 1, 1+len(w.History))
 	for _, m := range w.History {

@@ -74,6 +74,8 @@ func (c *Client) handleRich(data []byte) *wire.Bye {
 		c.emit(Page{f})
 	case wire.Results:
 		c.emit(Results{f})
+	case wire.Private, wire.Topic, wire.RoleChange, wire.Moderation:
+		c.handleSocial(f)
 	case wire.Bye:
 		c.log.Info("server said goodbye", "reason", f.Reason, "text", f.Text)
 		return &f
@@ -98,7 +100,12 @@ func (c *Client) onError(e wire.Error) {
 		c.mu.Lock()
 		i := slices.IndexFunc(c.outbox, func(it *item) bool { return it.cid == e.CID })
 		if i < 0 {
+			private := c.privateRefusalLocked(e.CID)
 			c.mu.Unlock()
+			if private {
+				c.emit(Failed{CID: e.CID, Err: &ServerError{Frame: e}})
+				return
+			}
 			c.log.Debug("error for a message not pending", "cid", e.CID, "code", e.Code)
 			return
 		}

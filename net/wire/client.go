@@ -29,6 +29,12 @@ type clientEnvelope struct {
 	Q       string   `json:"q"`
 	Before  uint64   `json:"before"`
 	Limit   int      `json:"limit"`
+	To      string   `json:"to"`
+	Reason  string   `json:"reason"`
+	Key     string   `json:"key"`
+	Action  Action   `json:"action"`
+	Addr    string   `json:"addr"`
+	Secs    int64    `json:"secs"`
 }
 
 // DecodeClient parses one frame a client sent, as a server does: only the
@@ -51,7 +57,12 @@ func DecodeClient(data []byte) (Frame, error) {
 	case TypeStatus:
 		// A client sets only its own status: what a server adds is not read.
 		return Status{Status: e.Status}, nil
-	case TypeWelcome, TypeMsg, TypeJoin, TypeLeave, TypeRename, TypeError, TypeNotice, TypeBye, TypePage, TypeResults:
+	case TypePrivate:
+		return Private{To: e.To, Text: e.Text, CID: e.CID}, nil
+	case TypeTopic:
+		return Topic{Text: e.Text}, nil
+	case TypeWelcome, TypeMsg, TypeJoin, TypeLeave, TypeRename, TypeError, TypeNotice, TypeBye, TypePage, TypeResults,
+		TypeModeration, TypeRole:
 		return nil, fmt.Errorf("%w: a client may not send %s frames", ErrServerFrame, *e.Type)
 	}
 	if f, ok, err := decodeAuth(*e.Type, data, true); ok {
@@ -76,6 +87,10 @@ func (e *clientEnvelope) clientFrame() (f Frame, ok bool) {
 		return History{Ref: e.Ref, Before: e.Before, Limit: e.Limit}, true
 	case TypeSearch:
 		return Search{Ref: e.Ref, Q: e.Q, Before: e.Before, Limit: e.Limit}, true
+	case TypeClaim:
+		return Claim{Key: e.Key}, true
+	case TypeMod:
+		return Mod{Ref: e.Ref, Action: e.Action, Nick: e.Nick, Addr: e.Addr, Secs: e.Secs, Reason: e.Reason}, true
 	}
 	return nil, false
 }

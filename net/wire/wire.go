@@ -93,6 +93,8 @@ type User struct {
 	// Plain is true for a plain-text client (a browser console, websocat):
 	// it cannot set a status and sees messages as "nick: text" lines.
 	Plain bool `json:"plain,omitempty"`
+	// Role is the user's role (RoleHost, RoleMod), empty for a member.
+	Role Role `json:"role,omitempty"`
 }
 
 // Hello is the first frame a rich client sends. A server answers with a
@@ -179,6 +181,8 @@ type Welcome struct {
 	// handles (CapHistory, CapSearch, …); a client ignores names it does
 	// not know.
 	Caps []string `json:"caps,omitempty"`
+	// Topic is the room's topic, if one is set (moderation.go).
+	Topic string `json:"topic,omitempty"`
 }
 
 // Msg is a chat message as broadcast by the server.
@@ -202,6 +206,7 @@ type Join struct {
 	Nick   string   `json:"nick"`
 	Status Presence `json:"status,omitempty"`
 	Plain  bool     `json:"plain,omitempty"`
+	Role   Role     `json:"role,omitempty"`
 }
 
 // Leave announces a user who left the room, with why.
@@ -244,6 +249,8 @@ type Notice struct {
 type Bye struct {
 	Reason ByeReason `json:"reason"`
 	Text   string    `json:"text,omitempty"`
+	// Until, for ByeBanned, is when the ban ends, in Unix milliseconds.
+	Until int64 `json:"until,omitempty"`
 }
 
 // ByeReason is the machine-readable reason of a Bye.
@@ -373,13 +380,15 @@ type envelope struct {
 	Time    int64    `json:"ts"`
 	From    string   `json:"from"`
 	Plain   bool     `json:"plain"`
-	Reason  string   `json:"reason"`
-	To      string   `json:"to"`
 	Code    Code     `json:"code"`
 	RetryMS int64    `json:"retry_ms"`
 	Caps    []string `json:"caps"`
 	Msgs    []Msg    `json:"msgs"`
 	More    bool     `json:"more"`
+	Role    Role     `json:"role"`
+	By      string   `json:"by"`
+	Until   int64    `json:"until"`
+	Topic   string   `json:"topic"`
 }
 
 // Decode parses one frame. Members a frame's type does not use are
@@ -402,11 +411,11 @@ func Decode(data []byte) (Frame, error) {
 	case TypeWelcome:
 		return Welcome{V: e.V, Nick: e.Nick, Session: e.Session, Epoch: e.Epoch, Room: e.Room,
 			Server: e.Server, Users: e.Users, History: e.History, LastID: e.LastID,
-			Resumed: e.Resumed, Gap: e.Gap, Limits: e.Limits, Caps: e.Caps}, nil
+			Resumed: e.Resumed, Gap: e.Gap, Limits: e.Limits, Caps: e.Caps, Topic: e.Topic}, nil
 	case TypeMsg:
 		return Msg{ID: e.ID, Time: e.Time, From: e.From, Text: e.Text, CID: e.CID}, nil
 	case TypeJoin:
-		return Join{Time: e.Time, Nick: e.Nick, Status: e.Status, Plain: e.Plain}, nil
+		return Join{Time: e.Time, Nick: e.Nick, Status: e.Status, Plain: e.Plain, Role: e.Role}, nil
 	case TypeLeave:
 		return Leave{Time: e.Time, Nick: e.Nick, Reason: e.Reason}, nil
 	case TypeRename:
@@ -416,7 +425,7 @@ func Decode(data []byte) (Frame, error) {
 	case TypeNotice:
 		return Notice{Text: e.Text}, nil
 	case TypeBye:
-		return Bye{Reason: ByeReason(e.Reason), Text: e.Text}, nil
+		return Bye{Reason: ByeReason(e.Reason), Text: e.Text, Until: e.Until}, nil
 	case TypePage:
 		return Page{Ref: e.Ref, Msgs: e.Msgs, More: e.More}, nil
 	case TypeResults:
@@ -424,6 +433,9 @@ func Decode(data []byte) (Frame, error) {
 	}
 	if f, ok, err := decodeAuth(*e.Type, data, false); ok {
 		return f, err
+	}
+	if f, ok := e.moderationFrame(); ok {
+		return f, nil
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownType, truncate(string(*e.Type), 32))
 }

@@ -3,8 +3,6 @@ package wire_test
 import (
 	"errors"
 	"flag"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -61,19 +59,7 @@ func TestEncodeGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", tc.name+".json")
-			if *update {
-				if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if string(got) != strings.TrimSuffix(string(want), "\n") {
-				t.Errorf("Encode(%s)\n got %s\nwant %s", tc.name, got, want)
-			}
+			checkGolden(t, tc.name, got)
 			if !strings.HasPrefix(string(got), `{"type":"`+string(tc.frame.FrameType())+`"`) {
 				t.Errorf("type member is not first: %s", got)
 			}
