@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"parley/net/wire"
 )
 
 // BenchmarkAppend measures one group commit of 64 messages of 64 bytes,
@@ -22,16 +20,12 @@ func BenchmarkAppend(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer d.Close()
-			text := strings.Repeat("word ", 13)[:64]
 			batch := make([]Entry, 64)
 			id := uint64(0)
 			start := cpuTime()
 			b.ReportAllocs()
 			for b.Loop() {
-				for i := range batch {
-					id++
-					batch[i] = Entry{Msg: wire.Msg{ID: id, Time: 1764090000000, From: "sender", Text: text, CID: fmt.Sprint("c", id)}, Session: "0123456789abcdef0123456789abcdef"}
-				}
+				id = fillBatch(batch, id)
 				if err := d.Append(context.Background(), batch); err != nil {
 					b.Fatal(err)
 				}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math/bits"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -78,13 +79,12 @@ type DB struct {
 	opt      Options
 	log      *slog.Logger
 
-	lock    *os.File   // the data folder's lock, held while open read-write
-	wmu     sync.Mutex // serialises write transactions
-	wconn   *sql.Conn  // Write's own connection, held open; nil when read-only
-	insert  *sql.Stmt  // one row, prepared on wconn; nil when read-only
-	insertN *sql.Stmt  // insertRows rows at once, on wconn; nil when read-only
-	begin   *sql.Stmt  // BEGIN IMMEDIATE, on wconn: prepared once, not per commit
-	commit  *sql.Stmt  // COMMIT, on wconn
+	lock    *os.File               // the data folder's lock, held while open read-write
+	wmu     sync.Mutex             // serialises write transactions
+	wconn   *sql.Conn              // Write's own connection, held open; nil when read-only
+	inserts [insertSizes]*sql.Stmt // inserts[k] adds 1<<k rows, prepared on wconn; nil when read-only
+	begin   *sql.Stmt              // BEGIN IMMEDIATE, on wconn: prepared once, not per commit
+	commit  *sql.Stmt              // COMMIT, on wconn
 
 	smu     sync.Mutex // guards wal and syncErr; held across Sync's fdatasync
 	wal     *os.File   // the write-ahead log, opened by the first Sync
@@ -324,13 +324,12 @@ func (d *DB) prepare() error {
 		return fmt.Errorf("store: %w", classify(err))
 	}
 	const head = "INSERT INTO messages(id, ts, nick, text, cid, sess) VALUES "
-	row := "(?, ?, ?, ?, ?, ?)"
-	if d.insert, err = d.wconn.PrepareContext(ctx, head+row); err != nil {
-		return fmt.Errorf("store: %w", classify(err))
-	}
-	rows := strings.Repeat(row+", ", insertRows-1) + row
-	if d.insertN, err = d.wconn.PrepareContext(ctx, head+rows); err != nil {
-		return fmt.Errorf("store: %w", classify(err))
+	const row = "(?, ?, ?, ?, ?, ?)"
+	for k := range d.inserts {
+		rows := strings.Repeat(row+", ", 1<<k-1) + row
+		if d.inserts[k], err = d.wconn.PrepareContext(ctx, head+rows); err != nil {
+			return fmt.Errorf("store: %w", classify(err))
+		}
 	}
 	if d.begin, err = d.wconn.PrepareContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return fmt.Errorf("store: %w", classify(err))
@@ -342,9 +341,15 @@ func (d *DB) prepare() error {
 }
 
 // insertRows is how many messages one INSERT statement of a group
-// carries: one statement for many rows costs SQLite and database/sql far
-// less than a statement each.
-const insertRows = 32
+// carries at most: one statement for many rows costs SQLite and
+// database/sql far less than a statement each. Smaller statements of
+// 16, 8, 4, 2 and 1 rows carry the rest, so that a group of any size
+// takes at most insertSizes-1 statements beyond its full ones (a group
+// of 31 took 31 statements when the rest went one row at a time).
+const (
+	insertSizes = 6
+	insertRows  = 1 << (insertSizes - 1)
+)
 
 // ReadOnly reports whether the database was opened read-only.
 func (d *DB) ReadOnly() bool { return d.readOnly }
@@ -519,15 +524,14 @@ const (
 	rowOverhead = 24 // the row's header, id and time
 )
 
-// insertAll inserts the batch insertRows at a time; the caller holds wmu
-// in a transaction on wconn.
+// insertAll inserts the batch insertRows at a time, then the rest in the
+// largest statements that fit; the caller holds wmu in a transaction on
+// wconn.
 func (d *DB) insertAll(ctx context.Context, batch []Entry) error {
 	args := make([]any, 0, 6*insertRows)
 	for rest := batch; len(rest) > 0; {
-		n, ins := insertRows, d.insertN
-		if len(rest) < insertRows {
-			n, ins = 1, d.insert
-		}
+		k := min(bits.Len(uint(len(rest)))-1, insertSizes-1)
+		n, ins := 1<<k, d.inserts[k]
 		args = args[:0]
 		for _, e := range rest[:n] {
 			m := e.Msg
@@ -662,7 +666,7 @@ func (d *DB) Close() error {
 		if err := d.index(context.Background()); err != nil {
 			d.log.Error("updating the search index failed", "err", err)
 		}
-		for _, st := range []*sql.Stmt{d.insert, d.insertN, d.begin, d.commit} {
+		for _, st := range append(d.inserts[:], d.begin, d.commit) {
 			if st != nil {
 				st.Close()
 			}
