@@ -66,6 +66,8 @@ vet:
 	@echo "== go vet"
 	$(GO) vet ./...
 	$(GO) vet -tags nogui .
+	@echo "== every defences.py row still finds the code it removes"
+	python3 scripts/defences.py --check
 
 unit:
 	@echo "== go test -race"

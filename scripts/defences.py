@@ -26,6 +26,7 @@ code moved on and the list below must follow it. A row without its EXPECT
 
     scripts/defences.py            every defence
     scripts/defences.py origin     only those whose case contains "origin"
+    scripts/defences.py --check    only check each row's code is still there, once (make test)
 
 gorilla/websocket's frame checks live in the module cache; the copy gets a
 writable copy of the module and a replace directive for that case.
@@ -142,7 +143,7 @@ DEFENCES = [
      "the client resending what a lost connection never confirmed",
      r'saw "alice \d+" 0 times'),
     ("server killed: reconnect", "TestFaultServerKilled", "./server", "net/client/conn.go",
-     "if errors.Is(err, ErrEnded) || errors.Is(err, ErrReplaced) {", "if true {",
+     "if errors.Is(err, ErrEnded) || errors.Is(err, ErrReplaced) || errors.Is(err, ErrKicked) || errors.Is(err, ErrBanned) {", "if true {",
      "the client's reconnect",
      r'no reconnect to the new server|: Send \d+: '),
     ("server killed: exactly once", "TestFaultServerKilled", "./server", "net/client/recent.go",
@@ -155,7 +156,7 @@ DEFENCES = [
      "the bye reason the host gave (always shutdown)",
      r'Disconnected = .*want ErrEnded, bye ended, no retry'),
     ("host ended: no spin", "TestFaultHostEnded", "./server", "net/client/conn.go",
-     "if errors.Is(err, ErrEnded) || errors.Is(err, ErrReplaced) {", "if errors.Is(err, ErrReplaced) {",
+     "if errors.Is(err, ErrEnded) || errors.Is(err, ErrReplaced) || errors.Is(err, ErrKicked) || errors.Is(err, ErrBanned) {", "if errors.Is(err, ErrReplaced) || errors.Is(err, ErrKicked) || errors.Is(err, ErrBanned) {",
      "the client's stop on bye ended",
      r'Disconnected = .*want ErrEnded, bye ended, no retry|dialed \d+ times; after the end it must not dial again'),
     ("client vanishes", "TestFaultClientVanishes", "./server", "server/read.go",
@@ -267,7 +268,7 @@ DEFENCES = [
      "if n == l.announced || now.Sub(l.last) < l.interval {", "if n == l.announced {",
      "the interval between TXT updates of the people count",
      r"(first update at|updates \d+ and \d+ only) .* want at least"),
-    ("history: stored before broadcast", "TestGroupCommit", "./server", "server/history.go",
+    ("history: stored before broadcast", "TestGroupCommit", "./server", "server/commit.go",
      "\tvar err error\n\tif pl, ok := s.store.(pipeline); ok {",
      "\ts.mu.Lock()\n\tfor _, e := range group {\n\t\ts.publishLocked(e.entry.Msg)\n\t}\n\ts.mu.Unlock()\n"
      "\tgroup = nil // published before it is stored: nothing left to publish after\n"
@@ -357,11 +358,11 @@ DEFENCES = [
      r"the man in the middle relayed the password's proof and got in"),
     # hist (issue 13, the durable path's speed): the sync taken out of the
     # commit and pipelined.
-    ("history: synced before broadcast", "TestSyncBeforeBroadcast", "./server", "server/history.go",
+    ("history: synced before broadcast", "TestSyncBeforeBroadcast", "./server", "server/commit.go",
      "\t\t\terr = pl.Sync(context.Background())", "\t\t\terr = nil // not synced",
      "the sync of the log before a written group is broadcast",
      r"broadcast before a sync of it began|broadcast before its sync returned"),
-    ("history: a failed sync refuses posts", "TestSyncFailure", "./server", "server/history.go",
+    ("history: a failed sync refuses posts", "TestSyncFailure", "./server", "server/commit.go",
      "\tif syncErr != nil {\n\t\t// The store refuses", "\tif false {\n\t\t// The store refuses",
      "the refusal of posts after a failed sync",
      r"store written 3 times, want 2"),
@@ -505,8 +506,37 @@ def check_rows():
     return bad
 
 
+def check_code():
+    """Every row's code to change is in its file exactly once, so that no
+    row goes stale unnoticed when the code around a defence moves."""
+    bad = []
+    gorilla = None
+    for i, row in enumerate(DEFENCES):
+        path, old = row[3], row[4]
+        full = os.path.join(ROOT, path)
+        if path.startswith("gorilla/"):
+            if gorilla is None:
+                gorilla = subprocess.run(["go", "list", "-m", "-f", "{{.Dir}}", "github.com/gorilla/websocket"],
+                                         cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+            full = os.path.join(gorilla, path[len("gorilla/"):])
+        try:
+            with open(full) as f:
+                n = f.read().count(old)
+        except OSError as e:
+            bad.append(f"row {i + 1} ({row[0]}): {e}")
+            continue
+        if n != 1:
+            bad.append(f"row {i + 1} ({row[0]}): the code to change is in {path} {n} times, want once")
+    return bad
+
+
 def main():
     bad = check_rows()
+    if not bad and sys.argv[1:] == ["--check"]:
+        bad = check_code()
+        if not bad:
+            print(f"defences.py: {len(DEFENCES)} rows, each one's code found once")
+            return 0
     if bad:
         for b in bad:
             print("defences.py: " + b, file=sys.stderr)
