@@ -199,12 +199,8 @@ func TestSearchShowsContext(t *testing.T) {
 // A server that keeps no searchable history gets a clear message rather
 // than a search box.
 func TestSearchNeedsServer(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
 	addr := plainServer(t)
-	u, p := newUI(t, ui.Options{})
-	u.Dial(addr, "hank")
-	waitFor(t, "joining the plain server", u.Connected, p)
+	u, _ := joinedUI(t, addr, "hank")
 	u.ShowSearch()
 	if u.Searching() {
 		t.Fatal("a search dialog opened for a plain server")

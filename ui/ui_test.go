@@ -323,11 +323,7 @@ func TestConnectDialogValidates(t *testing.T) {
 // TestHostAndJoin is the main path: one window hosts, a second joins, and
 // they talk by typing.
 func TestHostAndJoin(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
-	host, hp := newUI(t, ui.Options{})
-	host.StartHosting(0, false, "Lounge", "alice")
-	waitFor(t, "the host to join its own chat", host.Connected, hp)
+	host, hp := hostingUI(t, false, "Lounge", "alice")
 	if !strings.Contains(host.HostSummary(), "Lounge") {
 		t.Errorf("hosting bar = %q", host.HostSummary())
 	}
@@ -403,12 +399,8 @@ func TestHostAndJoin(t *testing.T) {
 }
 
 func TestSendRefusals(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
 	_, addr := startServer(t, 0)
-	u, p := newUI(t, ui.Options{})
-	u.Dial(addr, "carol")
-	waitFor(t, "joining", u.Connected, p)
+	u, p := joinedUI(t, addr, "carol")
 	before := len(u.Lines())
 
 	typeAndSend(u, "   \n  ")
@@ -684,12 +676,8 @@ func plainServer(t *testing.T) string {
 }
 
 func TestPlainServer(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
 	addr := plainServer(t)
-	u, p := newUI(t, ui.Options{})
-	u.Dial(addr, "hank")
-	waitFor(t, "joining the plain server", u.Connected, p)
+	u, p := joinedUI(t, addr, "hank")
 	if !u.Plain() || u.Count("plain-text chat server") != 1 || u.Count("Server: "+wire.Greeting) != 1 {
 		t.Fatalf("plain mode not explained:\n%s", strings.Join(u.Lines(), "\n"))
 	}
@@ -770,11 +758,7 @@ func TestHostPortInUse(t *testing.T) {
 }
 
 func TestHostOnNetworkAddresses(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
-	u, p := newUI(t, ui.Options{})
-	u.StartHosting(0, true, "Room", "lea")
-	waitFor(t, "hosting", u.Connected, p)
+	u, _ := hostingUI(t, true, "Room", "lea")
 	for _, addr := range u.HostAddrs() {
 		if _, err := client.ParseAddr(addr); err != nil {
 			t.Errorf("shared address %q does not parse: %v", addr, err)
@@ -1047,12 +1031,8 @@ func TestHostDialogKeyboard(t *testing.T) {
 // menu item follows them; /nick renames the user in the list and the
 // log, on both sides.
 func TestAwayAndNick(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
 	_, addr := startServer(t, 0)
-	u, p := newUI(t, ui.Options{})
-	u.Dial(addr, "quinn")
-	waitFor(t, "joining", u.Connected, p)
+	u, p := joinedUI(t, addr, "quinn")
 	other, op := newUI(t, ui.Options{})
 	other.Dial(addr, "ruth")
 	waitFor(t, "both in", func() bool { return len(u.Users()) == 2 && len(other.Users()) == 2 }, p, op)
@@ -1221,12 +1201,8 @@ func TestDialogKeys(t *testing.T) {
 // TestPendingFailOnLeave: messages typed while the server is down wait as
 // pending; leaving the chat then marks them as not sent, and says so.
 func TestPendingFailOnLeave(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
 	srv, addr := startServer(t, 0)
-	u, p := newUI(t, ui.Options{})
-	u.Dial(addr, "tess")
-	waitFor(t, "joining", u.Connected, p)
+	u, p := joinedUI(t, addr, "tess")
 	srv.Stop(t, wire.ByeShutdown)
 	waitFor(t, "the drop", func() bool { return !u.Connected() }, p)
 	typeAndSend(u, "one")
@@ -1247,12 +1223,8 @@ func TestPendingFailOnLeave(t *testing.T) {
 // current chat, and joining the same chat as the same person again does
 // nothing but say so.
 func TestConnectWhileInChat(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
 	_, addr := startServer(t, 0)
-	u, p := newUI(t, ui.Options{})
-	u.Dial(addr, "uma")
-	waitFor(t, "joining", u.Connected, p)
+	u, p := joinedUI(t, addr, "uma")
 	u.ShowConnect()
 	server, nick, d := u.ConnectForm()
 	if d == nil {

@@ -1,0 +1,33 @@
+package ui_test
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"parley/ui"
+)
+
+// joinedUI opens a window on an app that remembers a server (so no
+// connect dialog opens), dials addr as nick and waits until it has
+// joined: the opening most window tests share.
+func joinedUI(t *testing.T, addr, nick string) (*ui.UI, *ui.Pump) {
+	t.Helper()
+	remembered(test.NewTempApp(t))
+	u, p := newUI(t, ui.Options{})
+	u.Dial(addr, nick)
+	waitFor(t, "joining "+addr+" as "+nick, u.Connected, p)
+	return u, p
+}
+
+// hostingUI opens a window on an app that remembers a server and hosts
+// room in it as nick (public: on every address, not only loopback),
+// waiting until the host has joined its own chat.
+func hostingUI(t *testing.T, public bool, room, nick string) (*ui.UI, *ui.Pump) {
+	t.Helper()
+	remembered(test.NewTempApp(t))
+	u, p := newUI(t, ui.Options{})
+	u.StartHosting(0, public, room, nick)
+	waitFor(t, "hosting "+room+" as "+nick, u.Connected, p)
+	return u, p
+}
