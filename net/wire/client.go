@@ -1,9 +1,7 @@
 package wire
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 )
 
 // ErrServerFrame: a well-formed frame of a type only a server sends
@@ -44,11 +42,8 @@ type clientEnvelope struct {
 // only a server sends, ErrServerFrame.
 func DecodeClient(data []byte) (Frame, error) {
 	var e clientEnvelope
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if e.Type == nil {
-		return nil, fmt.Errorf("%w: no type member", ErrMalformed)
+	if err := unmarshal(data, &e, &e.Type); err != nil {
+		return nil, err
 	}
 	if f, ok := e.clientFrame(); ok {
 		return f, nil
@@ -63,12 +58,12 @@ func DecodeClient(data []byte) (Frame, error) {
 		return Topic{Text: e.Text}, nil
 	case TypeWelcome, TypeMsg, TypeJoin, TypeLeave, TypeRename, TypeError, TypeNotice, TypeBye, TypePage, TypeResults,
 		TypeModeration, TypeRole:
-		return nil, fmt.Errorf("%w: a client may not send %s frames", ErrServerFrame, *e.Type)
+		return nil, serverOnly(*e.Type)
 	}
 	if f, ok, err := decodeAuth(*e.Type, data, true); ok {
 		return f, err
 	}
-	return nil, fmt.Errorf("%w: %q", ErrUnknownType, truncate(string(*e.Type), 32))
+	return nil, unknownType(*e.Type)
 }
 
 // clientFrame returns the frame of a type only clients send, from the
