@@ -395,12 +395,9 @@ type envelope struct {
 // ignored, so that a newer peer may add members. The error wraps
 // ErrMalformed or ErrUnknownType.
 func Decode(data []byte) (Frame, error) {
-	var e envelope
-	if err := unmarshal(data, &e, &e.Type); err != nil {
-		return nil, err
-	}
-	if f, ok := e.clientFrame(); ok {
-		return f, nil
+	e, f, err := parse[envelope](data)
+	if f != nil || err != nil {
+		return f, err
 	}
 	switch *e.Type {
 	case TypeStatus:
