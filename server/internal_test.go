@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"parley/internal/chattest"
 	"parley/net/wire"
 )
 
@@ -106,7 +107,8 @@ func release(s *Server) {
 func serverFrames(tb testing.TB, b []byte) (ops []byte, payloads [][]byte) {
 	tb.Helper()
 	for len(b) > 0 {
-		if len(b) < 2 {
+		n, h, ok := chattest.FrameLen(b)
+		if !ok {
 			tb.Fatalf("truncated frame header %x", b)
 		}
 		if b[0]&0xf0 != finBit || b[1]&0x80 != 0 {
@@ -114,13 +116,6 @@ func serverFrames(tb testing.TB, b []byte) (ops []byte, payloads [][]byte) {
 		}
 		if len(ops) > 0 && ops[len(ops)-1] == opClose {
 			tb.Fatalf("a frame (op %d) after the close frame", b[0]&0xf)
-		}
-		n, h := int(b[1]&0x7f), 2
-		switch n {
-		case 126:
-			n, h = int(binary.BigEndian.Uint16(b[2:])), 4
-		case 127:
-			n, h = int(binary.BigEndian.Uint64(b[2:])), 10
 		}
 		if len(b) < h+n {
 			tb.Fatalf("truncated frame: %d of %d bytes", len(b)-h, n)
