@@ -21,10 +21,7 @@ func tcpPeer(t *testing.T, s *Server) (*peer, net.Conn) {
 	cli.(*net.TCPConn).SetReadBuffer(64 << 10)
 	srvEnd.(*net.TCPConn).SetWriteBuffer(64 << 10)
 	p := &peer{s: s, raw: srvEnd, sock: newSocket(srvEnd)}
-	s.mu.Lock()
-	s.pending++
-	s.mu.Unlock()
-	s.register(p)
+	admit(s, p)
 	return p, cli
 }
 

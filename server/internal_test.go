@@ -55,10 +55,7 @@ func (c *memConn) SetWriteDeadline(time.Time) error { return nil }
 func memPeer(s *Server, rich, record bool) (*peer, *memConn) {
 	c := &memConn{record: record}
 	p := &peer{s: s, raw: c, rich: rich}
-	s.mu.Lock()
-	s.pending++
-	s.mu.Unlock()
-	s.register(p)
+	admit(s, p)
 	return p, c
 }
 
@@ -187,12 +184,8 @@ func FuzzHandle(f *testing.F) {
 		{"bad \xc3\x28 utf-8"},
 	}
 	for _, s := range seeds {
-		var in [][]byte
-		for _, fr := range s {
-			in = append(in, []byte(fr))
-		}
-		f.Add(true, bytes.Join(in, sep))
-		f.Add(false, bytes.Join(in, sep))
+		f.Add(true, joinFrames(s, sep))
+		f.Add(false, joinFrames(s, sep))
 	}
 	f.Fuzz(func(t *testing.T, rich bool, input []byte) {
 		s := New(Config{Rate: -1, MaxText: 64, Backlog: 4, QueueFrames: 256, QueueBytes: 1 << 20})
@@ -218,12 +211,8 @@ func FuzzHandle(f *testing.F) {
 		if books != "" {
 			t.Fatal(books)
 		}
-		obsOut.mu.Lock()
-		checkOutput(t, true, obsOut.out.Bytes())
-		obsOut.mu.Unlock()
-		out.mu.Lock()
-		checkOutput(t, rich, out.out.Bytes())
-		out.mu.Unlock()
+		obsOut.checkSent(t, true)
+		out.checkSent(t, rich)
 	})
 }
 

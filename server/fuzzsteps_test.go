@@ -1,0 +1,33 @@
+package server
+
+import (
+	"bytes"
+	"testing"
+)
+
+// admit registers p as ServeHTTP does after an upgrade: counted as
+// pending first, as accept counts it, then registered.
+func admit(s *Server, p *peer) {
+	s.mu.Lock()
+	s.pending++
+	s.mu.Unlock()
+	s.register(p)
+}
+
+// joinFrames joins a fuzz seed's frames into one input, split on sep
+// again by the fuzz function.
+func joinFrames(frames []string, sep []byte) []byte {
+	in := make([][]byte, len(frames))
+	for i, fr := range frames {
+		in[i] = []byte(fr)
+	}
+	return bytes.Join(in, sep)
+}
+
+// checkSent checks everything c was sent (checkOutput), under c's lock.
+func (c *memConn) checkSent(tb testing.TB, rich bool) {
+	tb.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	checkOutput(tb, rich, c.out.Bytes())
+}
