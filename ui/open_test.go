@@ -3,6 +3,7 @@ package ui_test
 import (
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"parley/ui"
@@ -30,4 +31,16 @@ func hostingUI(t *testing.T, public bool, room, nick string) (*ui.UI, *ui.Pump) 
 	u.StartHosting(0, public, room, nick)
 	waitFor(t, "hosting "+room+" as "+nick, u.Connected, p)
 	return u, p
+}
+
+// focusedCompose returns a compose box alone in a 400×200 window, focused,
+// for tests of its keys.
+func focusedCompose(t *testing.T) *ui.ComposeEntry {
+	t.Helper()
+	test.NewTempApp(t)
+	e := ui.NewComposeEntry()
+	w := test.NewTempWindow(t, e)
+	w.Resize(fyne.NewSize(400, 200))
+	w.Canvas().Focus(e)
+	return e
 }

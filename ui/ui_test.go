@@ -129,11 +129,7 @@ func findButton(o fyne.CanvasObject, text string) *widget.Button {
 }
 
 func TestComposeKeys(t *testing.T) {
-	test.NewTempApp(t)
-	e := ui.NewComposeEntry()
-	w := test.NewTempWindow(t, e)
-	w.Resize(fyne.NewSize(400, 200))
-	w.Canvas().Focus(e)
+	e := focusedCompose(t)
 	var sent []string
 	e.OnSend = func(s string) {
 		sent = append(sent, s)
@@ -210,11 +206,7 @@ func TestComposeKeys(t *testing.T) {
 // it never inserts a tab character, and leaves an empty box to the focus
 // chain.
 func TestComposeCompletesNicks(t *testing.T) {
-	test.NewTempApp(t)
-	e := ui.NewComposeEntry()
-	w := test.NewTempWindow(t, e)
-	w.Resize(fyne.NewSize(400, 200))
-	w.Canvas().Focus(e)
+	e := focusedCompose(t)
 	nicks := []string{"Helen", "henry", "Robert"}
 	e.Complete = func(prefix string) []string {
 		var out []string
