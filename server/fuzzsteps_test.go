@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"testing"
+
+	"github.com/gorilla/websocket"
 )
 
 // admit registers p as ServeHTTP does after an upgrade: counted as
@@ -30,4 +32,23 @@ func (c *memConn) checkSent(tb testing.TB, rich bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	checkOutput(tb, rich, c.out.Bytes())
+}
+
+// feedFrames splits a fuzz input on sep and hands p's server the first
+// max frames, as p's reader would: binary when a frame starts with 0x02,
+// text otherwise. after, when set, runs after each frame.
+func feedFrames(s *Server, p *peer, input, sep []byte, max int, after func()) {
+	for i, frame := range bytes.Split(input, sep) {
+		if i >= max {
+			break
+		}
+		typ := websocket.TextMessage
+		if len(frame) > 0 && frame[0] == 0x02 {
+			typ = websocket.BinaryMessage
+		}
+		s.handle(p, typ, frame)
+		if after != nil {
+			after()
+		}
+	}
 }

@@ -193,16 +193,7 @@ func FuzzHandle(f *testing.F) {
 		obs, obsOut := memPeer(s, true, true)
 		s.handle(obs, websocket.TextMessage, []byte(`{"type":"hello","v":1,"nick":"obs"}`))
 		p, out := memPeer(s, rich, true)
-		for i, frame := range bytes.Split(input, sep) {
-			if i >= 64 {
-				break
-			}
-			typ := websocket.TextMessage
-			if len(frame) > 0 && frame[0] == 0x02 {
-				typ = websocket.BinaryMessage
-			}
-			s.handle(p, typ, frame)
-		}
+		feedFrames(s, p, input, sep, 64, nil)
 		drain(t, s)
 
 		s.mu.Lock()

@@ -48,17 +48,9 @@ func FuzzGate(f *testing.F) {
 		s.handle(obs, websocket.TextMessage, []byte(`{"type":"hello","v":1,"nick":"obs"}`))
 		s.handle(obs, websocket.TextMessage, []byte(`{"type":"send","text":"the secret plan"}`))
 		p, out := gatedPeer(s, rich)
-		for i, frame := range bytes.Split(input, sep) {
-			if i >= 32 {
-				break
-			}
-			typ := websocket.TextMessage
-			if len(frame) > 0 && frame[0] == 0x02 {
-				typ = websocket.BinaryMessage
-			}
-			s.handle(p, typ, frame)
+		feedFrames(s, p, input, sep, 32, func() {
 			s.handle(obs, websocket.TextMessage, []byte(`{"type":"send","text":"the secret plan"}`))
-		}
+		})
 		drain(t, s)
 
 		s.mu.Lock()
