@@ -9,12 +9,21 @@ import (
 	"parley/ui"
 )
 
+// rememberedApp returns a test app that remembers a server, so that a
+// window opens without the connect dialog.
+func rememberedApp(t *testing.T) fyne.App {
+	t.Helper()
+	a := test.NewTempApp(t)
+	remembered(a)
+	return a
+}
+
 // joinedUI opens a window on an app that remembers a server (so no
 // connect dialog opens), dials addr as nick and waits until it has
 // joined: the opening most window tests share.
 func joinedUI(t *testing.T, addr, nick string) (*ui.UI, *ui.Pump) {
 	t.Helper()
-	remembered(test.NewTempApp(t))
+	rememberedApp(t)
 	u, p := newUI(t, ui.Options{})
 	u.Dial(addr, nick)
 	waitFor(t, "joining "+addr+" as "+nick, u.Connected, p)
@@ -26,7 +35,7 @@ func joinedUI(t *testing.T, addr, nick string) (*ui.UI, *ui.Pump) {
 // waiting until the host has joined its own chat.
 func hostingUI(t *testing.T, public bool, room, nick string) (*ui.UI, *ui.Pump) {
 	t.Helper()
-	remembered(test.NewTempApp(t))
+	rememberedApp(t)
 	u, p := newUI(t, ui.Options{})
 	u.StartHosting(0, public, room, nick)
 	waitFor(t, "hosting "+room+" as "+nick, u.Connected, p)

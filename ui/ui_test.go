@@ -428,8 +428,7 @@ func TestSendRefusals(t *testing.T) {
 }
 
 func TestConnectFailuresExplained(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	_, addr := startServer(t, 0)
 	taker := dialPeer(t, addr, "dave")
 	_ = taker
@@ -480,8 +479,7 @@ func TestConnectFailuresExplained(t *testing.T) {
 // sends while it is down, and checks that after the restart every message
 // is there exactly once.
 func TestServerRestart(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	srv, addr := startServer(t, 0)
 	_, portStr, _ := net.SplitHostPort(addr)
 	port, _ := strconv.Atoi(portStr)
@@ -544,8 +542,7 @@ func TestServerRestart(t *testing.T) {
 }
 
 func TestUnreadAndNotifications(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	a := rememberedApp(t)
 	_, addr := startServer(t, 0)
 	var mu sync.Mutex
 	var notes []*fyne.Notification
@@ -695,8 +692,7 @@ func TestPlainServer(t *testing.T) {
 }
 
 func TestHostDialogValidates(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	a := rememberedApp(t)
 	a.Preferences().SetString("nick", "")
 	u, p := newUI(t, ui.Options{})
 	port, room, nick, d := u.HostForm()
@@ -733,8 +729,7 @@ func TestHostDialogValidates(t *testing.T) {
 }
 
 func TestHostPortInUse(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -764,8 +759,7 @@ func TestHostOnNetworkAddresses(t *testing.T) {
 }
 
 func TestDisconnect(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	a := rememberedApp(t)
 	_, addr := startServer(t, 0)
 	bob := dialPeer(t, addr, "bob")
 	u, p := newUI(t, ui.Options{})
@@ -912,8 +906,7 @@ func TestConnectDialogKeyboard(t *testing.T) {
 // it asks first, stays in that chat if the port is taken, and leaves it
 // only once its own chat is up.
 func TestHostWhileInChat(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	a := rememberedApp(t)
 	a.Preferences().SetBool("host.lan", false)
 	_, addr := startServer(t, 0)
 	_, taken, _ := net.SplitHostPort(addr)
@@ -980,8 +973,7 @@ func TestHostWhileInChat(t *testing.T) {
 // TestHostDialogKeyboard: the host dialog opens with the port focused,
 // Tab visits each field once in order, and Enter starts the chat.
 func TestHostDialogKeyboard(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	a := rememberedApp(t)
 	a.Preferences().SetBool("host.lan", false)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -1069,8 +1061,7 @@ func TestAwayAndNick(t *testing.T) {
 // TestSidePanelKeepsWidth: the user list keeps its width when the window
 // grows, and gives way in a narrow one.
 func TestSidePanelKeepsWidth(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	u, _ := newUI(t, ui.Options{})
 	w := u.Window()
 	w.Resize(fyne.NewSize(860, 560))
