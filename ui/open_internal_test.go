@@ -9,13 +9,13 @@ import (
 	"fyne.io/fyne/v2/test"
 )
 
-// rememberingApp returns a test app that remembers a server, so that a
-// window opens without the connect dialog.
-func rememberingApp(t *testing.T) fyne.App {
+// rememberingApp returns a test app that remembers the server addr and
+// the nickname nick, so that a window opens without the connect dialog.
+func rememberingApp(t *testing.T, addr, nick string) fyne.App {
 	t.Helper()
 	a := test.NewTempApp(t)
-	a.Preferences().SetString(prefAddr, "x:1")
-	a.Preferences().SetString(prefNick, "me")
+	a.Preferences().SetString(prefAddr, addr)
+	a.Preferences().SetString(prefNick, nick)
 	return a
 }
 
@@ -24,7 +24,7 @@ func rememberingApp(t *testing.T) fyne.App {
 // back directly, so these tests never need it run.
 func clockedUI(t *testing.T) (*UI, *fakeTimers) {
 	t.Helper()
-	u := newUI(rememberingApp(t), Options{}, func(func()) {})
+	u := newUI(rememberingApp(t, "x:1", "me"), Options{}, func(func()) {})
 	t.Cleanup(u.Close)
 	c := &fakeTimers{t: time.Unix(1000, 0)}
 	u.after, u.now = c.after, c.now

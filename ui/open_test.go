@@ -9,13 +9,11 @@ import (
 	"parley/ui"
 )
 
-// rememberedApp returns a test app that remembers a server, so that a
-// window opens without the connect dialog.
+// rememberedApp returns a test app that remembers a server (remembered),
+// so that a window opens without the connect dialog.
 func rememberedApp(t *testing.T) fyne.App {
 	t.Helper()
-	a := test.NewTempApp(t)
-	remembered(a)
-	return a
+	return ui.RememberingApp(t, "127.0.0.1:1", "someone")
 }
 
 // joinedUI opens a window on an app that remembers a server (so no

@@ -31,7 +31,7 @@ func (f *fakeClient) Close() error                  { f.once.Do(func() { close(f
 func TestFloodIsBatched(t *testing.T) {
 	var q doQueue
 	flushes := 0
-	u := newUI(rememberingApp(t), Options{MaxMessages: 100000}, q.do)
+	u := newUI(rememberingApp(t, "x:1", "me"), Options{MaxMessages: 100000}, q.do)
 	fc := &fakeClient{events: make(chan client.Event, 64)}
 	u.joined(fc, "x:1", "me")
 	before := u.msgs.entries.Len()
@@ -73,7 +73,7 @@ func TestFloodIsBatched(t *testing.T) {
 // counting once connected.
 func TestReconnectCountdown(t *testing.T) {
 	var q doQueue
-	u := newUI(rememberingApp(t), Options{}, q.do)
+	u := newUI(rememberingApp(t, "x:1", "me"), Options{}, q.do)
 	defer u.Close()
 	clock := time.Unix(1_000_000, 0)
 	u.now = func() time.Time { return clock } // read on this goroutine only
