@@ -263,7 +263,7 @@ DEFENCES = [
     ("TLS: key change warning", "TestPinWarning", "./ui", "ui/pin.go",
      "if !errors.As(err, &pm) {", "if true || !errors.As(err, &pm) {",
      "the window's warning on a changed key",
-     r"timed out waiting for the warning"),
+     r"timed out (after \S+ )?waiting for the warning"),
     ("announcement flood", "TestLimiterCoalesces", "./net/discovery", "net/discovery/announce.go",
      "if n == l.announced || now.Sub(l.last) < l.interval {", "if n == l.announced {",
      "the interval between TXT updates of the people count",

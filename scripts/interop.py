@@ -15,89 +15,14 @@ in time.
 Usage: /usr/bin/python3 scripts/interop.py ./parley-server
 """
 
-import asyncio
 import json
-import os
-import re
-import selectors
 import signal
-import subprocess
-import sys
 import tempfile
-import time
 
 import websockets
 
-GREETING = "Welcome to chat! Type a message"
-STEP = 10  # seconds any one step may take
-
-passed = 0
-failed = 0
-
-
-def check(what, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"  ok    {what}")
-    else:
-        failed += 1
-        print(f"  FAIL  {what} {detail}")
-
-
-def start_server(binary, extra=(), logs=(rb'listening.* addr=(\S+)',)):
-    """Starts binary -server with extra flags; returns the process and, for
-    each pattern in logs, its first group once all have appeared on stderr."""
-    env = dict(os.environ)
-    env.pop("DISPLAY", None)
-    env.pop("WAYLAND_DISPLAY", None)
-    proc = subprocess.Popen(
-        [binary, "-server", "-addr", "127.0.0.1:0", "-room", "Interop", *extra],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=env)
-    deadline = time.monotonic() + STEP
-    seen = b""
-    fd = proc.stderr.fileno()
-    with selectors.DefaultSelector() as sel:
-        sel.register(fd, selectors.EVENT_READ)
-        while time.monotonic() < deadline:
-            if not sel.select(timeout=deadline - time.monotonic()):
-                break
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                break
-            seen += chunk
-            found = [re.search(p, seen) for p in logs]
-            if all(found):
-                return (proc, *(m.group(1).decode() for m in found))
-    proc.kill()
-    proc.wait()
-    raise SystemExit(f"interop: {binary} did not start; it said: {seen.decode(errors='replace')}")
-
-
-async def recv(ws):
-    return await asyncio.wait_for(ws.recv(), STEP)
-
-
-async def recv_rich(ws, want):
-    """Reads rich frames until one of type want, skipping presence events."""
-    while True:
-        f = json.loads(await recv(ws))
-        if f["type"] == want:
-            return f
-        if f["type"] not in ("join", "leave", "rename", "status"):
-            raise AssertionError(f"got {f}, want a {want}")
-
-
-async def closed(ws):
-    """Reads until the close and returns the frames before it."""
-    frames = []
-    try:
-        while True:
-            frames.append(await recv(ws))
-    except websockets.ConnectionClosed:
-        pass
-    return frames
+import interoplib as lib
+from interoplib import GREETING, check, recv, recv_rich
 
 
 async def chat(url, proc):
@@ -139,8 +64,7 @@ async def chat(url, proc):
     check("plain /who", await recv(a) == "* 3 here: bee, guest-1, pyrich")
 
     # SIGTERM: every client is told and closed with 1001; the process exits 0.
-    proc.send_signal(signal.SIGTERM)
-    fa, fb, fr = await asyncio.gather(closed(a), closed(b), closed(r))
+    fa, fb, fr = await lib.shutdown(proc, a, b, r)
     check("plain farewell", fa[-1:] == ["* The server is shutting down."], fa)
     check("plain close 1001", a.close_code == 1001 and b.close_code == 1001, (a.close_code, b.close_code))
     bye = json.loads(fr[-1]) if fr else {}
@@ -188,63 +112,25 @@ async def after_kill(url, before):
     await b.close()
 
 
-def reap(proc, what):
-    try:
-        code = proc.wait(timeout=STEP)
-        check(f"server exits 0 after {what}", code == 0, code)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        check(f"server exits after {what}", False, "still running")
-
-
-def run_then_reap(proc, checks):
-    """Runs the checks (which end with the server's SIGTERM), then waits for
-    the server to exit 0."""
-    try:
-        asyncio.run(asyncio.wait_for(checks, 6 * STEP))
-    except Exception as e:  # report, then still reap the server
-        check("chat ran to the end", False, repr(e))
-    try:
-        code = proc.wait(timeout=STEP)
-        check("server exits 0 after SIGTERM", code == 0, code)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        check("server exits after SIGTERM", False, "still running")
-
-
-def main():
-    if len(sys.argv) != 2:
-        raise SystemExit(__doc__)
-    binary = sys.argv[1]
-    print(f"interop: python3-websockets {websockets.__version__} against {binary}")
+def scenarios(binary):
     with tempfile.TemporaryDirectory(prefix="parley-interop-") as data:
-        proc, addr = start_server(binary, ["-data", data])
-        try:
-            asyncio.run(asyncio.wait_for(chat(f"ws://{addr}/", proc), 6 * STEP))
-        except Exception as e:  # report, then still reap the server
-            check("chat ran to the end", False, repr(e))
-        reap(proc, "SIGTERM")
+        proc, addr = lib.start_server(binary, ["-data", data])
+        lib.run_then_reap(proc, chat(f"ws://{addr}/", proc))
 
-        proc, addr = start_server(binary, ["-data", data])
-        welcome = None
-        try:
-            welcome = asyncio.run(asyncio.wait_for(after_restart(f"ws://{addr}/"), 3 * STEP))
-        except Exception as e:
-            check("restart ran to the end", False, repr(e))
+        proc, addr = lib.start_server(binary, ["-data", data])
+        welcome = lib.run(after_restart(f"ws://{addr}/"), "restart", 3)
         proc.kill()  # SIGKILL: no goodbye, no last write
         proc.wait()
 
         if welcome:
-            proc, addr = start_server(binary, ["-data", data])
-            try:
-                asyncio.run(asyncio.wait_for(after_kill(f"ws://{addr}/", welcome), 3 * STEP))
-            except Exception as e:
-                check("restart after SIGKILL ran to the end", False, repr(e))
+            proc, addr = lib.start_server(binary, ["-data", data])
+            lib.run(after_kill(f"ws://{addr}/", welcome), "restart after SIGKILL", 3)
             proc.send_signal(signal.SIGTERM)
-            reap(proc, "SIGTERM")
-    print(f"interop: {passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+            lib.reap(proc, "SIGTERM")
+
+
+def main():
+    lib.main("interop", __doc__, scenarios)
 
 
 if __name__ == "__main__":

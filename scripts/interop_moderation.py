@@ -8,41 +8,27 @@ clients and one rich client: /msg between the plain clients (the rich one
 must see nothing of it), /host KEY, /topic, /kick of a plain client (a last
 line, then close 1008), and /ban of the rich client, whose reconnection is
 refused with bye "banned". Then SIGTERM, and the server must exit 0.
-Every step is bounded in time (interop.py's STEP).
+Every step is bounded in time (interoplib.py's STEP).
 
 Usage: /usr/bin/python3 scripts/interop_moderation.py ./parley-server
 """
 
-import asyncio
 import json
 import os
 import signal
-import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import interop  # noqa: E402  (the shared helpers: start_server, recv, check, …)
-import websockets  # noqa: E402
+import websockets
 
-check, recv, closed = interop.check, interop.recv, interop.closed
-
-
-async def rich_until(ws, want):
-    """Reads rich frames until one of type want; returns it and the frames
-    skipped on the way."""
-    skipped = []
-    while True:
-        f = json.loads(await recv(ws))
-        if f["type"] == want:
-            return f, skipped
-        skipped.append(f)
+import interoplib as lib
+from interoplib import GREETING, check, closed, recv, rich_until
 
 
 async def scenario(url, key):
     a = await websockets.connect(url)
     b = await websockets.connect(url)
     r = await websockets.connect(url, subprotocols=["parley.v1"])
-    check("plain greetings", await recv(a) == interop.GREETING and await recv(b) == interop.GREETING)
+    check("plain greetings", await recv(a) == GREETING and await recv(b) == GREETING)
     await r.send(json.dumps({"type": "hello", "v": 1, "nick": "pyrich"}))
     w, _ = await rich_until(r, "welcome")
     check("welcome lists private and moderation", {"private", "moderation"} <= set(w.get("caps", [])), w.get("caps"))
@@ -90,25 +76,19 @@ async def scenario(url, key):
     await a.close()
 
 
-def main():
-    if len(sys.argv) != 2:
-        raise SystemExit(__doc__)
-    binary = sys.argv[1]
-    print(f"interop (moderation): python3-websockets {websockets.__version__} against {binary}")
+def run(binary):
     with tempfile.TemporaryDirectory(prefix="parley-interop-mod-") as data:
-        proc, addr, keyfile = interop.start_server(
-            binary, ["-data", data], logs=(rb'listening.* addr=(\S+)', rb'host key.* file=(\S+)'))
+        proc, addr, keyfile = lib.start_server(binary, ["-data", data], logs=(lib.LISTENING, rb'host key.* file=(\S+)'))
         with open(keyfile) as f:
             key = f.read().strip()
         check("the host key file is private", os.stat(keyfile).st_mode & 0o077 == 0, oct(os.stat(keyfile).st_mode))
-        try:
-            asyncio.run(asyncio.wait_for(scenario(f"ws://{addr}/", key), 6 * interop.STEP))
-        except Exception as e:  # report, then still reap the server
-            check("moderation ran to the end", False, repr(e))
+        lib.run(scenario(f"ws://{addr}/", key), "moderation")
         proc.send_signal(signal.SIGTERM)
-        interop.reap(proc, "SIGTERM")
-    print(f"interop (moderation): {interop.passed} passed, {interop.failed} failed")
-    sys.exit(1 if interop.failed else 0)
+        lib.reap(proc, "SIGTERM")
+
+
+def main():
+    lib.main("interop (moderation)", __doc__, run)
 
 
 if __name__ == "__main__":

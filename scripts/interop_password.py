@@ -21,15 +21,13 @@ Usage: /usr/bin/python3 scripts/interop_password.py ./parley-server
 """
 
 import os
-import sys
 import tempfile
 
 import websockets
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import interop  # noqa: E402
-from interop import GREETING, check, recv, closed  # noqa: E402
-from interop_tls import key_of, pinned_context  # noqa: E402
+import interoplib as lib
+from interoplib import GREETING, check, key_of, pinned_context, recv
+
 
 PASSWORD = "correct horse battery"
 
@@ -68,26 +66,22 @@ async def chat(addr, fp, proc):
     who = await recv(a)
     check("/who lists both once in", who.startswith("* 2 here:") and na in who and nb in who, who)
 
-    proc.send_signal(interop.signal.SIGTERM)
-    fa, fb = await interop.asyncio.gather(closed(a), closed(b))
+    await lib.shutdown(proc, a, b)
     check("close 1001 for both", a.close_code == 1001 and b.close_code == 1001, (a.close_code, b.close_code))
 
 
-def main():
-    if len(sys.argv) != 2:
-        raise SystemExit(__doc__)
-    binary = sys.argv[1]
-    print(f"interop_password: python3-websockets {websockets.__version__}, against {binary}")
+def scenario(binary):
     with tempfile.TemporaryDirectory() as data:
         pwfile = os.path.join(data, "password")
         with open(pwfile, "w") as f:
             f.write(PASSWORD + "\n")
         os.chmod(pwfile, 0o600)
-        proc, addr, fp = interop.start_server(binary, ["-tls", "-data", data, "-no-history", "-password-file", pwfile], (
-            rb'listening.* addr=(\S+)', rb'encrypted.* fp=([a-z2-7]{52})'))
-        interop.run_then_reap(proc, chat(addr, fp, proc))
-    print(f"interop_password: {interop.passed} passed, {interop.failed} failed")
-    sys.exit(1 if interop.failed else 0)
+        proc, addr, fp = lib.start_tls_server(binary, ["-data", data, "-no-history", "-password-file", pwfile])
+        lib.run_then_reap(proc, chat(addr, fp, proc))
+
+
+def main():
+    lib.main("interop_password", __doc__, scenario)
 
 
 if __name__ == "__main__":

@@ -16,58 +16,16 @@ Usage: /usr/bin/python3 scripts/interop_tls.py ./parley-server
 """
 
 import asyncio
-import base64
-import hashlib
 import json
 import os
-import signal
 import ssl
-import sys
 import tempfile
 import urllib.request
 
 import websockets
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import interop  # noqa: E402  (check, recv, recv_rich, closed)
-from interop import GREETING, STEP, check, recv, recv_rich, closed  # noqa: E402
-
-
-def der_element(b, i):
-    """Returns (start, end) of the DER element at i and its content start."""
-    n = b[i + 1]
-    j = i + 2
-    if n & 0x80:
-        k = n & 0x7F
-        n = int.from_bytes(b[j:j + k], "big")
-        j += k
-    return i, j + n, j
-
-
-def spki_fingerprint(cert_der):
-    """Parley's fingerprint: base32 of SHA-256 over the SubjectPublicKeyInfo."""
-    _, _, tbs = der_element(cert_der, 0)        # Certificate
-    _, _, i = der_element(cert_der, tbs)        # TBSCertificate
-    if cert_der[i] == 0xA0:                     # [0] version
-        i = der_element(cert_der, i)[1]
-    for _ in range(5):                          # serial, signature, issuer, validity, subject
-        i = der_element(cert_der, i)[1]
-    start, end, _ = der_element(cert_der, i)    # subjectPublicKeyInfo
-    digest = hashlib.sha256(cert_der[start:end]).digest()
-    return base64.b32encode(digest).decode().rstrip("=").lower()
-
-
-def pinned_context():
-    """A client context that skips CA checks: the pin is checked after the handshake."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
-def key_of(ws):
-    der = ws.transport.get_extra_info("ssl_object").getpeercert(binary_form=True)
-    return spki_fingerprint(der)
+import interoplib as lib
+from interoplib import GREETING, STEP, check, key_of, pinned_context, recv, recv_rich
 
 
 async def chat(addr, fp, proc):
@@ -101,25 +59,21 @@ async def chat(addr, fp, proc):
     except websockets.InvalidStatusCode as e:
         check("plain ws:// refused with 400", e.status_code == 400, e.status_code)
 
-    proc.send_signal(signal.SIGTERM)
-    fa, fr = await asyncio.gather(closed(a), closed(r))
+    fa, fr = await lib.shutdown(proc, a, r)
     check("plain farewell over wss", fa[-1:] == ["* The server is shutting down."], fa)
     check("close 1001 over wss", a.close_code == 1001 and r.close_code == 1001, (a.close_code, r.close_code))
 
 
-def main():
-    if len(sys.argv) != 2:
-        raise SystemExit(__doc__)
-    binary = sys.argv[1]
-    print(f"interop_tls: python3-websockets {websockets.__version__}, {ssl.OPENSSL_VERSION}, against {binary}")
+def scenario(binary):
     with tempfile.TemporaryDirectory() as data:
-        proc, addr, fp = interop.start_server(binary, ["-tls", "-data", data], (
-            rb'listening.* addr=(\S+)', rb'encrypted.* fp=([a-z2-7]{52})'))
-        interop.run_then_reap(proc, chat(addr, fp, proc))
+        proc, addr, fp = lib.start_tls_server(binary, ["-data", data])
+        lib.run_then_reap(proc, chat(addr, fp, proc))
         mode = os.stat(os.path.join(data, "tls", "key.pem")).st_mode & 0o777
         check("key file is 0600", mode == 0o600, oct(mode))
-    print(f"interop_tls: {interop.passed} passed, {interop.failed} failed")
-    sys.exit(1 if interop.failed else 0)
+
+
+def main():
+    lib.main("interop_tls", __doc__, scenario, f", {ssl.OPENSSL_VERSION}")
 
 
 if __name__ == "__main__":

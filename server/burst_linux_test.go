@@ -2,13 +2,10 @@ package server
 
 import (
 	"bufio"
-	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -66,56 +63,16 @@ func TestBurstOneWritePerPeer(t *testing.T) {
 	drain(t, s)
 }
 
-// readBurst reads n frames from every reader, concurrently, and checks
-// that they are prefix+"0", prefix+"1", … (just prefix when n is 1), in
-// order and one message per frame, skipping the greeting.
+// readBurst reads n frames from every reader (readInOrder) and checks
+// that they are prefix+"0", prefix+"1", … (just prefix when n is 1).
 func readBurst(t *testing.T, readers []*bufio.Reader, prefix string, n int) {
 	t.Helper()
-	var wg sync.WaitGroup
-	errs := make(chan error, len(readers))
-	for i, br := range readers {
-		wg.Go(func() {
-			for next := 0; next < n; {
-				body, err := readTextFrame(br)
-				if err != nil {
-					errs <- fmt.Errorf("client %d: %s%d: %w", i, prefix, next, err)
-					return
-				}
-				if !strings.HasPrefix(string(body), prefix) {
-					continue
-				}
-				want := prefix
-				if n > 1 {
-					want += strconv.Itoa(next)
-				}
-				if string(body) != want {
-					errs <- fmt.Errorf("client %d: got %q, want %q", i, body, want)
-					return
-				}
-				next++
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-}
-
-// readTextFrame reads one short unmasked server frame and returns its
-// payload.
-func readTextFrame(br *bufio.Reader) ([]byte, error) {
-	var h [2]byte
-	if _, err := io.ReadFull(br, h[:]); err != nil {
-		return nil, err
-	}
-	if h[1] > 125 {
-		return nil, fmt.Errorf("frame header %x: not a short frame", h)
-	}
-	body := make([]byte, h[1])
-	_, err := io.ReadFull(br, body)
-	return body, err
+	readInOrder(t, readers, prefix, n, func(i int) string {
+		if n == 1 {
+			return prefix
+		}
+		return prefix + strconv.Itoa(i)
+	})
 }
 
 // syscw returns how many write system calls this process has made.

@@ -201,75 +201,49 @@ func DefaultAddr() string { return ":" + strconv.Itoa(wire.DefaultPort) }
 
 // withDefaults returns c with every zero field set to its default.
 func (c Config) withDefaults() Config {
-	if c.Addr == "" {
-		c.Addr = DefaultAddr()
-	}
-	if c.Room == "" {
-		c.Room = DefaultRoom
-	}
-	if c.Version == "" {
-		c.Version = "dev"
-	}
-	if c.Backlog <= 0 {
-		c.Backlog = DefaultBacklog
-	}
-	if c.MaxFrame <= 0 {
-		c.MaxFrame = wire.DefaultMaxFrame
-	}
-	if c.MaxText <= 0 {
-		c.MaxText = wire.DefaultMaxText
-	}
-	if c.QueueFrames <= 0 {
-		c.QueueFrames = DefaultQueueFrames
-	}
-	if c.QueueBytes <= 0 {
-		c.QueueBytes = DefaultQueueBytes
-	}
+	// Where a negative value means something (-1: no limit; a negative
+	// rate: none), only zero takes the default.
+	orDefault(&c.Addr, DefaultAddr())
+	orDefault(&c.Room, DefaultRoom)
+	orDefault(&c.Version, "dev")
+	orDefault(&c.MaxQueuedBytes, DefaultMaxQueuedBytes)
+	orDefault(&c.Rate, DefaultRate)
+	orDefault(&c.MaxConns, DefaultMaxConns)
+	orDefault(&c.MaxConnsPerIP, DefaultMaxConnsPerIP)
+	orDefault(&c.Logger, slog.New(slog.DiscardHandler))
+	// Elsewhere a negative value means nothing and takes the default too.
+	positive(&c.Backlog, DefaultBacklog)
+	positive(&c.MaxFrame, wire.DefaultMaxFrame)
+	positive(&c.MaxText, wire.DefaultMaxText)
+	positive(&c.QueueFrames, DefaultQueueFrames)
+	positive(&c.QueueBytes, DefaultQueueBytes)
 	c.QueueBytes = min(c.QueueBytes, maxQueueBytes)
-	if c.MaxQueuedBytes == 0 {
-		c.MaxQueuedBytes = DefaultMaxQueuedBytes
-	}
-	if c.MaxLag <= 0 {
-		c.MaxLag = DefaultMaxLag
-	}
-	if c.PingInterval <= 0 {
-		c.PingInterval = DefaultPingInterval
-	}
-	if c.PongTimeout <= 0 {
-		c.PongTimeout = DefaultPongTimeout
-	}
+	positive(&c.MaxLag, DefaultMaxLag)
+	positive(&c.PingInterval, DefaultPingInterval)
+	positive(&c.PongTimeout, DefaultPongTimeout)
 	if c.PongTimeout <= c.PingInterval {
 		c.PongTimeout = c.PingInterval * 5 / 2
 	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = DefaultWriteTimeout
-	}
-	if c.HandshakeTimeout <= 0 {
-		c.HandshakeTimeout = DefaultHandshakeTimeout
-	}
-	if c.HelloTimeout <= 0 {
-		c.HelloTimeout = DefaultHelloTimeout
-	}
-	if c.Rate == 0 {
-		c.Rate = DefaultRate
-	}
-	if c.Burst <= 0 {
-		c.Burst = DefaultBurst
-	}
-	if c.MaxConns == 0 {
-		c.MaxConns = DefaultMaxConns
-	}
-	if c.MaxConnsPerIP == 0 {
-		c.MaxConnsPerIP = DefaultMaxConnsPerIP
-	}
-	if c.PasswordTries <= 0 {
-		c.PasswordTries = DefaultPasswordTries
-	}
-	if c.PasswordLockout <= 0 {
-		c.PasswordLockout = DefaultPasswordLockout
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
+	positive(&c.WriteTimeout, DefaultWriteTimeout)
+	positive(&c.HandshakeTimeout, DefaultHandshakeTimeout)
+	positive(&c.HelloTimeout, DefaultHelloTimeout)
+	positive(&c.Burst, DefaultBurst)
+	positive(&c.PasswordTries, DefaultPasswordTries)
+	positive(&c.PasswordLockout, DefaultPasswordLockout)
 	return c
+}
+
+// orDefault sets *v to def when it is the zero value.
+func orDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// positive sets *v to def unless it is above zero.
+func positive[T ~int | ~int64 | ~float64](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }

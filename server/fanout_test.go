@@ -8,7 +8,6 @@ import (
 	"net"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -22,10 +21,7 @@ func tcpPeer(t *testing.T, s *Server) (*peer, net.Conn) {
 	cli.(*net.TCPConn).SetReadBuffer(64 << 10)
 	srvEnd.(*net.TCPConn).SetWriteBuffer(64 << 10)
 	p := &peer{s: s, raw: srvEnd, sock: newSocket(srvEnd)}
-	s.mu.Lock()
-	s.pending++
-	s.mu.Unlock()
-	s.register(p)
+	admit(s, p)
 	return p, cli
 }
 
@@ -158,49 +154,13 @@ func TestBroadcastSplit(t *testing.T) {
 		s.broadcastLocked(nil, textFrame(fmt.Sprintf("M%04d", i)))
 		s.mu.Unlock()
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, peers)
+	// The greeting and join notices come first; then the broadcasts, in
+	// order.
+	readers := make([]*bufio.Reader, peers)
 	for i, cli := range clis {
-		wg.Go(func() {
-			// The greeting and join notices come first; then the
-			// broadcasts, in order.
-			br := bufio.NewReader(cli)
-			cli.SetReadDeadline(time.Now().Add(20 * time.Second))
-			next := 0
-			for next < msgs {
-				var h [4]byte
-				if _, err := io.ReadFull(br, h[:2]); err != nil {
-					errs <- fmt.Errorf("client %d: after M%04d: %w", i, next-1, err)
-					return
-				}
-				n := int(h[1] & 0x7f)
-				if n == 126 {
-					if _, err := io.ReadFull(br, h[2:4]); err != nil {
-						errs <- fmt.Errorf("client %d: %w", i, err)
-						return
-					}
-					n = int(binary.BigEndian.Uint16(h[2:4]))
-				}
-				body := make([]byte, n)
-				if _, err := io.ReadFull(br, body); err != nil {
-					errs <- fmt.Errorf("client %d: %w", i, err)
-					return
-				}
-				if !strings.HasPrefix(string(body), "M") {
-					continue
-				}
-				if want := fmt.Sprintf("M%04d", next); string(body) != want {
-					errs <- fmt.Errorf("client %d: got %q, want %q", i, body, want)
-					return
-				}
-				next++
-			}
-		})
+		cli.SetReadDeadline(time.Now().Add(20 * time.Second))
+		readers[i] = bufio.NewReader(cli)
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	readInOrder(t, readers, "M", msgs, func(i int) string { return fmt.Sprintf("M%04d", i) })
 	drain(t, s)
 }

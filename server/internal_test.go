@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"parley/internal/chattest"
 	"parley/net/wire"
 )
 
@@ -54,10 +55,7 @@ func (c *memConn) SetWriteDeadline(time.Time) error { return nil }
 func memPeer(s *Server, rich, record bool) (*peer, *memConn) {
 	c := &memConn{record: record}
 	p := &peer{s: s, raw: c, rich: rich}
-	s.mu.Lock()
-	s.pending++
-	s.mu.Unlock()
-	s.register(p)
+	admit(s, p)
 	return p, c
 }
 
@@ -106,7 +104,8 @@ func release(s *Server) {
 func serverFrames(tb testing.TB, b []byte) (ops []byte, payloads [][]byte) {
 	tb.Helper()
 	for len(b) > 0 {
-		if len(b) < 2 {
+		n, h, ok := chattest.FrameLen(b)
+		if !ok {
 			tb.Fatalf("truncated frame header %x", b)
 		}
 		if b[0]&0xf0 != finBit || b[1]&0x80 != 0 {
@@ -114,13 +113,6 @@ func serverFrames(tb testing.TB, b []byte) (ops []byte, payloads [][]byte) {
 		}
 		if len(ops) > 0 && ops[len(ops)-1] == opClose {
 			tb.Fatalf("a frame (op %d) after the close frame", b[0]&0xf)
-		}
-		n, h := int(b[1]&0x7f), 2
-		switch n {
-		case 126:
-			n, h = int(binary.BigEndian.Uint16(b[2:])), 4
-		case 127:
-			n, h = int(binary.BigEndian.Uint64(b[2:])), 10
 		}
 		if len(b) < h+n {
 			tb.Fatalf("truncated frame: %d of %d bytes", len(b)-h, n)
@@ -192,12 +184,8 @@ func FuzzHandle(f *testing.F) {
 		{"bad \xc3\x28 utf-8"},
 	}
 	for _, s := range seeds {
-		var in [][]byte
-		for _, fr := range s {
-			in = append(in, []byte(fr))
-		}
-		f.Add(true, bytes.Join(in, sep))
-		f.Add(false, bytes.Join(in, sep))
+		f.Add(true, joinFrames(s, sep))
+		f.Add(false, joinFrames(s, sep))
 	}
 	f.Fuzz(func(t *testing.T, rich bool, input []byte) {
 		s := New(Config{Rate: -1, MaxText: 64, Backlog: 4, QueueFrames: 256, QueueBytes: 1 << 20})
@@ -205,16 +193,7 @@ func FuzzHandle(f *testing.F) {
 		obs, obsOut := memPeer(s, true, true)
 		s.handle(obs, websocket.TextMessage, []byte(`{"type":"hello","v":1,"nick":"obs"}`))
 		p, out := memPeer(s, rich, true)
-		for i, frame := range bytes.Split(input, sep) {
-			if i >= 64 {
-				break
-			}
-			typ := websocket.TextMessage
-			if len(frame) > 0 && frame[0] == 0x02 {
-				typ = websocket.BinaryMessage
-			}
-			s.handle(p, typ, frame)
-		}
+		feedFrames(s, p, input, sep, 64, nil)
 		drain(t, s)
 
 		s.mu.Lock()
@@ -223,12 +202,8 @@ func FuzzHandle(f *testing.F) {
 		if books != "" {
 			t.Fatal(books)
 		}
-		obsOut.mu.Lock()
-		checkOutput(t, true, obsOut.out.Bytes())
-		obsOut.mu.Unlock()
-		out.mu.Lock()
-		checkOutput(t, rich, out.out.Bytes())
-		out.mu.Unlock()
+		obsOut.checkSent(t, true)
+		out.checkSent(t, rich)
 	})
 }
 

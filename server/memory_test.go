@@ -27,20 +27,34 @@ const idleConnBudget = 6 << 10
 // cost in heap and goroutine stacks. The clients are bare sockets that did
 // the handshake by hand, so nearly all of the cost is the server's.
 func TestIdleMemory(t *testing.T) {
+	const n = 2000
+	skipMemory(t, n, "")
+	srv, url := start(t, server.Config{MaxConns: -1, Logger: slog.New(slog.DiscardHandler)})
+	addr := strings.TrimPrefix(url, "ws://")
+	checkIdleCost(t, srv, n, func() (net.Conn, error) { return rawHandshake(addr) }, n+n/20+50, idleConnBudget, "")
+}
+
+// skipMemory skips a test that measures n idle connections (kind: "",
+// "TLS ") where its figure would mean nothing or cost too much: under the
+// race detector, which inflates stacks, and in -short.
+func skipMemory(t *testing.T, n int, kind string) {
+	t.Helper()
 	if raceEnabled {
 		t.Skip("the race detector inflates stacks; make test runs this without -race")
 	}
 	if testing.Short() {
-		t.Skip("opens 2,000 connections")
+		t.Skipf("opens %d %sconnections", n, kind)
 	}
-	const n = 2000
-	srv, url := start(t, server.Config{MaxConns: -1, Logger: slog.New(slog.DiscardHandler)})
-	addr := strings.TrimPrefix(url, "ws://")
+}
 
-	per := idleCost(t, srv, n, func() (net.Conn, error) { return rawHandshake(addr) }, n+n/20+50)
-	t.Logf("%d idle connections: %d bytes of heap and stack each", n, per)
-	if per > idleConnBudget {
-		t.Fatalf("an idle connection costs %d bytes of heap and stack, budget %d", per, idleConnBudget)
+// checkIdleCost measures what n idle connections to srv opened with dial
+// cost (idleCost), logs it and fails above budget bytes each.
+func checkIdleCost(t *testing.T, srv *server.Server, n int, dial func() (net.Conn, error), goroutines int, budget uint64, kind string) {
+	t.Helper()
+	per := idleCost(t, srv, n, dial, goroutines)
+	t.Logf("%d idle %sconnections: %d bytes of heap and stack each", n, kind, per)
+	if per > budget {
+		t.Fatalf("an idle %sconnection costs %d bytes of heap and stack, budget %d", kind, per, budget)
 	}
 }
 

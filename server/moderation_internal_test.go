@@ -25,12 +25,7 @@ func FuzzModeration(f *testing.F) {
 		{"/nick carol", "/ban host 1s", "/mute x 0s", "/ban 1.2.3.4:5 30m", "/MSG CAROL psst"},
 	}
 	for _, s := range seeds {
-		in := bytes.Join(func() (b [][]byte) {
-			for _, fr := range s {
-				b = append(b, []byte(fr))
-			}
-			return
-		}(), sep)
+		in := joinFrames(s, sep)
 		for _, mod := range []bool{false, true} {
 			f.Add(true, mod, in)
 			f.Add(false, mod, in)
@@ -69,13 +64,8 @@ func FuzzModeration(f *testing.F) {
 		if !hostIn {
 			t.Fatal("the host was put out of the room, or lost its role")
 		}
-		for _, o := range []*memConn{hostOut, carolOut} {
-			o.mu.Lock()
-			checkOutput(t, true, o.out.Bytes())
-			o.mu.Unlock()
-		}
-		out.mu.Lock()
-		checkOutput(t, rich, out.out.Bytes())
-		out.mu.Unlock()
+		hostOut.checkSent(t, true)
+		carolOut.checkSent(t, true)
+		out.checkSent(t, rich)
 	})
 }

@@ -11,18 +11,10 @@ import (
 	"parley/server"
 )
 
-// modServer starts a server with the tests' host key.
-func modServer(t *testing.T) string {
-	t.Helper()
-	_, url := start(t, server.Config{HostKey: hostKey})
-	return url
-}
-
 // Members who are neither the host nor moderators are refused every
 // moderation, in both modes, and a wrong host key makes nobody the host.
 func TestModerationNotAllowed(t *testing.T) {
-	url := modServer(t)
-	alice := host(t, url, "alice")
+	url, alice := modRoom(t)
 	bob, _ := rich(t, url, "bob")
 	guest := plain(t, url)
 
@@ -57,8 +49,7 @@ func TestModerationNotAllowed(t *testing.T) {
 // Nobody can act against the host, moderators not against each other, and
 // only the host names moderators.
 func TestModerationRanks(t *testing.T) {
-	url := modServer(t)
-	alice := host(t, url, "alice")
+	url, alice := modRoom(t)
 	dave, _ := rich(t, url, "dave")
 	erin, _ := rich(t, url, "erin")
 	for _, nick := range []string{"dave", "erin"} {
@@ -84,10 +75,7 @@ func TestModerationRanks(t *testing.T) {
 			}
 		}
 	}
-	alice.send(wire.Mod{Action: wire.ActKick, Nick: "alice"})
-	if e := until[wire.Error](alice); e.Code != wire.CodeBadMod {
-		t.Errorf("the host kicking itself: %+v", e)
-	}
+	refuse(t, alice, wire.Mod{Action: wire.ActKick, Nick: "alice"}, wire.CodeBadMod, "the host kicking itself")
 	// A newcomer sees the roles in the welcome.
 	_, w := rich(t, url, "frank")
 	roles := map[string]wire.Role{}
@@ -101,17 +89,13 @@ func TestModerationRanks(t *testing.T) {
 	alice.send(wire.Mod{Action: wire.ActDeop, Nick: "erin"})
 	for r := until[wire.RoleChange](erin); r.Nick != "erin" || r.Role != ""; r = until[wire.RoleChange](erin) {
 	}
-	erin.send(wire.Mod{Action: wire.ActKick, Nick: "frank"})
-	if e := until[wire.Error](erin); e.Code != wire.CodeNotAllowed {
-		t.Errorf("a former moderator kicking: %+v", e)
-	}
+	refuse(t, erin, wire.Mod{Action: wire.ActKick, Nick: "frank"}, wire.CodeNotAllowed, "a former moderator kicking")
 }
 
 // A kicked client gets a bye with the reason and a 1008 close (a plain one
 // a last line), and the room a leave "kicked" and the moderation.
 func TestKick(t *testing.T) {
-	url := modServer(t)
-	alice := host(t, url, "alice")
+	url, alice := modRoom(t)
 	bob, _ := rich(t, url, "bob")
 	carol, _ := rich(t, url, "carol")
 	guest := plain(t, url)
@@ -124,9 +108,7 @@ func TestKick(t *testing.T) {
 	if bye.Reason != wire.ByeKicked || !strings.Contains(bye.Text, "alice") || !strings.Contains(bye.Text, "too loud") {
 		t.Fatalf("bob's bye: %+v", bye)
 	}
-	if code, _ := bob.closed(); code != websocket.ClosePolicyViolation {
-		t.Fatalf("bob's close code %d, want 1008", code)
-	}
+	closedForPolicy(t, bob, "bob")
 	if m := until[wire.Moderation](carol); m.Nick != "bob" || m.By != "alice" || m.Reason != "too loud" || m.Ref != "" {
 		t.Errorf("carol saw %+v", m)
 	}
@@ -138,12 +120,9 @@ func TestKick(t *testing.T) {
 	if got := guest.text(); got != "* disconnected: you were removed by alice" {
 		t.Errorf("plain kicked line %q", got)
 	}
-	if code, _ := guest.closed(); code != websocket.ClosePolicyViolation {
-		t.Errorf("plain close code %d, want 1008", code)
-	}
-	alice.send(wire.Mod{Ref: "k2", Action: wire.ActKick, Nick: "nobody"})
-	if e := until[wire.Error](alice); e.Code != wire.CodeNoSuchNick || e.Ref != "k2" {
-		t.Errorf("kicking nobody: %+v", e)
+	closedForPolicy(t, guest, "the plain client")
+	if e := refuse(t, alice, wire.Mod{Ref: "k2", Action: wire.ActKick, Nick: "nobody"}, wire.CodeNoSuchNick, "kicking nobody"); e.Ref != "k2" {
+		t.Errorf("kicking nobody: ref %q, want k2", e.Ref)
 	}
 }
 
@@ -151,8 +130,7 @@ func TestKick(t *testing.T) {
 // lasts: the same session under another nickname, the nickname in
 // another case, a rename to it; it ends with unban.
 func TestBanByNick(t *testing.T) {
-	url := modServer(t)
-	alice := host(t, url, "alice")
+	url, alice := modRoom(t)
 	mal, mw := richFrom(t, url, "127.0.0.2", "mallory")
 
 	before := time.Now()
@@ -198,8 +176,7 @@ func TestBanByNick(t *testing.T) {
 // plain clients, leaves other addresses alone, and cannot cover the
 // host's own address.
 func TestBanByAddress(t *testing.T) {
-	url := modServer(t)
-	alice := host(t, url, "alice")
+	url, alice := modRoom(t)
 	mal, _ := richFrom(t, url, "127.0.0.2", "mallory")
 	guest := dialAt(t, url, "127.0.0.2", false)
 	if g := guest.text(); g != wire.Greeting {
@@ -234,21 +211,15 @@ func TestBanByAddress(t *testing.T) {
 	if got := p.text(); !strings.HasPrefix(got, "* disconnected: you are banned until ") {
 		t.Errorf("plain from a banned address: %q", got)
 	}
-	if code, _ := p.closed(); code != websocket.ClosePolicyViolation {
-		t.Errorf("plain close %d, want 1008", code)
-	}
+	closedForPolicy(t, p, "plain from a banned address")
 	richFrom(t, url, "127.0.0.3", "newcomer")
 
-	alice.send(wire.Mod{Action: wire.ActBan, Addr: "127.0.0.1", Secs: 60})
-	if e := until[wire.Error](alice); e.Code != wire.CodeNotAllowed {
-		t.Errorf("banning the host's address: %+v", e)
-	}
+	refuse(t, alice, wire.Mod{Action: wire.ActBan, Addr: "127.0.0.1", Secs: 60}, wire.CodeNotAllowed, "banning the host's address")
 }
 
 // A ban ends when its time is up.
 func TestBanExpires(t *testing.T) {
-	url := modServer(t)
-	alice := host(t, url, "alice")
+	url, alice := modRoom(t)
 	mal, _ := richFrom(t, url, "127.0.0.2", "mallory")
 	alice.send(wire.Mod{Action: wire.ActBan, Nick: "mallory", Secs: 1})
 	until[wire.Bye](mal)
@@ -264,8 +235,7 @@ func TestBanExpires(t *testing.T) {
 // A muted member's messages and private messages are refused with the
 // time it ends, in both modes, whatever nickname it takes; unmute lifts it.
 func TestMute(t *testing.T) {
-	url := modServer(t)
-	alice := host(t, url, "alice")
+	url, alice := modRoom(t)
 	bob, _ := rich(t, url, "bob")
 	guest := dialAt(t, url, "127.0.0.2", false)
 	guest.text()
@@ -308,8 +278,7 @@ func TestMute(t *testing.T) {
 // The topic: set by the host or a moderator, announced, in the welcome,
 // and readable by anyone with /topic.
 func TestTopic(t *testing.T) {
-	url := modServer(t)
-	alice := host(t, url, "alice")
+	url, alice := modRoom(t)
 	bob, _ := rich(t, url, "bob")
 	alice.send(wire.Topic{Text: "Demo at 3\npm"})
 	for _, c := range []*client{alice, bob} {
@@ -325,15 +294,12 @@ func TestTopic(t *testing.T) {
 	if got := guest.text(); got != "* topic: Demo at 3 pm (set by alice)" {
 		t.Errorf("/topic: %q", got)
 	}
-	alice.send(wire.Topic{Text: strings.Repeat("x", wire.MaxTopic+1)})
-	if e := until[wire.Error](alice); e.Code != wire.CodeTooLong {
-		t.Errorf("long topic: %+v", e)
-	}
+	refuse(t, alice, wire.Topic{Text: strings.Repeat("x", wire.MaxTopic+1)}, wire.CodeTooLong, "long topic")
 }
 
 // A plain host: /host KEY, then the commands, with their answers.
 func TestPlainModeration(t *testing.T) {
-	url := modServer(t)
+	_, url := start(t, server.Config{HostKey: hostKey})
 	boss := plain(t, url)
 	bob, _ := rich(t, url, "bob")
 	mal := dialAt(t, url, "127.0.0.2", false)
@@ -377,7 +343,7 @@ func TestPlainModeration(t *testing.T) {
 // A host that reconnects with its session is the host again without
 // presenting the key, and the room sees its role in its join.
 func TestRoleOutlivesReconnect(t *testing.T) {
-	url := modServer(t)
+	_, url := start(t, server.Config{HostKey: hostKey})
 	bob, _ := rich(t, url, "bob")
 	a := dial(t, url, true)
 	a.name = "alice"
@@ -404,8 +370,7 @@ func TestRoleOutlivesReconnect(t *testing.T) {
 // A moderation naming no nickname (overlong) or too many bans is refused
 // with bad_mod, and the room is told nothing.
 func TestModerationBounds(t *testing.T) {
-	url := modServer(t)
-	alice := host(t, url, "alice")
+	_, alice := modRoom(t)
 	alice.send(wire.Mod{Ref: "x", Action: wire.ActBan, Nick: strings.Repeat("n", wire.MaxNick+1), Secs: 60})
 	if a := reply(alice); !refusedWith(a, wire.CodeBadMod) {
 		t.Errorf("an overlong nickname: %+v, want bad_mod", a)

@@ -37,12 +37,8 @@ func FuzzGate(f *testing.F) {
 		{"/pass " + strings.Repeat("x", 300), "\x02binary", "bad \xc3\x28 utf-8"},
 	}
 	for _, s := range seeds {
-		var in [][]byte
-		for _, fr := range s {
-			in = append(in, []byte(fr))
-		}
-		f.Add(true, bytes.Join(in, sep))
-		f.Add(false, bytes.Join(in, sep))
+		f.Add(true, joinFrames(s, sep))
+		f.Add(false, joinFrames(s, sep))
 	}
 	f.Fuzz(func(t *testing.T, rich bool, input []byte) {
 		s := New(Config{Rate: -1, MaxText: 64, Backlog: 4, QueueFrames: 256, QueueBytes: 1 << 20,
@@ -52,17 +48,9 @@ func FuzzGate(f *testing.F) {
 		s.handle(obs, websocket.TextMessage, []byte(`{"type":"hello","v":1,"nick":"obs"}`))
 		s.handle(obs, websocket.TextMessage, []byte(`{"type":"send","text":"the secret plan"}`))
 		p, out := gatedPeer(s, rich)
-		for i, frame := range bytes.Split(input, sep) {
-			if i >= 32 {
-				break
-			}
-			typ := websocket.TextMessage
-			if len(frame) > 0 && frame[0] == 0x02 {
-				typ = websocket.BinaryMessage
-			}
-			s.handle(p, typ, frame)
+		feedFrames(s, p, input, sep, 32, func() {
 			s.handle(obs, websocket.TextMessage, []byte(`{"type":"send","text":"the secret plan"}`))
-		}
+		})
 		drain(t, s)
 
 		s.mu.Lock()
@@ -97,10 +85,7 @@ func FuzzGate(f *testing.F) {
 func gatedPeer(s *Server, rich bool) (*peer, *memConn) {
 	c := &memConn{record: true}
 	p := &peer{s: s, raw: c, rich: rich, gate: true}
-	s.mu.Lock()
-	s.pending++
-	s.mu.Unlock()
-	s.register(p)
+	admit(s, p)
 	return p, c
 }
 

@@ -119,10 +119,7 @@ func TestWelcomeFirstPastRunningFlusher(t *testing.T) {
 	defer release(s)
 	c := &gateConn{memConn: &memConn{record: true}, entered: make(chan struct{}), gate: make(chan struct{})}
 	p := &peer{s: s, raw: c, rich: true}
-	s.mu.Lock()
-	s.pending++
-	s.mu.Unlock()
-	s.register(p)
+	admit(s, p)
 
 	pong := []byte{finBit | opPong, 0}
 	c.armed.Store(true)

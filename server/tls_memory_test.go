@@ -17,23 +17,14 @@ const idleTLSConnBudget = 32 << 10
 // TestIdleMemoryTLS opens 500 idle wss:// connections and measures their
 // cost in heap and goroutine stacks, server and client together.
 func TestIdleMemoryTLS(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the race detector inflates stacks; make test runs this without -race")
-	}
-	if testing.Short() {
-		t.Skip("opens 500 TLS connections")
-	}
 	const n = 500
+	skipMemory(t, n, "TLS ")
 	cfg, _ := tlsConfig(t, false)
 	cfg.MaxConns = -1
 	srv, url := serve(t, cfg)
 	addr := strings.TrimPrefix(url, "ws://")
-
-	per := idleCost(t, srv, n, func() (net.Conn, error) { return rawTLSHandshake(addr) }, 2*n+50)
-	t.Logf("%d idle wss:// connections: %d bytes of heap and stack each, client included", n, per)
-	if per > idleTLSConnBudget {
-		t.Fatalf("an idle TLS connection costs %d bytes, budget %d", per, idleTLSConnBudget)
-	}
+	// The figure includes the test's own TLS clients.
+	checkIdleCost(t, srv, n, func() (net.Conn, error) { return rawTLSHandshake(addr) }, 2*n+50, idleTLSConnBudget, "TLS ")
 }
 
 // rawTLSHandshake is rawHandshake over TLS.

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"fyne.io/fyne/v2"
 )
 
 // TestListBelowViewIsDeferred: while the user reads older lines, a flood
@@ -14,13 +12,7 @@ import (
 // view does not move, and at the bottom every flush still shows the new
 // lines at once.
 func TestListBelowViewIsDeferred(t *testing.T) {
-	m, _ := newTestList(t, 100000, fyne.NewSize(500, 300))
-	c := &fakeTimers{t: time.Unix(1000, 0)}
-	m.now, m.after = c.now, c.after
-	for i := 0; i < 100; i++ {
-		m.append(chat(i))
-	}
-	m.flush()
+	m, c := clockedList(t, 100000, 100)
 	m.list.ScrollToOffset(40)
 	m.append(chat(100))
 	m.flush()

@@ -13,14 +13,7 @@ import (
 // cursorHoldEvery without changing the text or the cursor's place, blinks
 // again on input, and is not held while the window is in the background.
 func TestCursorHeldAfterIdle(t *testing.T) {
-	a := test.NewTempApp(t)
-	a.Preferences().SetString(prefAddr, "x:1")
-	a.Preferences().SetString(prefNick, "me")
-	p := &pumpQueue{}
-	u := newUI(a, Options{}, p.do)
-	defer u.Close()
-	c := &fakeTimers{t: time.Unix(1000, 0)}
-	u.after, u.now = c.after, c.now
+	u, c := clockedUI(t)
 	u.blink.armed = false // forget the real timer the first focus armed
 	u.entry.Enable()      // as in a chat; a disabled box has no cursor
 	u.win.Canvas().Focus(u.entry)
@@ -65,9 +58,3 @@ func TestCursorHeldAfterIdle(t *testing.T) {
 		t.Fatal("cursor not held after the window came back and the blink period passed")
 	}
 }
-
-// pumpQueue collects what the window hands to fyne.Do; this test never
-// needs it run, since the fake timers call back directly.
-type pumpQueue struct{ n int }
-
-func (p *pumpQueue) do(func()) { p.n++ }

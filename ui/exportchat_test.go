@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"fyne.io/fyne/v2/test"
-
 	"parley/ui"
 )
 
@@ -30,8 +28,7 @@ func (b *buffer) Close() error { b.closed = true; return nil }
 // sender, further lines indented, HTML escaped with links as anchors; a
 // failing file is an error, and the file is closed either way.
 func TestExportChat(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	addr := startStoredServer(t, 50)
 	fill(t, addr, []string{"hello <b>all</b> & co", "see https://example.com/a?b=1&c=2 now", "two\nlines"})
 	u, p := newUI(t, ui.Options{})

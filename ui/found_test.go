@@ -76,8 +76,7 @@ func rowTexts(u *ui.UI) []string {
 // TestConnectListsFoundChats: the connect dialog lists the chats found
 // on the network, live, says how each was found, and one click joins.
 func TestConnectListsFoundChats(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	a := rememberedApp(t)
 	a.Preferences().SetStringList("recent", []string{"192.0.2.7:2000"})
 	_, addr := startServer(t, 0)
 	fb := &fakeBrowse{}
@@ -193,8 +192,7 @@ func (f *fakeAnnounce) get() (calls, stopped int, people func() int) {
 // live people count, and the announcement ends when hosting stops; one
 // hosted for this computer only is not announced.
 func TestHostAnnounces(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	fa := &fakeAnnounce{}
 	u, p := newUI(t, ui.Options{Announce: fa.announce})
 	u.StartHosting(0, false, "Local", "lea")
@@ -229,8 +227,7 @@ func TestHostAnnounces(t *testing.T) {
 // TestHostAnnounceFails: when the chat cannot be announced, hosting goes
 // on and the window says others will not find it listed.
 func TestHostAnnounceFails(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	u, p := newUI(t, ui.Options{Announce: func(int, string, string, bool, func() int) (func(), error) {
 		return nil, discovery.ErrNoInterface
 	}})
@@ -246,8 +243,7 @@ func TestHostAnnounceFails(t *testing.T) {
 // encrypted, and one click joins it over TLS checked against that key,
 // from the first connection.
 func TestJoinFoundEncrypted(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	_, addr, fp := startTLSServer(t)
 	fb := &fakeBrowse{}
 	u, p := newUI(t, ui.Options{Browse: fb.browse})
@@ -270,8 +266,7 @@ func TestJoinFoundEncrypted(t *testing.T) {
 // TestHostAnnouncesKey: a chat hosted from the window, encrypted by
 // default, is announced with its key.
 func TestHostAnnouncesKey(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	var mu sync.Mutex
 	var announced string
 	u, p := newUI(t, ui.Options{Announce: func(_ int, _, fp string, _ bool, _ func() int) (func(), error) {

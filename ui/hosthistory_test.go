@@ -51,8 +51,7 @@ func freePort(t *testing.T) int {
 // noLocalLog turns the window's local log off, so that what a window
 // shows of a chat comes from the server alone.
 func noLocalLog(t *testing.T) fyne.App {
-	a := test.NewTempApp(t)
-	remembered(a)
+	a := rememberedApp(t)
 	a.Preferences().SetBool("locallog", false)
 	return a
 }

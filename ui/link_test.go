@@ -3,16 +3,13 @@ package ui_test
 import (
 	"testing"
 
-	"fyne.io/fyne/v2/test"
-
 	"parley/ui"
 )
 
 // TestConnectTakesJoinLink: a join link pasted in the server field joins
 // the chat it names; a broken one is refused with the reason.
 func TestConnectTakesJoinLink(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	_, addr := startServer(t, 0)
 	u, p := newUI(t, ui.Options{})
 	u.ShowConnect()

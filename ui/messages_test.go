@@ -84,13 +84,7 @@ func shownRows(m *messageList) []string {
 }
 
 func TestListFollowsBottom(t *testing.T) {
-	m, _ := newTestList(t, 1000, fyne.NewSize(500, 300))
-	c := &fakeTimers{t: time.Unix(1000, 0)}
-	m.now, m.after = c.now, c.after
-	for i := 0; i < 100; i++ {
-		m.append(chat(i))
-	}
-	m.flush()
+	m, c := clockedList(t, 1000, 100)
 	if got, want := m.list.GetScrollOffset(), maxOffset(m); got != want {
 		t.Fatalf("offset %v after the first messages, want the bottom %v", got, want)
 	}

@@ -50,8 +50,7 @@ func servePassword(t *testing.T, addr, pw string) (string, func()) {
 // The host dialog's password: hidden, shown and hidden again with its
 // button; the host's own window joins with it, and others need it.
 func TestHostWithPassword(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	a := rememberedApp(t)
 	u, p := newUI(t, ui.Options{})
 	port, _, nick, d := u.HostForm()
 	port.SetText(strconv.Itoa(freePort(t)))
@@ -96,8 +95,7 @@ func TestHostWithPassword(t *testing.T) {
 // again, saying so; the right one joins.
 func TestJoinAsksPassword(t *testing.T) {
 	addr := startPasswordServer(t, "open sesame")
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	u, p := newUI(t, ui.Options{})
 	u.Dial(addr, "lea")
 	var (

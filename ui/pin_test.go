@@ -88,8 +88,7 @@ func TestPinWarning(t *testing.T) {
 // second window joins by the bare address, encrypted, and pins the key;
 // plain ws:// programs are refused unless the host allows them.
 func TestHostEncryptedByDefault(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	dir := t.TempDir()
 	host, hp := newUI(t, ui.Options{DataDir: dir})
 	if hint := host.HostCertHint(); !strings.Contains(hint, "Code to compare") {

@@ -14,8 +14,7 @@ import (
 // it before the connection is up, and the backlog does not repeat it.
 // The preference turns it off, and "Clear local logs" deletes it.
 func TestLocalLog(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	addr := startStoredServer(t, 50)
 	fill(t, addr, []string{"first words", "second words", "third\nwords"})
 	data := t.TempDir()

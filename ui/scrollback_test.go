@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"fyne.io/fyne/v2/test"
-
 	"parley/server"
 	"parley/server/store"
 	"parley/ui"
@@ -57,8 +55,7 @@ func numbered(n int) []string {
 // list is cut from the present), and the jump button brings the present
 // back, with what came meanwhile.
 func TestScrollBackBeyondBacklog(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	addr := startStoredServer(t, 5)
 	fill(t, addr, numbered(90))
 
@@ -137,8 +134,7 @@ func TestScrollBackBeyondBacklog(t *testing.T) {
 // Ctrl+F searches the server's history; results show time, sender and
 // text; choosing one shows it in its context, highlighted and in view.
 func TestSearchShowsContext(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	addr := startStoredServer(t, 5)
 	fill(t, addr, numbered(90))
 
@@ -199,12 +195,8 @@ func TestSearchShowsContext(t *testing.T) {
 // A server that keeps no searchable history gets a clear message rather
 // than a search box.
 func TestSearchNeedsServer(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
 	addr := plainServer(t)
-	u, p := newUI(t, ui.Options{})
-	u.Dial(addr, "hank")
-	waitFor(t, "joining the plain server", u.Connected, p)
+	u, _ := joinedUI(t, addr, "hank")
 	u.ShowSearch()
 	if u.Searching() {
 		t.Fatal("a search dialog opened for a plain server")

@@ -3,22 +3,13 @@ package ui
 import (
 	"testing"
 	"time"
-
-	"fyne.io/fyne/v2/test"
 )
 
 // TestScrollingCountsAsActivity: reading back through history draws
 // lines the window has not drawn lately, as a flood does, so memory is
 // given back after the user stops scrolling, not while they scroll.
 func TestScrollingCountsAsActivity(t *testing.T) {
-	a := test.NewTempApp(t)
-	a.Preferences().SetString(prefAddr, "x:1")
-	a.Preferences().SetString(prefNick, "me")
-	p := &pumpQueue{}
-	u := newUI(a, Options{}, p.do)
-	defer u.Close()
-	c := &fakeTimers{t: time.Unix(1000, 0)}
-	u.after, u.now = c.after, c.now
+	u, c := clockedUI(t)
 	runs := 0
 	u.relax = &quiet{wait: quietAfter, now: c.now, after: c.after, run: func() { runs++ }}
 	for i := 0; i < 500; i++ {

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2/test"
-
 	"parley/net/client"
 	"parley/net/wire"
 )
@@ -31,18 +29,9 @@ func (f *fakeClient) Close() error                  { f.once.Do(func() { close(f
 // checks that they are applied in few batches: never more than one per
 // frame of elapsed time, and all of them in order.
 func TestFloodIsBatched(t *testing.T) {
-	a := test.NewTempApp(t)
-	a.Preferences().SetString(prefAddr, "x:1")
-	a.Preferences().SetString(prefNick, "me")
-	var mu sync.Mutex
-	var queued []func()
+	var q doQueue
 	flushes := 0
-	do := func(f func()) {
-		mu.Lock()
-		queued = append(queued, f)
-		mu.Unlock()
-	}
-	u := newUI(a, Options{MaxMessages: 100000}, do)
+	u := newUI(rememberingApp(t, "x:1", "me"), Options{MaxMessages: 100000}, q.do)
 	fc := &fakeClient{events: make(chan client.Event, 64)}
 	u.joined(fc, "x:1", "me")
 	before := u.msgs.entries.Len()
@@ -60,14 +49,7 @@ func TestFloodIsBatched(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("only %d of %d messages applied", u.msgs.entries.Len()-before, n)
 		}
-		mu.Lock()
-		q := queued
-		queued = nil
-		mu.Unlock()
-		for _, f := range q {
-			f()
-			flushes++
-		}
+		flushes += q.run()
 		time.Sleep(time.Millisecond)
 	}
 	elapsed := time.Since(start)
@@ -90,26 +72,8 @@ func TestFloodIsBatched(t *testing.T) {
 // bar counts the wait down by itself, says when it is trying, and stops
 // counting once connected.
 func TestReconnectCountdown(t *testing.T) {
-	a := test.NewTempApp(t)
-	a.Preferences().SetString(prefAddr, "x:1")
-	a.Preferences().SetString(prefNick, "me")
-	var mu sync.Mutex
-	var queued []func()
-	do := func(f func()) {
-		mu.Lock()
-		queued = append(queued, f)
-		mu.Unlock()
-	}
-	run := func() {
-		mu.Lock()
-		q := queued
-		queued = nil
-		mu.Unlock()
-		for _, f := range q {
-			f()
-		}
-	}
-	u := newUI(a, Options{}, do)
+	var q doQueue
+	u := newUI(rememberingApp(t, "x:1", "me"), Options{}, q.do)
 	defer u.Close()
 	clock := time.Unix(1_000_000, 0)
 	u.now = func() time.Time { return clock } // read on this goroutine only
@@ -122,7 +86,7 @@ func TestReconnectCountdown(t *testing.T) {
 			if time.Now().After(deadline) {
 				t.Fatalf("status %q, want %q", u.status.Text, want)
 			}
-			run()
+			q.run()
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
@@ -145,7 +109,7 @@ func TestReconnectCountdown(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("still counting down 5 s after reconnecting; status %q", u.status.Text)
 		}
-		run()
+		q.run()
 		time.Sleep(5 * time.Millisecond)
 	}
 	if u.status.Text != "In R at x:1 as me" {

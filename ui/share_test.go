@@ -18,11 +18,7 @@ import (
 // dialog gives the join link and the web address of the first address,
 // each with its QR code, and the checker finds the port answering there.
 func TestAddressesDialogLinkAndQR(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
-	u, p := newUI(t, ui.Options{})
-	u.StartHosting(0, true, "Room", "lea")
-	waitFor(t, "hosting", u.Connected, p)
+	u, p := hostingUI(t, true, "Room", "lea")
 	addrs := u.HostAddrs()
 	if len(addrs) == 0 {
 		t.Fatal("this machine has no network address to test the dialog with")
@@ -63,11 +59,7 @@ func TestAddressesDialogLinkAndQR(t *testing.T) {
 // TestAddressesDialogLocalOnly: hosting for this computer only, there is
 // no join link or QR code to share, only the local web address.
 func TestAddressesDialogLocalOnly(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
-	u, p := newUI(t, ui.Options{})
-	u.StartHosting(0, false, "Room", "lea")
-	waitFor(t, "hosting", u.Connected, p)
+	u, _ := hostingUI(t, false, "Room", "lea")
 	u.ShowAddresses()
 	link, web, qrLink, _, check := u.AddressesShown()
 	if link != "" || qrLink != nil || web != "https://"+u.HostAddr()+"/" || !strings.Contains(check, "Only this computer") {

@@ -129,11 +129,7 @@ func findButton(o fyne.CanvasObject, text string) *widget.Button {
 }
 
 func TestComposeKeys(t *testing.T) {
-	test.NewTempApp(t)
-	e := ui.NewComposeEntry()
-	w := test.NewTempWindow(t, e)
-	w.Resize(fyne.NewSize(400, 200))
-	w.Canvas().Focus(e)
+	e := focusedCompose(t)
 	var sent []string
 	e.OnSend = func(s string) {
 		sent = append(sent, s)
@@ -210,11 +206,7 @@ func TestComposeKeys(t *testing.T) {
 // it never inserts a tab character, and leaves an empty box to the focus
 // chain.
 func TestComposeCompletesNicks(t *testing.T) {
-	test.NewTempApp(t)
-	e := ui.NewComposeEntry()
-	w := test.NewTempWindow(t, e)
-	w.Resize(fyne.NewSize(400, 200))
-	w.Canvas().Focus(e)
+	e := focusedCompose(t)
 	nicks := []string{"Helen", "henry", "Robert"}
 	e.Complete = func(prefix string) []string {
 		var out []string
@@ -323,11 +315,7 @@ func TestConnectDialogValidates(t *testing.T) {
 // TestHostAndJoin is the main path: one window hosts, a second joins, and
 // they talk by typing.
 func TestHostAndJoin(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
-	host, hp := newUI(t, ui.Options{})
-	host.StartHosting(0, false, "Lounge", "alice")
-	waitFor(t, "the host to join its own chat", host.Connected, hp)
+	host, hp := hostingUI(t, false, "Lounge", "alice")
 	if !strings.Contains(host.HostSummary(), "Lounge") {
 		t.Errorf("hosting bar = %q", host.HostSummary())
 	}
@@ -403,12 +391,8 @@ func TestHostAndJoin(t *testing.T) {
 }
 
 func TestSendRefusals(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
 	_, addr := startServer(t, 0)
-	u, p := newUI(t, ui.Options{})
-	u.Dial(addr, "carol")
-	waitFor(t, "joining", u.Connected, p)
+	u, p := joinedUI(t, addr, "carol")
 	before := len(u.Lines())
 
 	typeAndSend(u, "   \n  ")
@@ -444,8 +428,7 @@ func TestSendRefusals(t *testing.T) {
 }
 
 func TestConnectFailuresExplained(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	_, addr := startServer(t, 0)
 	taker := dialPeer(t, addr, "dave")
 	_ = taker
@@ -496,8 +479,7 @@ func TestConnectFailuresExplained(t *testing.T) {
 // sends while it is down, and checks that after the restart every message
 // is there exactly once.
 func TestServerRestart(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	srv, addr := startServer(t, 0)
 	_, portStr, _ := net.SplitHostPort(addr)
 	port, _ := strconv.Atoi(portStr)
@@ -560,8 +542,7 @@ func TestServerRestart(t *testing.T) {
 }
 
 func TestUnreadAndNotifications(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	a := rememberedApp(t)
 	_, addr := startServer(t, 0)
 	var mu sync.Mutex
 	var notes []*fyne.Notification
@@ -684,12 +665,8 @@ func plainServer(t *testing.T) string {
 }
 
 func TestPlainServer(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
 	addr := plainServer(t)
-	u, p := newUI(t, ui.Options{})
-	u.Dial(addr, "hank")
-	waitFor(t, "joining the plain server", u.Connected, p)
+	u, p := joinedUI(t, addr, "hank")
 	if !u.Plain() || u.Count("plain-text chat server") != 1 || u.Count("Server: "+wire.Greeting) != 1 {
 		t.Fatalf("plain mode not explained:\n%s", strings.Join(u.Lines(), "\n"))
 	}
@@ -715,8 +692,7 @@ func TestPlainServer(t *testing.T) {
 }
 
 func TestHostDialogValidates(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	a := rememberedApp(t)
 	a.Preferences().SetString("nick", "")
 	u, p := newUI(t, ui.Options{})
 	port, room, nick, d := u.HostForm()
@@ -753,8 +729,7 @@ func TestHostDialogValidates(t *testing.T) {
 }
 
 func TestHostPortInUse(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -770,11 +745,7 @@ func TestHostPortInUse(t *testing.T) {
 }
 
 func TestHostOnNetworkAddresses(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
-	u, p := newUI(t, ui.Options{})
-	u.StartHosting(0, true, "Room", "lea")
-	waitFor(t, "hosting", u.Connected, p)
+	u, _ := hostingUI(t, true, "Room", "lea")
 	for _, addr := range u.HostAddrs() {
 		if _, err := client.ParseAddr(addr); err != nil {
 			t.Errorf("shared address %q does not parse: %v", addr, err)
@@ -788,8 +759,7 @@ func TestHostOnNetworkAddresses(t *testing.T) {
 }
 
 func TestDisconnect(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	a := rememberedApp(t)
 	_, addr := startServer(t, 0)
 	bob := dialPeer(t, addr, "bob")
 	u, p := newUI(t, ui.Options{})
@@ -936,8 +906,7 @@ func TestConnectDialogKeyboard(t *testing.T) {
 // it asks first, stays in that chat if the port is taken, and leaves it
 // only once its own chat is up.
 func TestHostWhileInChat(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	a := rememberedApp(t)
 	a.Preferences().SetBool("host.lan", false)
 	_, addr := startServer(t, 0)
 	_, taken, _ := net.SplitHostPort(addr)
@@ -1004,8 +973,7 @@ func TestHostWhileInChat(t *testing.T) {
 // TestHostDialogKeyboard: the host dialog opens with the port focused,
 // Tab visits each field once in order, and Enter starts the chat.
 func TestHostDialogKeyboard(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	a := rememberedApp(t)
 	a.Preferences().SetBool("host.lan", false)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -1047,12 +1015,8 @@ func TestHostDialogKeyboard(t *testing.T) {
 // menu item follows them; /nick renames the user in the list and the
 // log, on both sides.
 func TestAwayAndNick(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
 	_, addr := startServer(t, 0)
-	u, p := newUI(t, ui.Options{})
-	u.Dial(addr, "quinn")
-	waitFor(t, "joining", u.Connected, p)
+	u, p := joinedUI(t, addr, "quinn")
 	other, op := newUI(t, ui.Options{})
 	other.Dial(addr, "ruth")
 	waitFor(t, "both in", func() bool { return len(u.Users()) == 2 && len(other.Users()) == 2 }, p, op)
@@ -1097,8 +1061,7 @@ func TestAwayAndNick(t *testing.T) {
 // TestSidePanelKeepsWidth: the user list keeps its width when the window
 // grows, and gives way in a narrow one.
 func TestSidePanelKeepsWidth(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
+	rememberedApp(t)
 	u, _ := newUI(t, ui.Options{})
 	w := u.Window()
 	w.Resize(fyne.NewSize(860, 560))
@@ -1221,12 +1184,8 @@ func TestDialogKeys(t *testing.T) {
 // TestPendingFailOnLeave: messages typed while the server is down wait as
 // pending; leaving the chat then marks them as not sent, and says so.
 func TestPendingFailOnLeave(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
 	srv, addr := startServer(t, 0)
-	u, p := newUI(t, ui.Options{})
-	u.Dial(addr, "tess")
-	waitFor(t, "joining", u.Connected, p)
+	u, p := joinedUI(t, addr, "tess")
 	srv.Stop(t, wire.ByeShutdown)
 	waitFor(t, "the drop", func() bool { return !u.Connected() }, p)
 	typeAndSend(u, "one")
@@ -1247,12 +1206,8 @@ func TestPendingFailOnLeave(t *testing.T) {
 // current chat, and joining the same chat as the same person again does
 // nothing but say so.
 func TestConnectWhileInChat(t *testing.T) {
-	a := test.NewTempApp(t)
-	remembered(a)
 	_, addr := startServer(t, 0)
-	u, p := newUI(t, ui.Options{})
-	u.Dial(addr, "uma")
-	waitFor(t, "joining", u.Connected, p)
+	u, p := joinedUI(t, addr, "uma")
 	u.ShowConnect()
 	server, nick, d := u.ConnectForm()
 	if d == nil {

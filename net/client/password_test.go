@@ -3,7 +3,6 @@ package client_test
 import (
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"net"
@@ -90,15 +89,9 @@ func (tp *tap) frames(t *testing.T) []string {
 			b = b[end+4:]
 			continue
 		}
-		if len(b) < 2 || b[1]&0x80 == 0 {
-			t.Fatalf("not a masked client frame: % x", b[:min(len(b), 16)])
-		}
-		n, h := int(b[1]&0x7f), 2
-		switch n {
-		case 126:
-			n, h = int(binary.BigEndian.Uint16(b[2:])), 4
-		case 127:
-			n, h = int(binary.BigEndian.Uint64(b[2:])), 10
+		n, h, ok := chattest.FrameLen(b)
+		if !ok || b[1]&0x80 == 0 || len(b) < h+4+n {
+			t.Fatalf("not a whole masked client frame: % x", b[:min(len(b), 16)])
 		}
 		key, payload := b[h:h+4], append([]byte(nil), b[h+4:h+4+n]...)
 		for i := range payload {

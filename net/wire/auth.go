@@ -1,10 +1,5 @@
 package wire
 
-import (
-	"encoding/json"
-	"fmt"
-)
-
 // Frames of the room password (docs/PROTOCOL.md, "Room password"). A
 // server with a password answers a hello with a Challenge instead of a
 // Welcome; the client answers with an Auth; the server checks it, sends
@@ -96,11 +91,11 @@ func decodeAuth(t Type, data []byte, client bool) (f Frame, ok bool, err error) 
 		return nil, false, nil
 	}
 	if client && t != TypeAuth {
-		return nil, true, fmt.Errorf("%w: a client may not send %s frames", ErrServerFrame, t)
+		return nil, true, serverOnly(t)
 	}
 	var e authEnvelope
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, true, fmt.Errorf("%w: %v", ErrMalformed, err)
+	if err := unmarshal(data, &e, nil); err != nil {
+		return nil, true, err
 	}
 	switch t {
 	case TypeChallenge:

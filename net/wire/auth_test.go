@@ -55,22 +55,8 @@ func TestDecodeAuth(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := wire.Decode([]byte(tc.in))
-			if tc.err != nil {
-				if !errors.Is(err, tc.err) {
-					t.Fatalf("Decode(%q) error = %v, want %v", tc.in, err, tc.err)
-				}
-			} else if err != nil || !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("Decode(%q) = %#v, %v; want %#v", tc.in, got, err, tc.want)
-			}
-			got, err = wire.DecodeClient([]byte(tc.in))
-			if tc.clientErr != nil {
-				if !errors.Is(err, tc.clientErr) {
-					t.Fatalf("DecodeClient(%q) error = %v, want %v", tc.in, err, tc.clientErr)
-				}
-			} else if err != nil || !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("DecodeClient(%q) = %#v, %v; want %#v", tc.in, got, err, tc.want)
-			}
+			checkDecode(t, "Decode", tc.in, tc.want, tc.err)
+			checkDecode(t, "DecodeClient", tc.in, tc.want, tc.clientErr)
 		})
 	}
 }

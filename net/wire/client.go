@@ -1,9 +1,7 @@
 package wire
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 )
 
 // ErrServerFrame: a well-formed frame of a type only a server sends
@@ -43,15 +41,9 @@ type clientEnvelope struct {
 // returns. The error wraps ErrMalformed, ErrUnknownType or, for a frame
 // only a server sends, ErrServerFrame.
 func DecodeClient(data []byte) (Frame, error) {
-	var e clientEnvelope
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if e.Type == nil {
-		return nil, fmt.Errorf("%w: no type member", ErrMalformed)
-	}
-	if f, ok := e.clientFrame(); ok {
-		return f, nil
+	e, f, err := parse[clientEnvelope](data)
+	if f != nil || err != nil {
+		return f, err
 	}
 	switch *e.Type {
 	case TypeStatus:
@@ -63,12 +55,34 @@ func DecodeClient(data []byte) (Frame, error) {
 		return Topic{Text: e.Text}, nil
 	case TypeWelcome, TypeMsg, TypeJoin, TypeLeave, TypeRename, TypeError, TypeNotice, TypeBye, TypePage, TypeResults,
 		TypeModeration, TypeRole:
-		return nil, fmt.Errorf("%w: a client may not send %s frames", ErrServerFrame, *e.Type)
+		return nil, serverOnly(*e.Type)
 	}
 	if f, ok, err := decodeAuth(*e.Type, data, true); ok {
 		return f, err
 	}
-	return nil, fmt.Errorf("%w: %q", ErrUnknownType, truncate(string(*e.Type), 32))
+	return nil, unknownType(*e.Type)
+}
+
+// common returns the members every envelope has: parse reads through it.
+func (e *clientEnvelope) common() *clientEnvelope { return e }
+
+// parse is the part Decode and DecodeClient share: it parses data into an
+// envelope E (envelope or clientEnvelope, by how many members the caller
+// reads) and, when the frame is of a type only clients send, returns that
+// frame. Otherwise f and err are nil, and the caller goes on with e.
+func parse[E any, P interface {
+	*E
+	common() *clientEnvelope
+}](data []byte) (e P, f Frame, err error) {
+	e = new(E)
+	c := e.common()
+	if err := unmarshal(data, e, &c.Type); err != nil {
+		return nil, nil, err
+	}
+	if f, ok := c.clientFrame(); ok {
+		return e, f, nil
+	}
+	return e, nil, nil
 }
 
 // clientFrame returns the frame of a type only clients send, from the

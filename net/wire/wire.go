@@ -395,15 +395,9 @@ type envelope struct {
 // ignored, so that a newer peer may add members. The error wraps
 // ErrMalformed or ErrUnknownType.
 func Decode(data []byte) (Frame, error) {
-	var e envelope
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if e.Type == nil {
-		return nil, fmt.Errorf("%w: no type member", ErrMalformed)
-	}
-	if f, ok := e.clientFrame(); ok {
-		return f, nil
+	e, f, err := parse[envelope](data)
+	if f != nil || err != nil {
+		return f, err
 	}
 	switch *e.Type {
 	case TypeStatus:
@@ -437,7 +431,31 @@ func Decode(data []byte) (Frame, error) {
 	if f, ok := e.moderationFrame(); ok {
 		return f, nil
 	}
-	return nil, fmt.Errorf("%w: %q", ErrUnknownType, truncate(string(*e.Type), 32))
+	return nil, unknownType(*e.Type)
+}
+
+// unmarshal parses a frame into env, one of the envelopes, and checks
+// that it has a type member (typ points at env's).
+func unmarshal(data []byte, env any, typ **Type) error {
+	if err := json.Unmarshal(data, env); err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if typ != nil && *typ == nil {
+		return fmt.Errorf("%w: no type member", ErrMalformed)
+	}
+	return nil
+}
+
+// unknownType is the error for a frame of type t, which this version does
+// not know; the type is cut short, since a peer chose it.
+func unknownType(t Type) error {
+	return fmt.Errorf("%w: %q", ErrUnknownType, truncate(string(t), 32))
+}
+
+// serverOnly is the error for a client's frame of type t, which only a
+// server sends.
+func serverOnly(t Type) error {
+	return fmt.Errorf("%w: a client may not send %s frames", ErrServerFrame, t)
 }
 
 func truncate(s string, n int) string {

@@ -111,19 +111,7 @@ func TestDecode(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := wire.Decode([]byte(tc.in))
-			if tc.err != nil {
-				if !errors.Is(err, tc.err) {
-					t.Fatalf("Decode(%q) error = %v, want %v", tc.in, err, tc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Decode(%q): %v", tc.in, err)
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("Decode(%q) = %#v, want %#v", tc.in, got, tc.want)
-			}
+			checkDecode(t, "Decode", tc.in, tc.want, tc.err)
 		})
 	}
 }

@@ -1,0 +1,4 @@
+package ui
+
+// RememberingApp exposes rememberingApp to the window tests.
+var RememberingApp = rememberingApp
