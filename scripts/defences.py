@@ -173,7 +173,7 @@ DEFENCES = [
      "the client taking duplicate as delivered",
      r'no client\.Message event after \d+ events'),
     ("oversized message, default settings", "TestDefaultFrameLimit", "./server", "server/config.go",
-     "if c.MaxFrame <= 0 {\n\t\tc.MaxFrame = wire.DefaultMaxFrame\n\t}", "",
+     "\tpositive(&c.MaxFrame, wire.DefaultMaxFrame)\n", "",
      "the default read limit (Config{} reads messages of any size)",
      r'raw connection closed with \d+ .*want 1009|raw connection: after close code 0|closed with \d+ .*want 1009|still connected after'),
     ("queue bound: frames alone", "TestQueueBoundsAlone", "./server", "server/queue.go",
