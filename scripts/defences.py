@@ -382,7 +382,7 @@ DEFENCES = [
      "delivery to the addressee alone (delivered to every member)",
      r'carol received .* a private message leaked'),
     ("banned client reconnects", "TestBanByNick", "./server", "server/room.go",
-     "if b := s.sanctionLocked(wire.ActBan, fold, ss, peerAddr(p), now); b != nil {", "if b := (*sanction)(nil); b != nil {",
+     "if b := s.sanctionLocked(wire.ActBan, fold, key, peerAddr(p), now); b != nil {", "if b := s.sanctionLocked(wire.ActBan, fold, key, peerAddr(p), now); b != nil && false {",
      "the ban check on hello",
      r'want bye banned'),
     ("banned address, plain client", "TestBanByAddress", "./server", "server/conns.go",
@@ -405,6 +405,14 @@ DEFENCES = [
      "b := s.peerSanctionLocked(wire.ActMute, p, now)", "b := (*sanction)(nil)",
      "the mute check on send",
      r'a muted member was heard'),
+    ("ban after a restart", "TestSanctionsSurviveRestart", "./server", "server/sanctions.go",
+     "all, err := ss.LoadSanctions(ctx, now)", "all, err := []store.Sanction(nil), error(nil)",
+     "loading the bans and mutes from the store at Open",
+     r'from 127\.0\.0\.5 after the restart: .*want bye banned'),
+    ("ban on an unrestored session after a restart", "TestSanctionsSurviveRestart", "./server", "server/room.go",
+     "key := store.SessionKey(h.Session)", "key := \"\"",
+     "the session key of a token the server does not know",
+     r'someone-else.*after the restart: .*want bye banned'),
 ]
 
 

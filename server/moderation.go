@@ -22,9 +22,11 @@ import (
 // a while (sanctions), and the room's topic. docs/PROTOCOL.md,
 // "Moderation", is the contract; docs/SECURITY.md says what it defends.
 //
-// Everything here is in memory: bans and mutes end with the server
-// process. Roles belong to a rich client's session, so that they outlive
-// its reconnections, and to a plain client's connection.
+// Bans and mutes are kept in the store too when it can (SanctionStore,
+// sanctions.go), so that a restart does not lift them; otherwise they end
+// with the process. Roles and the topic are in memory only. Roles belong
+// to a rich client's session, so that they outlive its reconnections, and
+// to a plain client's connection.
 
 // moderation is the room's moderation state. Everything but mutes is
 // guarded by s.mu.
@@ -38,16 +40,21 @@ type moderation struct {
 	// with none (nearly always) does not take s.mu to look. Atomic;
 	// written under s.mu.
 	mutes atomic.Int32
+
+	version uint64        // counts the bans and mutes made or lifted, for saver
+	saver   sanctionSaver // writes them to the store; its own lock
 }
 
 // sanction is one ban or mute. It matches a connection by any of its
 // keys that is set: the folded nickname (so that case and look-alikes do
 // not escape it), the session the person had (so that renaming does not),
 // or the address (so that neither does a new nickname nor a new session).
+// The session is kept by its store key, not its token: the store must not
+// hold what would let its reader present the session.
 type sanction struct {
 	kind   wire.Action // wire.ActBan or wire.ActMute
 	fold   string      // nickname.Fold of the nickname, or ""
-	token  string      // the session token of the person named, or ""
+	key    string      // store.SessionKey of the person's session, or ""
 	addr   netip.Addr  // the address, or the zero Addr
 	until  time.Time
 	reason string
@@ -115,19 +122,17 @@ func (s *Server) forgetPlainRoleLocked(p *peer) {
 }
 
 // sanctionLocked returns the ban or mute (kind) in force at now on a
-// connection with nickname fold, session ss and address addr, or nil.
-// Expired sanctions are swept on the way.
-func (s *Server) sanctionLocked(kind wire.Action, fold string, ss *session, addr netip.Addr, now time.Time) *sanction {
+// connection with nickname fold, session key key and address addr, or
+// nil. Expired sanctions are swept on the way. The caller leaves out the
+// host and moderators, who are never kept out.
+func (s *Server) sanctionLocked(kind wire.Action, fold, key string, addr netip.Addr, now time.Time) *sanction {
 	s.sweepLocked(now)
-	if ss != nil && s.mod.roles[ss] != "" {
-		return nil // the host and moderators are never kept out
-	}
 	for i := range s.mod.sanctions {
 		b := &s.mod.sanctions[i]
 		if b.kind != kind {
 			continue
 		}
-		if (b.fold != "" && b.fold == fold) || (b.token != "" && ss != nil && ss.token == b.token) ||
+		if (b.fold != "" && b.fold == fold) || (b.key != "" && b.key == key) ||
 			(b.addr.IsValid() && b.addr == addr) {
 			return b
 		}
@@ -140,7 +145,11 @@ func (s *Server) peerSanctionLocked(kind wire.Action, p *peer, now time.Time) *s
 	if s.roleLocked(p) != "" {
 		return nil
 	}
-	return s.sanctionLocked(kind, p.fold, p.sess, peerAddr(p), now)
+	key := ""
+	if p.sess != nil {
+		key = p.sess.key
+	}
+	return s.sanctionLocked(kind, p.fold, key, peerAddr(p), now)
 }
 
 // sweepLocked forgets the sanctions that have ended.
@@ -198,7 +207,7 @@ func reasonSuffix(reason string) string {
 // bannedOnArrivalLocked returns how to refuse a plain client that
 // connects while its address is banned, or ok false.
 func (s *Server) bannedOnArrivalLocked(p *peer) (e ending, ok bool) {
-	if b := s.sanctionLocked(wire.ActBan, "", nil, peerAddr(p), time.Now()); b != nil {
+	if b := s.sanctionLocked(wire.ActBan, "", "", peerAddr(p), time.Now()); b != nil {
 		return banEnding(b), true
 	}
 	return ending{}, false
@@ -292,6 +301,9 @@ func (s *Server) moderate(p *peer, m wire.Mod) *wire.Error {
 	}
 
 	now := time.Now()
+	// Deferred before the unlock, so run after it: the store is written
+	// outside s.mu, once the room has been told.
+	defer s.saveSanctions()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !p.joined {
@@ -346,7 +358,7 @@ func (s *Server) moderate(p *peer, m wire.Mod) *wire.Error {
 		}
 		if target != nil {
 			if target.sess != nil {
-				b.token = target.sess.token
+				b.key = target.sess.key
 			} else {
 				// A plain client has no identity but its address: a
 				// new connection would be a new guest-N.
@@ -358,6 +370,7 @@ func (s *Server) moderate(p *peer, m wire.Mod) *wire.Error {
 			return refuse(wire.CodeBadMod, "%d bans and mutes are in force, the most this server keeps: lift some first", maxSanctions)
 		}
 		s.mod.sanctions = append(s.mod.sanctions, b)
+		s.mod.version++
 		ev.Until = b.until.UnixMilli()
 		if m.Action == wire.ActBan {
 			s.putOutLocked(target, addr, p, banEnding(&b))
@@ -373,6 +386,7 @@ func (s *Server) moderate(p *peer, m wire.Mod) *wire.Error {
 		if !s.liftLocked(kind, ev.Nick, addr, now) {
 			return refuse(wire.CodeBadMod, "no %s in force on %s", kind, clip(m.Nick+m.Addr, 64))
 		}
+		s.mod.version++
 	case wire.ActOp, wire.ActDeop:
 		r := wire.RoleMod
 		if m.Action == wire.ActDeop {
