@@ -413,6 +413,11 @@ DEFENCES = [
      "key := store.SessionKey(h.Session)", "key := \"\"",
      "the session key of a token the server does not know",
      r'someone-else.*after the restart: .*want bye banned'),
+    ("private message resent", "TestPrivateResentOnce", "./server", "server/private.go",
+     "if f.CID != \"\" && p.sess != nil && p.sess.deliveredPrivate(f.CID) {",
+     "if f.CID != \"\" && p.sess != nil && p.sess.deliveredPrivate(f.CID) && false {",
+     "the session's recent private cids (a resent private message delivered again)",
+     r'the resent private message: .*want duplicate'),
 ]
 
 

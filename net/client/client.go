@@ -225,14 +225,17 @@ type Client struct {
 	lastID  uint64
 	seen    *recent
 	outbox  []*item
-	cidSeq  uint64
-	gen     uint64
-	cur     *conn // nil while disconnected
-	sec     *security
-	keys    keyCache // the room password's key (password.go); its own lock
-	closed  bool
-	stopped error     // why the client gave up reconnecting, if it did
-	role    wire.Role // this user's role: from the welcome and role events
+	// privates are the private messages sent and not yet confirmed
+	// (privates.go).
+	privates []wire.Private
+	cidSeq   uint64
+	gen      uint64
+	cur      *conn // nil while disconnected
+	sec      *security
+	keys     keyCache // the room password's key (password.go); its own lock
+	closed   bool
+	stopped  error     // why the client gave up reconnecting, if it did
+	role     wire.Role // this user's role: from the welcome and role events
 }
 
 // Dial connects to cfg.Addr and joins as cfg.Nick. It returns once the
