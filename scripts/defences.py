@@ -405,7 +405,7 @@ DEFENCES = [
      "b := s.peerSanctionLocked(wire.ActMute, p, now)", "b := (*sanction)(nil)",
      "the mute check on send",
      r'a muted member was heard'),
-    ("ban after a restart", "TestSanctionsSurviveRestart", "./server", "server/sanctions.go",
+    ("ban after a restart", "TestSanctionsSurviveRestart", "./server", "server/sanctionstore.go",
      "all, err := ss.LoadSanctions(ctx, now)", "all, err := []store.Sanction(nil), error(nil)",
      "loading the bans and mutes from the store at Open",
      r'from 127\.0\.0\.5 after the restart: .*want bye banned'),

@@ -23,7 +23,7 @@ import (
 // "Moderation", is the contract; docs/SECURITY.md says what it defends.
 //
 // Bans and mutes are kept in the store too when it can (SanctionStore,
-// sanctions.go), so that a restart does not lift them; otherwise they end
+// sanctionstore.go), so that a restart does not lift them; otherwise they end
 // with the process. Roles and the topic are in memory only. Roles belong
 // to a rich client's session, so that they outlive its reconnections, and
 // to a plain client's connection.
