@@ -26,8 +26,10 @@ func TestPrivateEchoLostResentOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	chattest.Next(t, br, func(e client.Private) bool { return e.Text == "the key is under the mat" })
-	px.MuteDown.Store(false)
+	// Cut, then unmute: an echo still on its way when the link comes
+	// back would otherwise get through.
 	px.Cut()
+	px.MuteDown.Store(false)
 
 	c := chattest.Next(t, ar, func(e client.Connected) bool { return true })
 	if !c.Resumed {
@@ -68,8 +70,10 @@ func TestPrivateUnconfirmedOnNewSession(t *testing.T) {
 	}
 	second := startServer(t, "127.0.0.1:0", server.Config{})
 	px.SetTarget(second.Addr)
-	px.Silence(false)
+	// Cut, then give the link back: the private message, if the writer
+	// writes it late, must not reach the first server.
 	px.Cut()
+	px.Silence(false)
 
 	if c := chattest.Next(t, ar, func(e client.Connected) bool { return true }); c.Resumed {
 		t.Errorf("a new server resumed the session: %+v", c)
