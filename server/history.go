@@ -50,6 +50,9 @@ func Open(cfg Config) (*Server, error) {
 	s.store = cfg.Store
 	s.epoch = st.Epoch
 	s.restore(st, now)
+	if err := s.loadSanctions(ctx, cfg.Store, now); err != nil {
+		return nil, err
+	}
 	s.commit = newCommitter(s)
 	s.commit.start()
 	return s, nil

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"crypto/subtle"
 	"fmt"
 	"net"
 	"net/netip"
@@ -11,20 +10,22 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gorilla/websocket"
 	"golang.org/x/text/unicode/norm"
 
 	"parley/net/nickname"
 	"parley/net/wire"
 )
 
-// Moderation: who may do what (roles), who is kept out or kept quiet for
-// a while (sanctions), and the room's topic. docs/PROTOCOL.md,
-// "Moderation", is the contract; docs/SECURITY.md says what it defends.
+// Moderation: who may do what (roles, roles.go), who is kept out or kept
+// quiet for a while (sanctions, sanctions.go), and the room's topic.
+// docs/PROTOCOL.md, "Moderation", is the contract; docs/SECURITY.md says
+// what it defends.
 //
-// Everything here is in memory: bans and mutes end with the server
-// process. Roles belong to a rich client's session, so that they outlive
-// its reconnections, and to a plain client's connection.
+// Bans and mutes are kept in the store too when it can (SanctionStore,
+// sanctionstore.go), so that a restart does not lift them; otherwise they end
+// with the process. Roles and the topic are in memory only. Roles belong
+// to a rich client's session, so that they outlive its reconnections, and
+// to a plain client's connection.
 
 // moderation is the room's moderation state. Everything but mutes is
 // guarded by s.mu.
@@ -38,196 +39,13 @@ type moderation struct {
 	// with none (nearly always) does not take s.mu to look. Atomic;
 	// written under s.mu.
 	mutes atomic.Int32
-}
 
-// sanction is one ban or mute. It matches a connection by any of its
-// keys that is set: the folded nickname (so that case and look-alikes do
-// not escape it), the session the person had (so that renaming does not),
-// or the address (so that neither does a new nickname nor a new session).
-type sanction struct {
-	kind   wire.Action // wire.ActBan or wire.ActMute
-	fold   string      // nickname.Fold of the nickname, or ""
-	token  string      // the session token of the person named, or ""
-	addr   netip.Addr  // the address, or the zero Addr
-	until  time.Time
-	reason string
-	by     string
+	version uint64        // counts the bans and mutes made or lifted, for saver
+	saver   sanctionSaver // writes them to the store; its own lock
 }
 
 // maxReasonRunes bounds a reason, in characters.
 const maxReasonRunes = 120
-
-// maxSanctions bounds the bans and mutes in force, which the host and
-// moderators add: each costs a scan on every hello and muted send.
-const maxSanctions = 1024
-
-// peerAddr is the address a connection comes from, as bans compare it.
-func peerAddr(p *peer) netip.Addr {
-	ap, err := netip.ParseAddrPort(p.raw.RemoteAddr().String())
-	if err != nil {
-		return netip.Addr{}
-	}
-	return ap.Addr().Unmap().WithZone("")
-}
-
-// roleLocked returns p's role.
-func (s *Server) roleLocked(p *peer) wire.Role {
-	if p.rich {
-		if p.sess == nil {
-			return ""
-		}
-		return s.mod.roles[p.sess]
-	}
-	return s.mod.plainRoles[p]
-}
-
-// setRoleLocked gives p a role, or takes it away ("").
-func (s *Server) setRoleLocked(p *peer, r wire.Role) {
-	if p.rich {
-		if p.sess == nil {
-			return
-		}
-		if s.mod.roles == nil {
-			s.mod.roles = make(map[*session]wire.Role)
-		}
-		if r == "" {
-			delete(s.mod.roles, p.sess)
-		} else {
-			s.mod.roles[p.sess] = r
-		}
-		return
-	}
-	if s.mod.plainRoles == nil {
-		s.mod.plainRoles = make(map[*peer]wire.Role)
-	}
-	if r == "" {
-		delete(s.mod.plainRoles, p)
-	} else {
-		s.mod.plainRoles[p] = r
-	}
-}
-
-// forgetPlainRoleLocked drops a plain peer's role as it leaves.
-func (s *Server) forgetPlainRoleLocked(p *peer) {
-	if !p.rich && s.mod.plainRoles != nil {
-		delete(s.mod.plainRoles, p)
-	}
-}
-
-// sanctionLocked returns the ban or mute (kind) in force at now on a
-// connection with nickname fold, session ss and address addr, or nil.
-// Expired sanctions are swept on the way.
-func (s *Server) sanctionLocked(kind wire.Action, fold string, ss *session, addr netip.Addr, now time.Time) *sanction {
-	s.sweepLocked(now)
-	if ss != nil && s.mod.roles[ss] != "" {
-		return nil // the host and moderators are never kept out
-	}
-	for i := range s.mod.sanctions {
-		b := &s.mod.sanctions[i]
-		if b.kind != kind {
-			continue
-		}
-		if (b.fold != "" && b.fold == fold) || (b.token != "" && ss != nil && ss.token == b.token) ||
-			(b.addr.IsValid() && b.addr == addr) {
-			return b
-		}
-	}
-	return nil
-}
-
-// peerSanctionLocked is sanctionLocked for a connection in the room.
-func (s *Server) peerSanctionLocked(kind wire.Action, p *peer, now time.Time) *sanction {
-	if s.roleLocked(p) != "" {
-		return nil
-	}
-	return s.sanctionLocked(kind, p.fold, p.sess, peerAddr(p), now)
-}
-
-// sweepLocked forgets the sanctions that have ended.
-func (s *Server) sweepLocked(now time.Time) {
-	s.mod.sanctions = slices.DeleteFunc(s.mod.sanctions, func(b sanction) bool {
-		if now.Before(b.until) {
-			return false
-		}
-		if b.kind == wire.ActMute {
-			s.mod.mutes.Add(-1)
-		}
-		return true
-	})
-}
-
-// until formats the end of a sanction for people.
-func until(t time.Time) string {
-	return t.UTC().Format("2006-01-02 15:04 UTC")
-}
-
-// banEnding is how a banned connection is ended: refused on arrival, or
-// put out when the ban is made.
-func banEnding(b *sanction) ending {
-	text := "You are banned until " + until(b.until)
-	if b.reason != "" {
-		text += ": " + b.reason
-	}
-	return ending{
-		code: websocket.ClosePolicyViolation, text: "banned until " + until(b.until), leave: leaveBanned,
-		rich:  mustJSONFrame(wire.Bye{Reason: wire.ByeBanned, Text: text + ".", Until: b.until.UnixMilli()}),
-		plain: textFrame(wire.PlainNotice("disconnected: " + strings.ToLower(text[:1]) + text[1:])),
-	}
-}
-
-// kickEnding is how a kicked connection is ended.
-func kickEnding(by, reason string) ending {
-	text := "You were removed by " + by
-	if reason != "" {
-		text += ": " + reason
-	}
-	return ending{
-		code: websocket.ClosePolicyViolation, text: "kicked by " + by, leave: leaveKicked,
-		rich:  mustJSONFrame(wire.Bye{Reason: wire.ByeKicked, Text: text + "."}),
-		plain: textFrame(wire.PlainNotice("disconnected: you were removed by " + by + reasonSuffix(reason))),
-	}
-}
-
-func reasonSuffix(reason string) string {
-	if reason == "" {
-		return ""
-	}
-	return " (" + reason + ")"
-}
-
-// bannedOnArrivalLocked returns how to refuse a plain client that
-// connects while its address is banned, or ok false.
-func (s *Server) bannedOnArrivalLocked(p *peer) (e ending, ok bool) {
-	if b := s.sanctionLocked(wire.ActBan, "", nil, peerAddr(p), time.Now()); b != nil {
-		return banEnding(b), true
-	}
-	return ending{}, false
-}
-
-// claim makes p the host if key is the host key.
-func (s *Server) claim(p *peer, key string) *wire.Error {
-	want := s.cfg.HostKey
-	if want == "" || subtle.ConstantTimeCompare([]byte(key), []byte(want)) != 1 {
-		return &wire.Error{Code: wire.CodeNotAllowed, Text: "that is not the host key"}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !p.joined || s.roleLocked(p) == wire.RoleHost {
-		return nil
-	}
-	s.setRoleLocked(p, wire.RoleHost)
-	s.log.Info("host key presented", "conn", p.id, "nick", p.nick, "addr", p.raw.RemoteAddr())
-	s.announceRoleLocked(p, "")
-	if !p.rich {
-		p.enqueue(textFrame(wire.PlainNotice("you are the host: /help lists what you can do")))
-	}
-	return nil
-}
-
-// announceRoleLocked tells the rich clients p's role.
-func (s *Server) announceRoleLocked(p *peer, by string) {
-	s.broadcastLocked(mustJSONFrame(wire.RoleChange{Time: nowMS(), Nick: p.nick, Role: s.roleLocked(p), By: by}), nil)
-}
 
 // normNick is a nickname as someone typed it, in the form the room
 // keeps nicknames (NFKC, trimmed), for looking it up. Overlong input is
@@ -292,6 +110,9 @@ func (s *Server) moderate(p *peer, m wire.Mod) *wire.Error {
 	}
 
 	now := time.Now()
+	// Deferred before the unlock, so run after it: the store is written
+	// outside s.mu, once the room has been told.
+	defer s.saveSanctions()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !p.joined {
@@ -346,7 +167,7 @@ func (s *Server) moderate(p *peer, m wire.Mod) *wire.Error {
 		}
 		if target != nil {
 			if target.sess != nil {
-				b.token = target.sess.token
+				b.key = target.sess.key
 			} else {
 				// A plain client has no identity but its address: a
 				// new connection would be a new guest-N.
@@ -358,6 +179,7 @@ func (s *Server) moderate(p *peer, m wire.Mod) *wire.Error {
 			return refuse(wire.CodeBadMod, "%d bans and mutes are in force, the most this server keeps: lift some first", maxSanctions)
 		}
 		s.mod.sanctions = append(s.mod.sanctions, b)
+		s.mod.version++
 		ev.Until = b.until.UnixMilli()
 		if m.Action == wire.ActBan {
 			s.putOutLocked(target, addr, p, banEnding(&b))
@@ -373,6 +195,7 @@ func (s *Server) moderate(p *peer, m wire.Mod) *wire.Error {
 		if !s.liftLocked(kind, ev.Nick, addr, now) {
 			return refuse(wire.CodeBadMod, "no %s in force on %s", kind, clip(m.Nick+m.Addr, 64))
 		}
+		s.mod.version++
 	case wire.ActOp, wire.ActDeop:
 		r := wire.RoleMod
 		if m.Action == wire.ActDeop {
@@ -393,70 +216,9 @@ func (s *Server) moderate(p *peer, m wire.Mod) *wire.Error {
 	return nil
 }
 
-// outranksLocked refuses an action of someone with role against target:
-// nobody acts against the host, and moderators not against each other.
-func (s *Server) outranksLocked(role wire.Role, target *peer, m wire.Mod) *wire.Error {
-	tr := s.roleLocked(target)
-	switch {
-	case tr == wire.RoleHost:
-		return &wire.Error{Code: wire.CodeNotAllowed, Ref: m.Ref,
-			Text: fmt.Sprintf("not allowed: nobody can %s the host", m.Action)}
-	case tr == wire.RoleMod && role != wire.RoleHost:
-		return &wire.Error{Code: wire.CodeNotAllowed, Ref: m.Ref,
-			Text: fmt.Sprintf("not allowed: %s is a moderator; only the host can %s them", target.nick, m.Action)}
-	}
-	return nil
-}
-
 // allJoinedLocked lists every member, rich and plain.
 func (s *Server) allJoinedLocked() []*peer {
 	return append(slices.Clip(s.rich), s.plain...)
-}
-
-// putOutLocked ends target, if any, and every connection from addr, if
-// valid, that holds no role, with e. by is never removed.
-func (s *Server) putOutLocked(target *peer, addr netip.Addr, by *peer, e ending) {
-	if target != nil {
-		target.end(e)
-	}
-	if !addr.IsValid() {
-		return
-	}
-	for _, q := range s.allJoinedLocked() {
-		if q != by && q != target && s.roleLocked(q) == "" && peerAddr(q) == addr {
-			q.end(e)
-		}
-	}
-}
-
-// tellMutedLocked tells plain members that a mute now covers that they
-// are muted; rich ones learn it from the moderation event.
-func (s *Server) tellMutedLocked(target *peer, addr netip.Addr, b *sanction) {
-	line := textFrame(wire.PlainNotice("you are muted until " + until(b.until) + " by " + b.by + reasonSuffix(b.reason)))
-	for _, q := range s.plain {
-		if q == target || (addr.IsValid() && s.roleLocked(q) == "" && peerAddr(q) == addr) {
-			q.enqueue(line)
-		}
-	}
-}
-
-// liftLocked removes the bans or mutes (kind) on nick or addr, and
-// reports whether there were any.
-func (s *Server) liftLocked(kind wire.Action, nick string, addr netip.Addr, now time.Time) bool {
-	s.sweepLocked(now)
-	fold := ""
-	if nick != "" {
-		fold = nickname.Fold(nick)
-	}
-	n := len(s.mod.sanctions)
-	s.mod.sanctions = slices.DeleteFunc(s.mod.sanctions, func(b sanction) bool {
-		hit := b.kind == kind && ((fold != "" && b.fold == fold) || (addr.IsValid() && b.addr == addr))
-		if hit && kind == wire.ActMute {
-			s.mod.mutes.Add(-1)
-		}
-		return hit
-	})
-	return len(s.mod.sanctions) < n
 }
 
 // announceModerationLocked tells the room what a moderator did, and the
@@ -514,34 +276,6 @@ func (s *Server) setTopic(p *peer, text string) *wire.Error {
 
 // topicLocked is the topic, for the welcome.
 func (s *Server) topicLocked() string { return s.mod.topic.Text }
-
-// refuseMuted answers a send or private message from a muted member and
-// reports true; false lets it through.
-func (s *Server) refuseMuted(p *peer, cid string) bool {
-	if s.mod.mutes.Load() == 0 {
-		return false
-	}
-	now := time.Now()
-	s.mu.Lock()
-	b := s.peerSanctionLocked(wire.ActMute, p, now)
-	var end time.Time
-	var reason string
-	if b != nil {
-		end, reason = b.until, b.reason
-	}
-	s.mu.Unlock()
-	if b == nil {
-		return false
-	}
-	text := "you are muted until " + until(end) + reasonSuffix(reason)
-	if p.rich {
-		p.enqueue(mustJSONFrame(wire.Error{Code: wire.CodeMuted, Text: text, CID: cid,
-			RetryMS: max(1, end.Sub(now).Milliseconds())}))
-	} else {
-		p.enqueue(textFrame(wire.PlainNotice("not sent: " + text)))
-	}
-	return true
-}
 
 // oneLine cleans text for a reason or a topic: one line, at most max
 // bytes (cut at a character), reasons also at most maxReasonRunes

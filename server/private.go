@@ -12,7 +12,9 @@ import (
 // private delivers a private message from p to the member named f.To:
 // to that member's connection and, as the echo, to p's, and to nobody
 // else. It never enters the backlog or the history store, so no resume,
-// page or search can bring it back. (A nickname is held by one
+// page or search can bring it back. A cid the session used for a private
+// message delivered recently is answered with duplicate, to the sender
+// alone, so that a private message resent after a reconnect arrives once. (A nickname is held by one
 // connection at a time: a session that connects again replaces its old
 // connection, so "every session of a person" is that one connection.)
 func (s *Server) private(p *peer, f wire.Private) *wire.Error {
@@ -35,6 +37,12 @@ func (s *Server) private(p *peer, f wire.Private) *wire.Error {
 	if !p.joined {
 		return &wire.Error{Code: wire.CodeNotJoined, Text: "not in the room", CID: f.CID}
 	}
+	if f.CID != "" && p.sess != nil && p.sess.deliveredPrivate(f.CID) {
+		s.dupes.Add(1)
+		p.enqueue(mustJSONFrame(wire.Error{Code: wire.CodeDuplicate, CID: f.CID,
+			Text: "already delivered: this private message was sent before"}))
+		return nil
+	}
 	to := s.findLocked(f.To)
 	if to == nil {
 		return &wire.Error{Code: wire.CodeNoSuchNick, CID: f.CID,
@@ -46,6 +54,9 @@ func (s *Server) private(p *peer, f wire.Private) *wire.Error {
 	}
 	m.CID = f.CID
 	p.enqueue(privateFrame(p, m, true))
+	if f.CID != "" && p.sess != nil {
+		p.sess.rememberPrivate(f.CID)
+	}
 	return nil
 }
 

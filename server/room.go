@@ -250,9 +250,17 @@ func (s *Server) join(p *peer, h wire.Hello) helloResult {
 	if ss != nil && ss.peer != nil && ss.peer != p {
 		old = ss.peer
 	}
-	if b := s.sanctionLocked(wire.ActBan, fold, ss, peerAddr(p), now); b != nil {
-		e := banEnding(b)
-		return helloResult{ban: &e}
+	// A session the server does not know (from before a restart, say)
+	// is still matched by the key a ban keeps of it.
+	key := store.SessionKey(h.Session)
+	if ss != nil {
+		key = ss.key
+	}
+	if ss == nil || s.mod.roles[ss] == "" { // the host and moderators are never kept out
+		if b := s.sanctionLocked(wire.ActBan, fold, key, peerAddr(p), now); b != nil {
+			e := banEnding(b)
+			return helloResult{ban: &e}
+		}
 	}
 	if holder := s.holderLocked(fold, skel, old); holder != nil {
 		return helloResult{err: nickTaken(nick, holder)}
@@ -344,7 +352,7 @@ func (s *Server) rename(p *peer, want string) *wire.Error {
 	if holder := s.holderLocked(fold, skel, p); holder != nil {
 		return nickTaken(nick, holder)
 	}
-	if b := s.sanctionLocked(wire.ActBan, fold, nil, netip.Addr{}, time.Now()); b != nil && s.roleLocked(p) == "" {
+	if b := s.sanctionLocked(wire.ActBan, fold, "", netip.Addr{}, time.Now()); b != nil && s.roleLocked(p) == "" {
 		return &wire.Error{Code: wire.CodeNickInvalid, Text: "the nickname " + nick + " is banned until " + until(b.until)}
 	}
 	old := p.nick

@@ -322,7 +322,7 @@ type Stats struct {
 	Refused      uint64 // connections refused by MaxConns or MaxConnsPerIP
 	Open         int    // connections counted against MaxConns: WebSocket, HTTP, requests still arriving
 	Addresses    int    // client addresses with connections counted against MaxConnsPerIP
-	Duplicates   uint64 // repeated sends dropped by client message id
+	Duplicates   uint64 // repeated sends and private messages dropped by client message id
 	Congestions  uint64 // times a peer's backlog passed the high-water mark
 	Throttled    uint64 // times a producer's reader was held while a peer was congested
 	Pending      int    // messages waiting for their commit to the store

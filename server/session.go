@@ -23,6 +23,10 @@ type session struct {
 	// than encoding the message.
 	sent []sentCID
 	next int
+	// priv holds the cid hashes of its last recentPrivate private
+	// messages delivered, a ring like sent (privatecids.go).
+	priv     []uint64
+	privNext int
 }
 
 // sentCID is one send a session remembers.

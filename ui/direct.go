@@ -77,6 +77,10 @@ type direct struct {
 	lines  *fyne.Container
 	scroll *container.Scroll
 	unread int
+	// open is true while its tab is in the tabs; a closed conversation
+	// keeps its lines, and its tab comes back with the next message
+	// (closeconv.go).
+	open bool
 }
 
 // newSocial builds the topic bar; the tabs come with the first
@@ -114,20 +118,19 @@ func (s *social) open(nick string) *direct {
 	return d
 }
 
-// conv returns the conversation with nick, making its tab if need be.
+// conv returns the conversation with nick, making its tab, or opening it
+// again, if need be.
 func (s *social) conv(nick string) *direct {
 	key := wire.FoldNick(nick)
-	if d := s.byFold[key]; d != nil {
+	d := s.byFold[key]
+	if d != nil && d.open {
 		return d
 	}
-	d := &direct{nick: nick, lines: container.NewVBox()}
-	d.scroll = container.NewVScroll(d.lines)
-	intro := widget.NewLabel(fmt.Sprintf("Private conversation with %s. Only the two of you see it; it is not kept in the room's history.", nick))
-	intro.Wrapping = fyne.TextWrapWord
-	intro.TextStyle.Italic = true
-	d.lines.Add(intro)
-	d.item = container.NewTabItem(nick, d.scroll)
-	s.byFold[key] = d
+	if d == nil {
+		d = s.newDirect(nick)
+		s.byFold[key] = d
+	}
+	d.open = true
 	if s.tabs == nil {
 		s.room = container.NewTabItem("Room", s.u.msgs)
 		s.tabs = container.NewAppTabs(s.room)
@@ -146,7 +149,7 @@ func (d *direct) add(text string, bold bool) {
 	l.TextStyle.Bold = bold
 	d.lines.Add(l)
 	if over := len(d.lines.Objects) - maxDirectLines; over > 0 {
-		d.lines.Objects = append(d.lines.Objects[:1], d.lines.Objects[1+over:]...)
+		d.lines.Objects = append(d.lines.Objects[:0], d.lines.Objects[over:]...)
 		d.lines.Refresh()
 	}
 	d.scroll.ScrollToBottom()
@@ -382,10 +385,25 @@ func (s *social) menuItems(who wire.User) []*fyne.MenuItem {
 			}
 		})
 	}
+	// Kick, mute and ban ask for a reason first (reason.go).
+	asked := func(label, title, confirm, what string, do func(reason string) (string, error)) *fyne.MenuItem {
+		return act(label, func() (string, error) {
+			s.askReason(title, confirm, what, func(reason string) {
+				if _, err := do(reason); err != nil {
+					s.u.system(chatlog.KindError, "Not done: "+errText(err)+".")
+					s.u.msgs.flush()
+				}
+			})
+			return "", nil
+		})
+	}
 	items = append(items, fyne.NewMenuItemSeparator(),
-		act("Kick", func() (string, error) { return m.Kick(nick, "") }),
-		act("Mute for 10 minutes", func() (string, error) { return m.Mute(nick, menuMute, "") }),
-		act("Ban for 1 hour", func() (string, error) { return m.Ban(nick, menuBan, "") }))
+		asked("Kick…", "Kick "+nick, "Kick", "Remove "+nick+" from the chat. They can come back.",
+			func(r string) (string, error) { return m.Kick(nick, r) }),
+		asked("Mute for 10 minutes…", "Mute "+nick, "Mute", nick+" will not be able to write for 10 minutes.",
+			func(r string) (string, error) { return m.Mute(nick, menuMute, r) }),
+		asked("Ban for 1 hour…", "Ban "+nick, "Ban", "Remove "+nick+" and keep them out for 1 hour, under any nickname from the same session.",
+			func(r string) (string, error) { return m.Ban(nick, menuBan, r) }))
 	if mine == wire.RoleHost {
 		if who.Role == wire.RoleMod {
 			items = append(items, act("Remove moderator", func() (string, error) { return m.Deop(nick) }))

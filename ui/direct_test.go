@@ -124,7 +124,7 @@ func TestPrivateConversationAndModeration(t *testing.T) {
 	}
 
 	host.ShowRoom()
-	want := []string{"Message", "", "Kick", "Mute for 10 minutes", "Ban for 1 hour", "Make moderator"}
+	want := []string{"Message", "", "Kick…", "Mute for 10 minutes…", "Ban for 1 hour…", "Make moderator"}
 	if got := host.PeopleMenu("bob"); !slices.Equal(got, want) {
 		t.Errorf("the host's menu on bob = %q, want %q", got, want)
 	}
@@ -141,7 +141,8 @@ func TestPrivateConversationAndModeration(t *testing.T) {
 	if got := guest.PeopleMenu("carol"); !slices.Equal(got, want[:5]) {
 		t.Errorf("a moderator's menu on carol = %q, want %q", got, want[:5])
 	}
-	guest.PickPerson("carol", "Ban for 1 hour")
+	guest.PickPerson("carol", "Ban for 1 hour…")
+	answerReason(t, guest, "", "Ban")
 	waitFor(t, "carol to be banned", func() bool {
 		return carol.has(func(ev client.Event) bool {
 			d, ok := ev.(client.Disconnected)
@@ -157,7 +158,8 @@ func TestPrivateConversationAndModeration(t *testing.T) {
 	// so and does not reconnect by itself.
 	host.PickPerson("bob", "Remove moderator")
 	waitFor(t, "bob to be a member again", func() bool { return slices.Contains(guest.PeopleRows(), "bob — you") }, hp, gp)
-	host.PickPerson("bob", "Kick")
+	host.PickPerson("bob", "Kick…")
+	answerReason(t, host, "", "Kick")
 	waitFor(t, "bob's window to say he was removed", func() bool {
 		return guest.Count("You were removed from the chat. You were removed by alice.") == 1
 	}, hp, gp)

@@ -78,7 +78,7 @@ func (u *UI) ConversationLines(nick string) []string {
 		return nil
 	}
 	var out []string
-	for _, o := range d.lines.Objects[1:] {
+	for _, o := range d.lines.Objects {
 		out = append(out, o.(*widget.Label).Text)
 	}
 	return out

@@ -19,37 +19,17 @@ package client
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/base32"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"parley/net/nickname"
-	"parley/net/pin"
 	"parley/net/wire"
-)
-
-// Defaults for the zero values of Config.
-const (
-	DefaultDialTimeout   = 10 * time.Second
-	DefaultMinBackoff    = 250 * time.Millisecond
-	DefaultMaxBackoff    = 30 * time.Second
-	DefaultOutboxLimit   = 1000
-	DefaultPingInterval  = 15 * time.Second
-	DefaultPongTimeout   = 35 * time.Second
-	DefaultWriteTimeout  = 10 * time.Second
-	DefaultReadLimit     = 32 << 20
-	DefaultEventBuffer   = 256
-	DefaultGreetingWait  = 500 * time.Millisecond
-	DefaultPlainEchoWait = 5 * time.Second
-	DefaultAgent         = "parley"
 )
 
 // stableAfter is how long a connection must have lasted for the next drop
@@ -59,140 +39,6 @@ const stableAfter = 10 * time.Second
 
 // recentSize bounds the set of messages remembered across server restarts.
 const recentSize = 2048
-
-// Config describes a connection. Zero values mean the defaults above.
-type Config struct {
-	// Addr is the server: anything ParseAddr accepts.
-	Addr string
-	// Nick is the wanted nickname (nickname.Check rules). In plain mode
-	// it only labels this user's own messages locally.
-	Nick string
-	// Logger receives connection state changes; nil discards them.
-	Logger *slog.Logger
-	// Agent names the client software to the server ("parley/1.2.0").
-	Agent string
-	// DialTimeout bounds one connection attempt: TCP, TLS, the WebSocket
-	// upgrade and the hello/welcome exchange.
-	DialTimeout time.Duration
-	// MinBackoff and MaxBackoff bound the wait before a reconnect attempt;
-	// it doubles per failed attempt, with jitter.
-	MinBackoff, MaxBackoff time.Duration
-	// OutboxLimit is how many messages may wait for delivery at once.
-	OutboxLimit int
-	// PingInterval is how often the client pings the server, so that a
-	// server that vanished without a FIN (a laptop gone to sleep) is
-	// noticed.
-	PingInterval time.Duration
-	// PongTimeout is how long the connection may stay silent (no frame,
-	// no pong) before it counts as dead. It is raised to twice
-	// PingInterval if set lower.
-	PongTimeout time.Duration
-	// WriteTimeout bounds every write.
-	WriteTimeout time.Duration
-	// ReadLimit is the largest frame accepted from the server: a welcome
-	// carries the whole backlog, so it is large.
-	ReadLimit int64
-	// EventBuffer is the capacity of the Events channel.
-	EventBuffer int
-	// GreetingWait is how long, in plain mode, the client waits for a
-	// greeting before reporting Connected without one.
-	GreetingWait time.Duration
-	// PlainEchoWait is how long, in plain mode, a sent line may go without
-	// coming back before the client stops waiting for an echo and shows it
-	// as sent (some plain servers do not echo to the sender).
-	PlainEchoWait time.Duration
-	// NetDial, if set, opens the TCP connections (tests count and cut
-	// them through it).
-	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
-	// TLSConfig is used for wss:// addresses. Without Fingerprint or
-	// Pins, it verifies certificates as usual (by certificate authority);
-	// with either, the pin decides (see tls.go).
-	TLSConfig *tls.Config
-	// Fingerprint, when set, is the server's key as a join link or QR
-	// code gave it: the client connects over TLS only, to a server
-	// presenting that key only, and never falls back to ws://. An address
-	// may carry it instead, as ?fp= (pin.Param).
-	Fingerprint pin.Fingerprint
-	// Pins is the client's known hosts. The first TLS connection to a
-	// server records its key (trust on first use); later ones must
-	// present the same key, or fail with a *PinMismatchError. A host with
-	// a pin is never joined without TLS.
-	Pins pin.Store
-	// Password is the room password, for a chat that has one. It never
-	// leaves this process: the client answers the server's challenge
-	// with a proof (password.go). Empty, joining such a chat fails with
-	// ErrPasswordNeeded.
-	Password string
-	// HostKey, when set, is presented after every welcome (a claim
-	// frame), making this client the host: the window sets it when it
-	// hosts the chat. See moderation.go.
-	HostKey string
-
-	// stableAfter is stableAfter but in tests, which cannot wait for it
-	// (export_test.go).
-	stableAfter time.Duration
-}
-
-func (cfg Config) withDefaults() Config {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&cfg.DialTimeout, DefaultDialTimeout)
-	def(&cfg.MinBackoff, DefaultMinBackoff)
-	def(&cfg.MaxBackoff, DefaultMaxBackoff)
-	def(&cfg.PingInterval, DefaultPingInterval)
-	def(&cfg.PongTimeout, DefaultPongTimeout)
-	def(&cfg.WriteTimeout, DefaultWriteTimeout)
-	def(&cfg.GreetingWait, DefaultGreetingWait)
-	def(&cfg.PlainEchoWait, DefaultPlainEchoWait)
-	def(&cfg.stableAfter, stableAfter)
-	if cfg.MaxBackoff < cfg.MinBackoff {
-		cfg.MaxBackoff = cfg.MinBackoff
-	}
-	if cfg.PongTimeout <= cfg.PingInterval {
-		cfg.PongTimeout = 2 * cfg.PingInterval
-	}
-	if cfg.OutboxLimit <= 0 {
-		cfg.OutboxLimit = DefaultOutboxLimit
-	}
-	if cfg.ReadLimit <= 0 {
-		cfg.ReadLimit = DefaultReadLimit
-	}
-	if cfg.EventBuffer <= 0 {
-		cfg.EventBuffer = DefaultEventBuffer
-	}
-	if cfg.Agent == "" {
-		cfg.Agent = DefaultAgent
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	return cfg
-}
-
-// Pending is a message in the outbox: accepted by Send, not yet delivered.
-type Pending struct {
-	CID    string
-	Text   string
-	Queued time.Time
-	// Sent is true once it was written to the current connection; it
-	// stays pending until the server's echo comes back.
-	Sent bool
-}
-
-// item is an outbox entry.
-type item struct {
-	cid, text string
-	queued    time.Time
-	// sentGen is the connection it was last written to (0: none), so that
-	// each new connection writes every undelivered item once.
-	sentGen uint64
-	sentAt  time.Time
-	// notBefore delays a re-send the server refused as too fast.
-	notBefore time.Time
-}
 
 // Client is a connection to a chat server that survives drops. Its methods
 // may be called from any goroutine.
@@ -225,14 +71,17 @@ type Client struct {
 	lastID  uint64
 	seen    *recent
 	outbox  []*item
-	cidSeq  uint64
-	gen     uint64
-	cur     *conn // nil while disconnected
-	sec     *security
-	keys    keyCache // the room password's key (password.go); its own lock
-	closed  bool
-	stopped error     // why the client gave up reconnecting, if it did
-	role    wire.Role // this user's role: from the welcome and role events
+	// privates are the private messages sent and not yet confirmed
+	// (privates.go).
+	privates []wire.Private
+	cidSeq   uint64
+	gen      uint64
+	cur      *conn // nil while disconnected
+	sec      *security
+	keys     keyCache // the room password's key (password.go); its own lock
+	closed   bool
+	stopped  error     // why the client gave up reconnecting, if it did
+	role     wire.Role // this user's role: from the welcome and role events
 }
 
 // Dial connects to cfg.Addr and joins as cfg.Nick. It returns once the
@@ -324,56 +173,6 @@ func (c *Client) Reconnect() {
 // reconnects and resumes). After a Disconnected with Retry zero no more
 // events come. The channel is closed by Close.
 func (c *Client) Events() <-chan Event { return c.events }
-
-// Send validates text against the server's limits (errors wrap
-// wire.ErrTextEmpty, wire.ErrTextLong or wire.ErrTextInvalid), queues it
-// in the outbox and returns its client id at once, connected or not.
-// The outbox is delivered in order, each message exactly once: it stays
-// pending until the server's echo, a Message with Own set and the same
-// CID, comes back, and is written again after every reconnect until then.
-func (c *Client) Send(text string) (cid string, err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return "", ErrClosed
-	}
-	if c.stopped != nil {
-		return "", c.stopped
-	}
-	clean, err := wire.CheckText(text, c.limits.MaxText)
-	if err != nil {
-		return "", err
-	}
-	if len(c.outbox) >= c.cfg.OutboxLimit {
-		return "", fmt.Errorf("%w (%d)", ErrOutboxFull, len(c.outbox))
-	}
-	c.cidSeq++
-	cid = c.cidPrefix + strconv.FormatUint(c.cidSeq, 36)
-	c.outbox = append(c.outbox, &item{cid: cid, text: clean, queued: time.Now()})
-	c.wakeWriter()
-	return cid, nil
-}
-
-// wakeWriter tells the writer to look at the outbox. It never blocks: one
-// pending wake-up is as good as many.
-func (c *Client) wakeWriter() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
-}
-
-// Pending lists the undelivered messages, oldest first.
-func (c *Client) Pending() []Pending {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make([]Pending, len(c.outbox))
-	for i, it := range c.outbox {
-		out[i] = Pending{CID: it.cid, Text: it.text, Queued: it.queued,
-			Sent: c.cur != nil && it.sentGen == c.cur.gen}
-	}
-	return out
-}
 
 // SetNick asks the server for a new nickname. It returns once the request
 // is queued for the current connection (ErrNotConnected while there is

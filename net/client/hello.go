@@ -126,6 +126,7 @@ func (c *Client) applyWelcome(cn *conn, w wire.Welcome, wanted string) []Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	reset := c.epoch != "" && w.Epoch != c.epoch
+	sameSession := c.session != "" && w.Session == c.session
 	if c.epoch != w.Epoch {
 		c.lastID = 0 // ids of another epoch say nothing about this one's
 	}
@@ -146,6 +147,7 @@ func (c *Client) applyWelcome(cn *conn, w wire.Welcome, wanted string) []Event {
 		cn.ctrl <- wire.Status{Status: c.status}
 	}
 	c.welcomeRoleLocked(cn, w)
+	unconfirmed := c.resendPrivatesLocked(cn, sameSession)
 
 	evs := make([]Event, 1, 1+len(w.History))
 	for _, m := range w.History {
@@ -159,6 +161,7 @@ func (c *Client) applyWelcome(cn *conn, w wire.Welcome, wanted string) []Event {
 	w.History = nil
 	evs[0] = Connected{Welcome: w, Resumed: w.Resumed, Reset: reset, Gap: w.Gap,
 		Backlog: len(evs) - 1, Renamed: wire.FoldNick(w.Nick) != wire.FoldNick(wanted)}
+	evs = append(evs, unconfirmed...)
 	c.log.Info("joined", "nick", w.Nick, "epoch", w.Epoch, "resumed", w.Resumed, "reset", reset,
 		"gap", w.Gap, "backlog", len(history), "new", len(evs)-1, "pending", len(c.outbox))
 	return evs

@@ -14,8 +14,8 @@ import (
 
 // Private messages and moderation (docs/PROTOCOL.md, "Private messages
 // and moderation"). Requests go straight to the live connection, like
-// nickname and status changes: a private message is not kept in the
-// outbox across reconnections, so it is sent once or refused at once.
+// nickname and status changes; a private message is also kept until it
+// is confirmed, so that a reconnect can send it again (privates.go).
 
 // Errors of private messages and moderation.
 var (
@@ -86,6 +86,9 @@ func (c *Client) handleSocial(f wire.Frame) {
 	case wire.Private:
 		c.mu.Lock()
 		own := c.nicks[wire.FoldNick(f.From)] && f.CID != ""
+		if own {
+			c.takePendingLocked(f.CID)
+		}
 		c.mu.Unlock()
 		c.emit(Private{Private: f, Own: own})
 	case wire.Topic:
@@ -127,7 +130,8 @@ func (c *Client) Role() wire.Role {
 
 // SendPrivate sends text to the member called to, and nobody else. It
 // returns the cid that the echo (a Private event with Own set) or the
-// refusal (a Failed event) carries. It needs a live connection.
+// refusal (a Failed event) carries: exactly one of them, also across a
+// reconnect (privates.go). It needs a live connection.
 func (c *Client) SendPrivate(to, text string) (cid string, err error) {
 	clean, err := wire.CheckText(text, c.maxText())
 	if err != nil {
@@ -137,11 +141,24 @@ func (c *Client) SendPrivate(to, text string) (cid string, err error) {
 	c.cidSeq++
 	cid = c.cidPrefix + privateMark + strconv.FormatUint(c.cidSeq, 36)
 	ok := c.plain || slices.Contains(c.caps, wire.CapPrivate)
+	f := wire.Private{To: to, Text: clean, CID: cid}
+	if ok && !c.plain {
+		if err := c.addPendingLocked(f); err != nil {
+			c.mu.Unlock()
+			return "", err
+		}
+	}
 	c.mu.Unlock()
 	if !ok {
 		return "", ErrNoModeration
 	}
-	return cid, c.request(wire.Private{To: to, Text: clean, CID: cid})
+	if err := c.request(f); err != nil {
+		c.mu.Lock()
+		c.takePendingLocked(cid)
+		c.mu.Unlock()
+		return "", err
+	}
+	return cid, nil
 }
 
 // privateMark follows the cid prefix in the cids of private messages:

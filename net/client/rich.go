@@ -101,6 +101,17 @@ func (c *Client) onError(e wire.Error) {
 		i := slices.IndexFunc(c.outbox, func(it *item) bool { return it.cid == e.CID })
 		if i < 0 {
 			private := c.privateRefusalLocked(e.CID)
+			if private && e.Code == wire.CodeDuplicate {
+				ev, ok := c.privateDuplicateLocked(e.CID)
+				c.mu.Unlock()
+				if ok {
+					c.emit(ev)
+				}
+				return
+			}
+			if private {
+				c.takePendingLocked(e.CID)
+			}
 			c.mu.Unlock()
 			if private {
 				c.emit(Failed{CID: e.CID, Err: &ServerError{Frame: e}})

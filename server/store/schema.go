@@ -63,6 +63,19 @@ var migrations = []string{
 	// first row past the limit (DB.Load, DB.Compact); keeping the index
 	// cost every message a second b-tree insert and every commit a page.
 	`DROP INDEX messages_ts;`,
+
+	// 6: the bans and mutes in force, so that a restart does not
+	// lift them (sanctions.go). The server writes the whole set again on
+	// each change; expired rows are deleted on load.
+	`CREATE TABLE sanctions (
+		kind   TEXT NOT NULL,    -- 'ban' or 'mute'
+		nick   TEXT,             -- the folded nickname
+		sess   TEXT,             -- SessionKey of the person's session
+		addr   TEXT,             -- the IP address
+		until  INTEGER NOT NULL, -- Unix milliseconds
+		reason TEXT NOT NULL,
+		by     TEXT NOT NULL
+	);`,
 }
 
 // SchemaVersion is the schema version this package writes.
