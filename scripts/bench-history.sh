@@ -33,7 +33,7 @@ for round in $(seq 1 "$ROUNDS"); do
       rm -rf "$work/data"
       if [ "$mode" = memory ]; then flags=(-no-history); else flags=(-data "$work/data" -sync "$mode"); fi
       "${pin_server[@]}" "$work/parley-server" -server -addr "127.0.0.1:$port" -rate 0 -log-level warn \
-        "${flags[@]}" 2>"$work/server.log" &
+        "${flags[@]}" >"$work/server.log" 2>&1 &
       pid=$!
       for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
       "${pin_gen[@]}" "$work/loadgen" -scenario "$sc" -addr "127.0.0.1:$port" -pid "$pid" >"$work/out.txt" 2>&1 || true
