@@ -1,6 +1,11 @@
 package ui
 
-import "fyne.io/fyne/v2/widget"
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+)
 
 // FoundRows returns the rows of the open connect dialog's list of chats
 // (found on the network, then recent), or nil.
@@ -54,6 +59,24 @@ func (u *UI) AddressesShown() (link, web string, qrLink, qrWeb []byte, check str
 		check = ad.check.Text
 	}
 	return ad.link, ad.web, qrLink, qrWeb, check
+}
+
+// AddressesCopyOutside lists the open Addresses dialog's Copy buttons
+// that do not lie wholly inside the window, as "row N at X..Y of W".
+func (u *UI) AddressesCopyOutside() []string {
+	ad := u.addresses
+	if ad == nil {
+		return []string{"no Addresses dialog"}
+	}
+	w := u.win.Canvas().Size().Width
+	var out []string
+	for i, b := range ad.copies {
+		x := fyne.CurrentApp().Driver().AbsolutePositionForObject(b).X
+		if x < 0 || x+b.Size().Width > w || b.Size().Width == 0 {
+			out = append(out, fmt.Sprintf("row %d at %.0f..%.0f of %.0f", i+1, x, x+b.Size().Width, w))
+		}
+	}
+	return out
 }
 
 // ShowAddresses opens the Addresses dialog.

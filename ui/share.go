@@ -34,6 +34,7 @@ type addressesDialog struct {
 	check     *widget.Label // the connection checker's findings
 	done      bool          // the check finished
 	dlg       dialog.Dialog
+	copies    []*widget.Button // each row's Copy button, in order
 }
 
 // showAddresses lists where others can join, each with a copy button, the
@@ -50,6 +51,10 @@ func (u *UI) showAddresses() {
 	addRow := func(label, text string) {
 		l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 		l.Selectable = true
+		// A join link carries the key and is longer than the dialog is
+		// wide: it breaks across lines rather than push the Copy button
+		// out of the window (TestAddressesDialogFits).
+		l.Wrapping = fyne.TextWrapBreak
 		var copyBtn *widget.Button
 		copyBtn = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
 			clip.SetContent(text)
@@ -59,6 +64,7 @@ func (u *UI) showAddresses() {
 		if label != "" {
 			left = widget.NewLabelWithStyle(label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		}
+		ad.copies = append(ad.copies, copyBtn)
 		rows.Add(container.NewBorder(nil, nil, left, copyBtn, l))
 	}
 	var intro string

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	qrcode "github.com/skip2/go-qrcode"
 
@@ -112,5 +113,21 @@ func TestHostDialogNickDefault(t *testing.T) {
 	_, _, nick2, _ := u2.HostForm()
 	if nick2.Text != "someone" {
 		t.Errorf("nickname offered = %q, want the last one used", nick2.Text)
+	}
+}
+
+// TestAddressesDialogFits: in a window of the default size, the join
+// link (long: it carries the key) does not push the Copy buttons out of
+// the window; it wraps instead.
+func TestAddressesDialogFits(t *testing.T) {
+	u, p := hostingUI(t, true, "Room", "lea")
+	if len(u.HostAddrs()) == 0 {
+		t.Fatal("this machine has no network address to test the dialog with")
+	}
+	u.Window().Resize(fyne.NewSize(860, 560))
+	u.ShowAddresses()
+	p.Run()
+	if out := u.AddressesCopyOutside(); len(out) > 0 {
+		t.Errorf("Copy buttons outside the window: %v", out)
 	}
 }
