@@ -71,8 +71,9 @@ type DB struct {
 	begin   *sql.Stmt              // BEGIN IMMEDIATE, on wconn: prepared once, not per commit
 	commit  *sql.Stmt              // COMMIT, on wconn
 
-	smu     sync.Mutex // guards wal and syncErr; held across Sync's fdatasync
+	smu     sync.Mutex // guards wal, syncer and syncErr; held across Sync's fdatasync
 	wal     *os.File   // the write-ahead log, opened by the first Sync
+	syncer  logSyncer  // how Sync waits for the disk, made with wal
 	syncErr error      // the first failed sync: nothing is written after it
 
 	stop     chan struct{} // closed by Close: ends compaction and checkpoints
@@ -168,6 +169,9 @@ func (d *DB) Close() error {
 		}
 		err = d.db.Close() // the last connection checkpoints and syncs
 		d.smu.Lock()
+		if d.syncer != nil {
+			d.syncer.close()
+		}
 		if d.wal != nil {
 			d.wal.Close()
 		}

@@ -124,9 +124,9 @@ func (d *DB) Sync(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("store: opening the log to sync it: %w", err)
 		}
-		d.wal = f
+		d.wal, d.syncer = f, newLogSyncer()
 	}
-	if err := datasync(d.wal); err != nil {
+	if err := d.syncer.sync(d.wal); err != nil {
 		d.syncErr = fmt.Errorf("%w: %s: %w", ErrSync, d.wal.Name(), classify(err))
 		return d.syncErr
 	}

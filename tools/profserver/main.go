@@ -83,6 +83,7 @@ func run(addr, pprofAddr string, rate float64, db *store.DB, log *slog.Logger) e
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	go http.Serve(ln, mux)
 
 	if rate <= 0 {
