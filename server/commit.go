@@ -59,6 +59,7 @@ type committer struct {
 	heldMsgs    int       // owned by run: the messages in held
 	gather      bool      // syncs are gathered (pipeline.SyncWaits)
 	failing     bool      // owned by syncLoop: the last group failed
+	durable     []pending // owned by syncLoop: settle's buffer, kept between calls
 
 	stopOnce sync.Once
 }
@@ -226,20 +227,28 @@ func (c *committer) settle(list []written, syncErr error) {
 	s := c.s
 	var failed error
 	s.mu.Lock()
+	run := c.durable[:0] // the durable messages not yet broadcast, in order
 	for _, w := range list {
 		c.settleLocked(w.group)
 		err := cmp.Or(w.err, syncErr)
 		if err == nil {
-			for _, e := range w.group {
-				s.publishLocked(e.entry.Msg)
-			}
+			run = append(run, w.group...)
 			continue
+		}
+		if len(run) > 0 {
+			s.publishRunLocked(run)
+			run = run[:0]
 		}
 		failed = err
 		for _, e := range w.group {
 			c.failLocked(e)
 		}
 	}
+	if len(run) > 0 {
+		s.publishRunLocked(run)
+	}
+	clear(run)
+	c.durable = run[:0]
 	if syncErr != nil {
 		// The store refuses every write from now on (store.ErrSync):
 		// posts are refused before they get an id.

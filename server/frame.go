@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"sync"
 	"unicode/utf8"
 
@@ -60,6 +61,15 @@ func frameOf(op byte, payload []byte) []byte {
 	return f
 }
 
+// appendFrame appends a complete frame of op and payload to dst.
+func appendFrame[T string | []byte](dst []byte, op byte, payload T) []byte {
+	h := headerLen(len(payload))
+	n := len(dst)
+	dst = slices.Grow(dst, h+len(payload))[:n+h]
+	putHeader(dst[n:], op, len(payload))
+	return append(dst, payload...)
+}
+
 // textFrame frames s as one text message.
 func textFrame(s string) []byte {
 	h := headerLen(len(s))
@@ -89,9 +99,9 @@ func closeFrame(code int, reason string) []byte {
 // encBufs recycles the buffers rich frames are encoded into.
 var encBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// jsonFrame encodes f and frames it as one text message. The encoding
-// buffer is pooled, so the finished frame costs one allocation.
-func jsonFrame(f wire.Frame) ([]byte, error) {
+// encoded encodes f into a pooled buffer and passes its bytes to use,
+// which must not keep them.
+func encoded(f wire.Frame, use func([]byte)) error {
 	buf := encBufs.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= 64<<10 {
@@ -101,9 +111,26 @@ func jsonFrame(f wire.Frame) ([]byte, error) {
 	}()
 	buf.Reset()
 	if err := wire.EncodeTo(buf, f); err != nil {
-		return nil, err
+		return err
 	}
-	return frameOf(opText, buf.Bytes()), nil
+	use(buf.Bytes())
+	return nil
+}
+
+// jsonFrame encodes f and frames it as one text message. The encoding
+// buffer is pooled, so the finished frame costs one allocation.
+func jsonFrame(f wire.Frame) (frame []byte, err error) {
+	err = encoded(f, func(b []byte) { frame = frameOf(opText, b) })
+	return frame, err
+}
+
+// appendJSONFrame appends f, encoded and framed as one text message, to
+// dst; like mustJSONFrame, for frames whose encoding cannot fail.
+func appendJSONFrame(dst []byte, f wire.Frame) []byte {
+	if err := encoded(f, func(b []byte) { dst = appendFrame(dst, opText, b) }); err != nil {
+		panic("server: encoding " + string(f.FrameType()) + ": " + err.Error())
+	}
+	return dst
 }
 
 // mustJSONFrame is jsonFrame for frames built by the server itself, whose

@@ -165,6 +165,42 @@ func (s *Server) answerDuplicateLocked(p *peer, cid string, id uint64) {
 		Text: "already sent as message " + strconv.FormatUint(id, 10)}))
 }
 
+// publishRunLocked adds settled messages, in id order, to the backlog and
+// broadcasts them as runs of frames: each peer's queue takes a run as one
+// buffer of consecutive frames, one message per frame, which its flusher
+// writes as one piece of its writev instead of one per message. That is
+// 40 % less of the kernel's time per write of 40 small frames over
+// loopback (docs/PERFORMANCE.md, "A settled group goes out as one
+// buffer"). A run stops at runBytes, so a queue's bounds still apply in
+// steps of a few frames.
+func (s *Server) publishRunLocked(run []pending) {
+	if len(run) == 1 {
+		s.publishLocked(run[0].entry.Msg)
+		return
+	}
+	var rich, plain []byte
+	for _, e := range run {
+		m := e.entry.Msg
+		s.backlog.add(m)
+		if len(s.rich) > 0 {
+			rich = appendJSONFrame(rich, m)
+		}
+		if len(s.plain) > 0 {
+			plain = appendFrame(plain, opText, wire.PlainLine(m.From, m.Text))
+		}
+		if len(rich) >= runBytes || len(plain) >= runBytes {
+			s.broadcastLocked(rich, plain)
+			rich, plain = nil, nil
+		}
+	}
+	if rich != nil || plain != nil {
+		s.broadcastLocked(rich, plain)
+	}
+}
+
+// runBytes is where publishRunLocked ends a run and starts the next.
+const runBytes = 16 << 10
+
 // publishLocked adds a stored message to the backlog and broadcasts it.
 func (s *Server) publishLocked(m wire.Msg) {
 	s.backlog.add(m)
