@@ -7,6 +7,14 @@
 #   scripts/bench-history.sh
 #   ROUNDS=3 MODES="memory full" SCENARIOS=chatroom scripts/bench-history.sh
 #
+# MODES may also name "baseline": the server binary BASELINE (built from
+# another commit, such as the one an issue's target refers to) with its
+# history in memory, run the same way beside the others:
+#
+#   git worktree add /tmp/w1 33c6df5
+#   (cd /tmp/w1 && CGO_ENABLED=0 go build -tags nogui -o /tmp/parley-w1 .)
+#   BASELINE=/tmp/parley-w1 MODES="baseline memory full" SCENARIOS=fanout ROUNDS=5 scripts/bench-history.sh
+#
 # Each server runs on CPU 0 and the load generator on CPU 1 (taskset), as
 # in scripts/bench.sh. The SQLite runs start from an empty data folder in
 # a temporary directory (the disk /tmp is on).
@@ -31,8 +39,13 @@ for round in $(seq 1 "$ROUNDS"); do
   for mode in $MODES; do
     for sc in $SCENARIOS; do
       rm -rf "$work/data"
-      if [ "$mode" = memory ]; then flags=(-no-history); else flags=(-data "$work/data" -sync "$mode"); fi
-      "${pin_server[@]}" "$work/parley-server" -server -addr "127.0.0.1:$port" -rate 0 -log-level warn \
+      bin=$work/parley-server
+      case $mode in
+        memory) flags=(-no-history) ;;
+        baseline) bin=${BASELINE:?MODES has baseline: set BASELINE to a parley binary} flags=() ;;
+        *) flags=(-data "$work/data" -sync "$mode") ;;
+      esac
+      "${pin_server[@]}" "$bin" -server -addr "127.0.0.1:$port" -rate 0 -log-level warn \
         "${flags[@]}" >"$work/server.log" 2>&1 &
       pid=$!
       for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
