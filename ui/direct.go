@@ -15,14 +15,15 @@ import (
 	"parley/ui/chatlog"
 )
 
-// Private conversations, the topic and moderation in the window.
+// Private conversations and the topic in the window.
 //
 // The room and each direct conversation are tabs above the message area;
 // the compose box sends to the tab shown. A private message that arrives
 // while its tab is not shown, or while the window is not focused, counts
 // as unread in the tab's title and is announced by a notification. The
-// people list opens a menu on each person: Message, and for the host and
-// moderators, Kick, Mute, Ban and (host only) Make moderator.
+// rest of social is in its neighbours: the people menu (peoplemenu.go),
+// the commands (socialcmd.go), moderation (moderation.go) and closing a
+// conversation (closeconv.go).
 
 // composePlaceHolder is the compose box's hint while the room is shown.
 const composePlaceHolder = "Write a message. Enter sends, Shift+Enter starts a new line."

@@ -13,6 +13,11 @@ import (
 	"parley/ui/chatlog"
 )
 
+// The moderation side of the window: what it needs of the connection,
+// how it applies the events of private messages, the topic, roles and
+// moderations, the key that makes the hosted chat's own client its host,
+// and what a user put out of the chat is told.
+
 // moderator is what the window needs of a connection for private
 // messages and moderation; *client.Client has it.
 type moderator interface {

@@ -10,6 +10,9 @@ import (
 	"parley/ui/chatlog"
 )
 
+// The people list opens a menu on each person: Message, and for the host
+// and moderators, Kick, Mute, Ban and (host only) Make moderator.
+
 // The times the people menu offers.
 const (
 	menuMute = 10 * time.Minute
@@ -66,7 +69,8 @@ func (s *social) menuItems(who wire.User) []*fyne.MenuItem {
 	return items
 }
 
-// pick opens the people menu of who, under the row at y in the list.
+// pick opens the people menu of who at the position at, relative to from
+// (the list, which puts it under the person's row).
 func (s *social) pick(who wire.User, at fyne.Position, from fyne.CanvasObject) {
 	items := s.menuItems(who)
 	if len(items) == 0 {

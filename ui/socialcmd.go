@@ -7,6 +7,9 @@ import (
 	"parley/net/wire"
 )
 
+// The commands typed in the compose box that need a rich chat: send.go's
+// command hands them over.
+
 // command runs the window's commands of private messages and moderation:
 // /msg NICK text, /topic text, /kick NICK, /ban and /mute NICK TIME,
 // /unban, /unmute, /op, /deop. It reports whether the line was done (the
