@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,36 +15,15 @@ import (
 	"parley/ui/chatlog"
 )
 
-// Private conversations, the topic and moderation in the window.
+// Private conversations and the topic in the window.
 //
 // The room and each direct conversation are tabs above the message area;
 // the compose box sends to the tab shown. A private message that arrives
 // while its tab is not shown, or while the window is not focused, counts
 // as unread in the tab's title and is announced by a notification. The
-// people list opens a menu on each person: Message, and for the host and
-// moderators, Kick, Mute, Ban and (host only) Make moderator.
-
-// moderator is what the window needs of a connection for private
-// messages and moderation; *client.Client has it.
-type moderator interface {
-	Role() wire.Role
-	SendPrivate(to, text string) (string, error)
-	Kick(nick, reason string) (string, error)
-	Ban(target string, d time.Duration, reason string) (string, error)
-	Mute(target string, d time.Duration, reason string) (string, error)
-	Unban(target string) (string, error)
-	Unmute(target string) (string, error)
-	Op(nick string) (string, error)
-	Deop(nick string) (string, error)
-	SetTopic(text string) error
-	ClaimHost(key string) error
-}
-
-// The times the people menu offers.
-const (
-	menuMute = 10 * time.Minute
-	menuBan  = time.Hour
-)
+// rest of social is in its neighbours: the people menu (peoplemenu.go),
+// the commands (socialcmd.go), moderation (moderation.go) and closing a
+// conversation (closeconv.go).
 
 // composePlaceHolder is the compose box's hint while the room is shown.
 const composePlaceHolder = "Write a message. Enter sends, Shift+Enter starts a new line."
@@ -273,15 +250,6 @@ func (s *social) failed(ev client.Failed) bool {
 	return false
 }
 
-// moderator returns the current connection's moderation side.
-func (s *social) moderator() (moderator, bool) {
-	if s.u.sess == nil {
-		return nil, false
-	}
-	m, ok := s.u.sess.c.(moderator)
-	return m, ok
-}
-
 // setTopic shows the room's topic ("" hides the bar).
 func (s *social) setTopic(text string) {
 	if text == "" {
@@ -290,249 +258,4 @@ func (s *social) setTopic(text string) {
 	}
 	s.topic.SetText("Topic: " + text)
 	s.topic.Show()
-}
-
-// apply shows the events of private messages and moderation.
-func (s *social) apply(ev client.Event) {
-	u := s.u
-	now := u.now().UnixMilli()
-	event := func(ms int64, text string) {
-		u.msgs.append(chatlog.Entry{Kind: chatlog.KindEvent, Time: orNow(ms, now), Text: text})
-	}
-	switch ev := ev.(type) {
-	case client.Private:
-		s.receive(ev)
-	case client.Topic:
-		s.setTopic(ev.Text)
-		if ev.Text == "" {
-			event(ev.Time, ev.By+" cleared the topic")
-		} else {
-			event(ev.Time, ev.By+" set the topic: "+ev.Text)
-		}
-	case client.RoleChanged:
-		u.users.role(ev.Nick, ev.Role)
-		who := ev.Nick + " is"
-		if ev.Self {
-			who = "You are"
-		}
-		switch {
-		case ev.Role == wire.RoleHost:
-			event(ev.Time, who+" the host")
-		case ev.Role == wire.RoleMod:
-			event(ev.Time, who+" now a moderator, named by "+ev.By)
-		default:
-			event(ev.Time, who+" no longer a moderator")
-		}
-	case client.Moderated:
-		event(ev.Time, moderationText(ev.Moderation, u.sess != nil && ev.By == u.sess.c.Nick()))
-	}
-}
-
-// moderationText says what a moderation did, for the room's log.
-func moderationText(m wire.Moderation, mine bool) string {
-	target := m.Nick
-	if target == "" {
-		target = m.Addr
-	}
-	by := m.By
-	if mine {
-		by = "you"
-	}
-	var text string
-	switch m.Action {
-	case wire.ActKick:
-		text = fmt.Sprintf("%s removed %s", by, target)
-	case wire.ActBan:
-		text = fmt.Sprintf("%s banned %s until %s", by, target, time.UnixMilli(m.Until).Format("15:04"))
-	case wire.ActMute:
-		text = fmt.Sprintf("%s muted %s until %s", by, target, time.UnixMilli(m.Until).Format("15:04"))
-	case wire.ActUnban:
-		text = fmt.Sprintf("%s lifted the ban on %s", by, target)
-	case wire.ActUnmute:
-		text = fmt.Sprintf("%s lifted the mute on %s", by, target)
-	case wire.ActOp:
-		text = fmt.Sprintf("%s made %s a moderator", by, target)
-	case wire.ActDeop:
-		text = fmt.Sprintf("%s took moderation back from %s", by, target)
-	default:
-		text = fmt.Sprintf("%s: %s %s", by, m.Action, target)
-	}
-	if m.Reason != "" {
-		text += " (" + m.Reason + ")"
-	}
-	text = strings.ToUpper(text[:1]) + text[1:]
-	return text
-}
-
-// menuItems is the people menu of a person: what this user may do to
-// them. Empty for oneself, and outside a chat.
-func (s *social) menuItems(who wire.User) []*fyne.MenuItem {
-	m, ok := s.moderator()
-	if !ok || s.u.sess.plain || wire.FoldNick(who.Nick) == wire.FoldNick(s.u.sess.c.Nick()) {
-		return nil
-	}
-	nick := who.Nick
-	items := []*fyne.MenuItem{fyne.NewMenuItem("Message", func() { s.open(nick) })}
-	mine := m.Role()
-	if mine == "" || who.Role == wire.RoleHost || (who.Role == wire.RoleMod && mine != wire.RoleHost) {
-		return items
-	}
-	act := func(label string, do func() (string, error)) *fyne.MenuItem {
-		return fyne.NewMenuItem(label, func() {
-			if _, err := do(); err != nil {
-				s.u.system(chatlog.KindError, "Not done: "+errText(err)+".")
-				s.u.msgs.flush()
-			}
-		})
-	}
-	// Kick, mute and ban ask for a reason first (reason.go).
-	asked := func(label, title, confirm, what string, do func(reason string) (string, error)) *fyne.MenuItem {
-		return act(label, func() (string, error) {
-			s.askReason(title, confirm, what, func(reason string) {
-				if _, err := do(reason); err != nil {
-					s.u.system(chatlog.KindError, "Not done: "+errText(err)+".")
-					s.u.msgs.flush()
-				}
-			})
-			return "", nil
-		})
-	}
-	items = append(items, fyne.NewMenuItemSeparator(),
-		asked("Kick…", "Kick "+nick, "Kick", "Remove "+nick+" from the chat. They can come back.",
-			func(r string) (string, error) { return m.Kick(nick, r) }),
-		asked("Mute for 10 minutes…", "Mute "+nick, "Mute", nick+" will not be able to write for 10 minutes.",
-			func(r string) (string, error) { return m.Mute(nick, menuMute, r) }),
-		asked("Ban for 1 hour…", "Ban "+nick, "Ban", "Remove "+nick+" and keep them out for 1 hour, under any nickname from the same session.",
-			func(r string) (string, error) { return m.Ban(nick, menuBan, r) }))
-	if mine == wire.RoleHost {
-		if who.Role == wire.RoleMod {
-			items = append(items, act("Remove moderator", func() (string, error) { return m.Deop(nick) }))
-		} else {
-			items = append(items, act("Make moderator", func() (string, error) { return m.Op(nick) }))
-		}
-	}
-	return items
-}
-
-// pick opens the people menu of who, under the row at y in the list.
-func (s *social) pick(who wire.User, at fyne.Position, from fyne.CanvasObject) {
-	items := s.menuItems(who)
-	if len(items) == 0 {
-		return
-	}
-	menu := fyne.NewMenu(who.Nick, items...)
-	widget.ShowPopUpMenuAtRelativePosition(menu, s.u.win.Canvas(), at, from)
-}
-
-// command runs the window's commands of private messages and moderation:
-// /msg NICK text, /topic text, /kick NICK, /ban and /mute NICK TIME,
-// /unban, /unmute, /op, /deop. It reports whether the line was done (the
-// compose box is then cleared).
-func (s *social) command(name, arg string) bool {
-	u := s.u
-	m, ok := s.moderator()
-	if !ok || u.sess.plain {
-		u.setHint("You are not in a chat that has private messages and moderation.")
-		return false
-	}
-	fields := strings.Fields(arg)
-	target := ""
-	if len(fields) > 0 {
-		target = fields[0]
-	}
-	rest := func(from int) string {
-		if len(fields) <= from {
-			return ""
-		}
-		return strings.Join(fields[from:], " ")
-	}
-	var err error
-	switch name {
-	case "/msg":
-		text := rest(1)
-		if target == "" || text == "" {
-			u.setHint("Usage: /msg NICK text")
-			return false
-		}
-		err = s.send(s.open(target), text)
-	case "/topic":
-		err = m.SetTopic(arg)
-	case "/host":
-		if arg == "" {
-			u.setHint("Usage: /host KEY, with the key from the server's host.key file")
-			return false
-		}
-		err = m.ClaimHost(arg)
-	case "/kick":
-		_, err = m.Kick(target, rest(1))
-	case "/ban", "/mute":
-		var d time.Duration
-		if len(fields) >= 2 {
-			d, err = wire.ParseSpan(fields[1])
-		}
-		if len(fields) < 2 || err != nil {
-			u.setHint("Usage: " + name + " NICK|ADDRESS TIME [reason], with TIME like 10m, 1h or 2d")
-			return false
-		}
-		if name == "/ban" {
-			_, err = m.Ban(target, d, rest(2))
-		} else {
-			_, err = m.Mute(target, d, rest(2))
-		}
-	case "/unban":
-		_, err = m.Unban(target)
-	case "/unmute":
-		_, err = m.Unmute(target)
-	case "/op":
-		_, err = m.Op(target)
-	case "/deop":
-		_, err = m.Deop(target)
-	default:
-		return false
-	}
-	if err != nil {
-		u.setHint("Not done: " + errText(err) + ".")
-		return false
-	}
-	u.setHint("")
-	return true
-}
-
-// newHostKey makes the key a hosted chat's own client presents to be its
-// host: 128 random bits, never shown.
-func newHostKey() string {
-	var b [16]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-// hostKeyFor is the host key to present when joining addr: the hosted
-// chat's, when addr is where the window's own client joins it.
-func (u *UI) hostKeyFor(addr string) string {
-	if h := u.hosting; h != nil && addr == h.local {
-		return h.key
-	}
-	return ""
-}
-
-// removedText says why a moderator put this user out, for the room's log
-// and the status bar; ok is false for any other end.
-func removedText(ev client.Disconnected, addr string) (text, ended string, ok bool) {
-	why := ""
-	if ev.Bye != nil && ev.Bye.Text != "" {
-		why = " " + ev.Bye.Text
-	}
-	switch {
-	case errors.Is(ev.Err, client.ErrKicked):
-		return "You were removed from the chat." + why + " You can join again.",
-			"Removed from the chat at " + addr, true
-	case errors.Is(ev.Err, client.ErrBanned):
-		text = "You are banned from this chat." + why
-		ended = "Banned from the chat at " + addr
-		if ev.Bye != nil && ev.Bye.Until != 0 {
-			ended += " until " + time.UnixMilli(ev.Bye.Until).Format("15:04")
-		}
-		return text, ended, true
-	}
-	return "", "", false
 }

@@ -116,7 +116,7 @@ type UI struct {
 	status    *widget.Label
 	actions   *fyne.Container
 	users     *userList
-	social    *social // private conversations, the topic, moderation (direct.go)
+	social    *social // private conversations, the topic, moderation (direct.go, moderation.go)
 	hostBar   *fyne.Container
 	hostLabel *widget.Label
 

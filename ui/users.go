@@ -27,7 +27,7 @@ type userList struct {
 	dirty bool
 
 	// onPick opens the menu of a person picked in the list, under its
-	// row (direct.go); nil does nothing.
+	// row (peoplemenu.go); nil does nothing.
 	onPick func(u wire.User, at fyne.Position, from fyne.CanvasObject)
 
 	header *widget.Label
