@@ -31,7 +31,6 @@ scripts/setup.sh test >/dev/null
 tmp=$(mktemp -d)
 # shellcheck source=scripts/xvfb.sh
 . scripts/xvfb.sh
-xvfb_pid= # start_xvfb sets it; the trap reads it even when a build fails first
 trap 'stop_all; stop_xvfb; rm -rf "$tmp"' EXIT
 
 out=${OUT:-docs}

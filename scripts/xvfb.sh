@@ -4,6 +4,7 @@
 # that the caller's trap can stop them (by process id, never by name).
 
 pids=()
+xvfb_pid= # start_xvfb sets it; a trap that runs stop_xvfb before then finds it empty, not unset
 
 # stop_all stops every process started through these helpers, newest
 # first, and waits for them.
