@@ -25,6 +25,17 @@ func newAIOSyncT(t *testing.T) *aioSync {
 	return a
 }
 
+// tempLog creates an empty file to sync, closed when the test ends.
+func tempLog(t *testing.T) *os.File {
+	t.Helper()
+	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
 // The store syncs its log through Linux AIO.
 func TestSyncUsesAIO(t *testing.T) {
 	newAIOSyncT(t) // the probe: the kernel has it
@@ -47,11 +58,7 @@ func TestSyncUsesAIO(t *testing.T) {
 // many in a row leave no completion behind for the next to take.
 func TestAIOSyncCompletes(t *testing.T) {
 	a := newAIOSyncT(t)
-	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := tempLog(t)
 	page := make([]byte, 4096)
 	for i := range 200 {
 		page[0] = byte(i)
@@ -78,11 +85,7 @@ func TestAIOSyncCompletes(t *testing.T) {
 // eventfd is non-blocking and pollable.
 func TestAIOSyncWaitsInPoller(t *testing.T) {
 	a := newAIOSyncT(t)
-	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := tempLog(t)
 	if err := a.sync(f); err != nil {
 		t.Fatal(err)
 	}
@@ -121,12 +124,7 @@ func TestAIOSyncErrors(t *testing.T) {
 		t.Fatalf("sync of a closed file: %v, want EBADF", err)
 	}
 	// The context still works after the failures.
-	g, err := os.Create(filepath.Join(t.TempDir(), "log2"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	if err := a.sync(g); err != nil {
+	if err := a.sync(tempLog(t)); err != nil {
 		t.Fatalf("sync after the failures: %v", err)
 	}
 }
