@@ -54,6 +54,50 @@ func TestSyncUsesAIO(t *testing.T) {
 	}
 }
 
+// Closing the store frees its AIO context and eventfd: a window that
+// hosts, stops and hosts again many times holds no more descriptors.
+func TestSyncerFreedOnClose(t *testing.T) {
+	newAIOSyncT(t)
+	dir := t.TempDir()
+	ctx := context.Background()
+	cycle := func(i int) {
+		d, err := Open(dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Append(ctx, []Entry{{Msg: msg(uint64(i+1), "synced")}}); err != nil {
+			t.Fatal(err)
+		}
+		d.smu.Lock()
+		kind := d.syncer.kind()
+		d.smu.Unlock()
+		if kind != "aio" {
+			t.Fatalf("synced by %q, want aio", kind)
+		}
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cycle(0) // whatever the first open sets up for good (SQLite's, the runtime's)
+	before := openFDs(t)
+	for i := 1; i <= 20; i++ {
+		cycle(i)
+	}
+	if after := openFDs(t); after > before {
+		t.Fatalf("%d descriptors open after 20 more opens and closes, %d before: the syncer leaks", after, before)
+	}
+}
+
+// openFDs counts the process's open descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(fds)
+}
+
 // Each asynchronous sync completes, with the data written before it, and
 // many in a row leave no completion behind for the next to take.
 func TestAIOSyncCompletes(t *testing.T) {
