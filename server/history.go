@@ -170,8 +170,8 @@ func (s *Server) answerDuplicateLocked(p *peer, cid string, id uint64) {
 // buffer of consecutive frames, one message per frame, which its flusher
 // writes as one piece of its writev instead of one per message. That is
 // 40 % less of the kernel's time per write of 40 small frames over
-// loopback (docs/PERFORMANCE.md, "A settled group goes out as one
-// buffer"). A run stops at runBytes, so a queue's bounds still apply in
+// loopback (docs/PERFORMANCE.md, "The durable path's sync no longer
+// holds the processor", its table of the two changes). A run stops at runBytes, so a queue's bounds still apply in
 // steps of a few frames.
 func (s *Server) publishRunLocked(run []pending) {
 	if len(run) == 1 {

@@ -30,7 +30,8 @@ func datasync(f *os.File) error {
 // pinned to one core that P is the only one. A run trace of the fan-out
 // with -sync full found the fan-out's goroutines runnable, and none
 // running, 10 % of the time, while fdatasync held the P
-// (docs/PERFORMANCE.md, "The sync no longer holds the processor"). The
+// (docs/PERFORMANCE.md, "The durable path's sync no longer holds the
+// processor"). The
 // asynchronous form hands the fdatasync to a kernel worker (Linux AIO,
 // IOCB_CMD_FDSYNC, Linux 4.18 and later: the same vfs_fsync as the system
 // call) and waits for its completion on an eventfd through Go's network
@@ -101,14 +102,15 @@ func newAIOSync() (*aioSync, error) {
 func (a *aioSync) kind() string { return "aio" }
 
 // sync submits one IOCB_CMD_FDSYNC for f and waits for it. A file system
-// that refuses it at submission (EINVAL: no fsync of its own) gets the
-// system call instead.
+// that refuses it at submission (EINVAL: no fsync of its own), or a kernel
+// short of AIO resources for the moment (EAGAIN), gets the system call
+// instead: never a loop that spins on the refusal.
 func (a *aioSync) sync(f *os.File) error {
 	cb := iocb{opcode: iocbCmdFdsync, fildes: uint32(f.Fd()), flags: iocbFlagResfd, resfd: uint32(a.efd)}
 	cbs := [1]*iocb{&cb}
 	for {
 		n, _, e := unix.Syscall(unix.SYS_IO_SUBMIT, a.ctx, 1, uintptr(unsafe.Pointer(&cbs[0])))
-		if e == syscall.EINTR || e == syscall.EAGAIN {
+		if e == syscall.EINTR {
 			continue
 		}
 		if e != 0 || n != 1 {
