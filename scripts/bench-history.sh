@@ -16,8 +16,9 @@
 #   BASELINE=/tmp/parley-w1 MODES="baseline memory full" SCENARIOS=fanout ROUNDS=5 scripts/bench-history.sh
 #
 # Each server runs on CPU 0 and the load generator on CPU 1 (taskset), as
-# in scripts/bench.sh. The SQLite runs start from an empty data folder in
-# a temporary directory (the disk /tmp is on).
+# in scripts/bench.sh; PIN=0 lets both run on any core. The SQLite runs
+# start from an empty data folder in a temporary directory (the disk /tmp
+# is on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +31,7 @@ trap 'rm -rf "$work"' EXIT
 CGO_ENABLED=0 go build -tags nogui -o "$work/parley-server" .
 CGO_ENABLED=0 go build -o "$work/loadgen" ./tools/loadgen
 pin_server=() pin_gen=()
-if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+if [ "${PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
   pin_server=(taskset -c 0) pin_gen=(taskset -c 1)
 fi
 port=$((20000 + RANDOM % 10000))
