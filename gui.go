@@ -62,6 +62,7 @@ func runGUI(ctx context.Context, o guiOptions, stderr io.Writer) int {
 	// thread" and could panic in GLFW during shutdown.
 	stop := context.AfterFunc(ctx, func() {
 		o.Logger.Info("signal: closing the window")
+		u.End()
 		fyne.Do(a.Driver().Quit)
 	})
 	defer stop()

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -105,9 +106,16 @@ type UI struct {
 	// the chat: that is msgs.entries.
 	logger *slog.Logger
 	// do runs a function on the UI goroutine: fyne.Do, or in tests a
-	// queue the test drains.
-	do  func(func())
-	now func() time.Time
+	// queue the test drains. Once ending is set it runs nothing.
+	do func(func())
+	// ending is set when Fyne's loop is about to end or has ended (End,
+	// Close, ShowAndRun returning). From then on fyne.Do may run a
+	// function on the calling goroutine instead of the UI one (it does
+	// once the loop has stopped), and a window update made there calls
+	// GLFW off its thread after it was terminated: a window quit by
+	// SIGTERM while messages arrived hung there (e2e-discovery's carl).
+	ending atomic.Bool
+	now    func() time.Time
 
 	msgs      *messageList
 	entry     *composeEntry
@@ -180,7 +188,14 @@ func newUI(a fyne.App, opts Options, do func(func())) *UI {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
-	u := &UI{app: a, opts: opts, logger: opts.Logger, do: do, now: time.Now, focused: true}
+	u := &UI{app: a, opts: opts, logger: opts.Logger, now: time.Now, focused: true}
+	u.do = func(f func()) {
+		do(func() {
+			if !u.ending.Load() {
+				f()
+			}
+		})
+	}
 	notify := opts.Notify
 	if notify == nil {
 		notify = a.SendNotification
@@ -226,7 +241,14 @@ func (u *UI) ShowAndRun() {
 	u.win.SetTitle("Parley")
 	u.app.Lifecycle().SetOnStarted(u.updateTitle)
 	u.win.ShowAndRun()
+	u.End()
 }
+
+// End tells the window that Fyne's loop is about to end: what arrives
+// from the connection, the hosted server or the timers after it is
+// dropped rather than shown. Call it before the driver's Quit on a
+// signal; Close and ShowAndRun's return call it too.
+func (u *UI) End() { u.ending.Store(true) }
 
 // build lays out the window's content.
 func (u *UI) build() {
@@ -367,6 +389,7 @@ func (u *UI) Close() {
 		return
 	}
 	u.closed = true
+	u.End()
 	u.dialGen++
 	if u.dialing != nil {
 		u.dialing()
